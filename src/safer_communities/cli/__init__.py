@@ -1,0 +1,84 @@
+"""The `safer` command: parses arguments, calls the library, prints. No SQL, no statistics here."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from safer_communities import __version__
+from safer_communities.cli import evidence, framework, ingest, quality
+from safer_communities.cli.common import State, console_err
+from safer_communities.config import Settings
+from safer_communities.errors import SaferError
+
+app = typer.Typer(
+    name="safer",
+    help="safer-communities: evidence, strategy and compliance for community safety partnerships.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"safer-communities {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="Evidence store (DuckDB file). Env: SAFER_DB.", show_default=False),
+    ] = None,
+    app_db: Annotated[
+        str | None,
+        typer.Option("--app-db", help="Application database URL. Env: SAFER_APP_DB_URL.", show_default=False),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Build the settings once, from the environment and these options, for every command."""
+    overrides: dict[str, object] = {}
+    if db is not None:
+        overrides["db"] = db
+    if app_db is not None:
+        overrides["app_db_url"] = app_db
+    ctx.obj = State(settings=Settings(**overrides))
+
+
+app.add_typer(ingest.app, name="ingest")
+app.command("quality")(quality.quality)
+app.add_typer(framework.app, name="framework")
+app.add_typer(evidence.app, name="evidence")
+
+
+def main() -> None:
+    """Entry point: a SaferError becomes one tidy message and exit code 2."""
+    try:
+        app(standalone_mode=False)
+    except SaferError as exc:
+        console_err.print(f"[bold red]Error:[/] {exc.what}", highlight=False)
+        if exc.found:
+            console_err.print(f"  Found: {exc.found}", highlight=False, markup=False)
+        if exc.hint:
+            console_err.print(f"  Hint: {exc.hint}", highlight=False, markup=False)
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        console_err.print("Aborted.")
+        sys.exit(1)
+    except Exception as exc:  # click usage errors carry their own exit codes
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

@@ -1,0 +1,52 @@
+"""What every command shares: the settings in the Typer context, and printing."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from safer_communities.config import Settings
+
+console = Console()
+console_err = Console(stderr=True)
+
+
+@dataclass
+class State:
+    """Carried in ``ctx.obj``: built once by the root callback."""
+
+    settings: Settings
+
+
+def settings_from(ctx: typer.Context) -> Settings:
+    """The settings built by the root callback (or from the environment alone in tests)."""
+    obj = ctx.find_root().obj
+    if isinstance(obj, State):
+        return obj.settings
+    return Settings()
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def print_json(payload: Any) -> None:
+    """One JSON document on stdout, nothing else (so it can be piped)."""
+    typer.echo(json.dumps(payload, default=_default, indent=2, ensure_ascii=False))

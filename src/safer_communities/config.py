@@ -1,0 +1,49 @@
+"""Settings: the one configuration object. Built by the caller and passed down, never at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting can be given as an environment variable with the prefix ``SAFER_``."""
+
+    model_config = SettingsConfigDict(env_prefix="SAFER_", extra="ignore")
+
+    db: Path = Field(
+        default=Path("safer.duckdb"),
+        description="Path of the DuckDB evidence store (crimes, outcomes, areas...).",
+    )
+    app_db_url: str = Field(
+        default="sqlite:///safer-app.sqlite",
+        description=(
+            "SQLAlchemy URL of the application database (framework register, strategy, users, "
+            "audit). SQLite by default; postgresql+psycopg://... in deployment."
+        ),
+    )
+    suppress_below: int = Field(
+        default=5,
+        description="Disclosure control: published counts from 1 to this value minus 1 are shown as '<N'.",
+    )
+    rate_numerator_min: int = Field(
+        default=10,
+        description="Disclosure control: rates and percentages whose numerator is below this are suppressed.",
+    )
+    tile_url: str | None = Field(
+        default=None,
+        description="Optional map tile URL template for the web map; boundaries only when unset.",
+    )
+    secret_key: str = Field(
+        default="change-me-in-deployment",
+        description="Secret used to sign web session cookies and CSRF tokens.",
+    )
+    session_max_age_s: int = Field(
+        default=8 * 3600, description="Web session lifetime in seconds."
+    )
+    public_mode: bool = Field(
+        default=False,
+        description="Serve disclosure-controlled aggregates without login.",
+    )

@@ -1,0 +1,1 @@
+"""The databases: the DuckDB evidence store and the SQLAlchemy application database."""

@@ -1,0 +1,91 @@
+"""The DuckDB evidence store: the only place that opens it.
+
+One file, many readers or one writer (DuckDB's own file lock). A writer that is killed part-way
+leaves the store as it was before its transaction began: DuckDB discards an uncommitted WAL.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from safer_communities.errors import StoreError, StoreLockedError
+from safer_communities.store import schema
+
+_LOCK_PATTERN = re.compile(r"Could not set lock on file|Conflicting lock", re.IGNORECASE)
+_PID_PATTERN = re.compile(r"PID (\d+)")
+
+
+def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the evidence store; create it and its tables when writing to a new file."""
+    path = Path(path)
+    if read_only and not path.exists():
+        raise StoreError(
+            "The evidence store does not exist yet.",
+            found=str(path),
+            hint="Load data first, e.g. 'safer ingest police-uk ARCHIVE.zip', or pass --db PATH.",
+        )
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        message = str(exc)
+        if _LOCK_PATTERN.search(message):
+            pid = _PID_PATTERN.search(message)
+            raise StoreLockedError(
+                "The evidence store is being written by another process; it was not opened, "
+                "so nothing in it has been changed.",
+                found=f"{path} is locked" + (f" by process {pid.group(1)}" if pid else ""),
+                hint="Wait for the other 'safer' command (or the web server) to finish, then try again.",
+            ) from exc
+        raise StoreError(
+            "The evidence store could not be opened.", found=f"{path}: {message}",
+            hint="Check the path, or whether the file is a DuckDB database.",
+        ) from exc
+    except duckdb.Error as exc:
+        raise StoreError(
+            "The evidence store could not be opened.", found=f"{path}: {exc}",
+            hint="Check that the file is a safer-communities DuckDB store.",
+        ) from exc
+    if not read_only:
+        ensure_schema(con)
+    return con
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every public table and view that does not exist yet."""
+    for ddl in schema.ALL_TABLES:
+        con.execute(ddl)
+    con.execute(
+        "INSERT OR REPLACE INTO store_meta VALUES ('schema_version', ?)", [str(schema.SCHEMA_VERSION)]
+    )
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One ingest command is one transaction: all of it commits, or none of it does."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Row count of every public table (for summaries and the demo)."""
+    return {
+        table: int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+        for table in schema.PUBLIC_TABLES
+    }
+
+
+def next_ingest_id(con: duckdb.DuckDBPyConnection) -> int:
+    """A new provenance id for one file."""
+    return int(con.execute("SELECT nextval('ingest_id_seq')").fetchone()[0])

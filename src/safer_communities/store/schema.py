@@ -1,0 +1,230 @@
+"""DDL of the evidence store. Table and column names are a public interface (docs/data-dictionary.md).
+
+Each table's DDL is its own constant so each ingest module owns the tables it writes.
+Coordinates are kept as published (WGS84) and in British National Grid (EPSG:27700) for distances.
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+INGESTS = """
+CREATE TABLE IF NOT EXISTS ingests (
+    ingest_id      BIGINT PRIMARY KEY,
+    command_id     VARCHAR NOT NULL,     -- one per CLI command run: all its files commit together
+    path           VARCHAR NOT NULL,     -- the file as given (for a zip: archive.zip!member)
+    sha256         VARCHAR NOT NULL,
+    kind           VARCHAR NOT NULL,     -- street | outcomes | stop_search | stats19 | geography ...
+    force          VARCHAR,              -- police.uk force slug, e.g. 'lancashire'
+    month          DATE,                 -- first of the month the file covers, when it covers one
+    rows_read      BIGINT NOT NULL,
+    rows_loaded    BIGINT NOT NULL,
+    rows_rejected  BIGINT NOT NULL,
+    rows_replaced  BIGINT NOT NULL,
+    status         VARCHAR NOT NULL,     -- loaded | unchanged (identical file already loaded)
+    loaded_at      TIMESTAMP NOT NULL,
+    software_version VARCHAR NOT NULL
+);
+CREATE SEQUENCE IF NOT EXISTS ingest_id_seq START 1;
+"""
+
+REJECTS = """
+CREATE TABLE IF NOT EXISTS rejects (
+    ingest_id    BIGINT NOT NULL,
+    source_file  VARCHAR NOT NULL,
+    line_number  BIGINT,                -- physical line in the file, header is line 1
+    field        VARCHAR,               -- column name, or NULL when the whole row is malformed
+    reason       VARCHAR NOT NULL,
+    raw_line     VARCHAR
+);
+"""
+
+CRIMES = """
+CREATE TABLE IF NOT EXISTS crimes (
+    crime_id              VARCHAR,      -- NULL for anti-social behaviour
+    month                 DATE NOT NULL,
+    reported_by           VARCHAR,
+    falls_within          VARCHAR,
+    longitude             DOUBLE,       -- NULL for 'No Location' rows
+    latitude              DOUBLE,
+    easting               DOUBLE,       -- British National Grid
+    northing              DOUBLE,
+    location              VARCHAR,
+    lsoa_code             VARCHAR,
+    lsoa_name             VARCHAR,
+    crime_type            VARCHAR NOT NULL,
+    last_outcome_category VARCHAR,
+    context               VARCHAR,
+    force                 VARCHAR NOT NULL,
+    source_file           VARCHAR NOT NULL,
+    ingest_id             BIGINT NOT NULL
+);
+"""
+
+OUTCOMES = """
+CREATE TABLE IF NOT EXISTS outcomes (
+    crime_id      VARCHAR,
+    month         DATE NOT NULL,
+    reported_by   VARCHAR,
+    falls_within  VARCHAR,
+    longitude     DOUBLE,
+    latitude      DOUBLE,
+    easting       DOUBLE,
+    northing      DOUBLE,
+    location      VARCHAR,
+    lsoa_code     VARCHAR,
+    lsoa_name     VARCHAR,
+    outcome_type  VARCHAR NOT NULL,
+    force         VARCHAR NOT NULL,
+    source_file   VARCHAR NOT NULL,
+    ingest_id     BIGINT NOT NULL
+);
+"""
+
+STOP_SEARCH = """
+CREATE TABLE IF NOT EXISTS stop_search (
+    type                              VARCHAR,
+    datetime                          TIMESTAMPTZ,  -- as published (UTC)
+    month                             DATE NOT NULL,  -- the month of the file it was published in
+    part_of_policing_operation        BOOLEAN,
+    policing_operation                VARCHAR,
+    latitude                          DOUBLE,
+    longitude                         DOUBLE,
+    easting                           DOUBLE,
+    northing                          DOUBLE,
+    gender                            VARCHAR,
+    age_range                         VARCHAR,
+    self_defined_ethnicity            VARCHAR,
+    officer_defined_ethnicity         VARCHAR,
+    legislation                       VARCHAR,
+    object_of_search                  VARCHAR,
+    outcome                           VARCHAR,
+    outcome_linked_to_object_of_search BOOLEAN,
+    removal_of_more_than_outer_clothing BOOLEAN,
+    force                             VARCHAR NOT NULL,
+    source_file                       VARCHAR NOT NULL,
+    ingest_id                         BIGINT NOT NULL
+);
+"""
+
+COLLISIONS = """
+CREATE TABLE IF NOT EXISTS collisions (
+    accident_index               VARCHAR NOT NULL,
+    accident_year                INTEGER NOT NULL,
+    accident_reference           VARCHAR,
+    date                         DATE NOT NULL,
+    time                         VARCHAR,       -- HH:MM local time as published
+    hour                         SMALLINT,
+    day_of_week                  SMALLINT,      -- DfT code: 1 Sunday .. 7 Saturday
+    easting                      DOUBLE,
+    northing                     DOUBLE,
+    longitude                    DOUBLE,
+    latitude                     DOUBLE,
+    police_force                 SMALLINT,
+    accident_severity            SMALLINT NOT NULL,  -- 1 fatal, 2 serious, 3 slight
+    number_of_vehicles           SMALLINT,
+    number_of_casualties         SMALLINT,
+    local_authority_ons_district VARCHAR,
+    local_authority_highway      VARCHAR,
+    first_road_class             SMALLINT,
+    road_type                    SMALLINT,
+    speed_limit                  SMALLINT,
+    light_conditions             SMALLINT,
+    weather_conditions           SMALLINT,
+    road_surface_conditions      SMALLINT,
+    urban_or_rural_area          SMALLINT,
+    lsoa_code                    VARCHAR,       -- lsoa_of_accident_location
+    source_file                  VARCHAR NOT NULL,
+    ingest_id                    BIGINT NOT NULL
+);
+"""
+
+AREAS = """
+CREATE TABLE IF NOT EXISTS areas (
+    lsoa_code        VARCHAR PRIMARY KEY,  -- 2011 and 2021 codes each have a row
+    lsoa_name        VARCHAR,
+    lsoa_vintage     SMALLINT NOT NULL,    -- 2011 or 2021
+    lsoa11_code      VARCHAR NOT NULL,     -- the 2011 LSOA it counts under (itself, or best fit)
+    district_code    VARCHAR NOT NULL,     -- E06/E07/E08/E09 GSS code
+    district_name    VARCHAR NOT NULL,
+    upper_tier_code  VARCHAR NOT NULL,     -- county council (E10) or the unitary itself
+    upper_tier_name  VARCHAR NOT NULL,
+    county_code      VARCHAR NOT NULL,     -- the strategic area districts roll up to
+    county_name      VARCHAR NOT NULL
+);
+"""
+
+AREA_BOUNDARIES = """
+CREATE TABLE IF NOT EXISTS area_boundaries (
+    area_code   VARCHAR NOT NULL,
+    area_level  VARCHAR NOT NULL,   -- lsoa | district | county
+    area_name   VARCHAR,
+    area_m2     DOUBLE,
+    geometry    BLOB NOT NULL,      -- WKB, British National Grid (EPSG:27700)
+    PRIMARY KEY (area_code, area_level)
+);
+"""
+
+POPULATION = """
+CREATE TABLE IF NOT EXISTS population (
+    area_code   VARCHAR NOT NULL,   -- LSOA 2011 code
+    year        INTEGER NOT NULL,   -- mid-year estimate
+    population  BIGINT NOT NULL,
+    source      VARCHAR NOT NULL,
+    PRIMARY KEY (area_code, year)
+);
+"""
+
+DEPRIVATION = """
+CREATE TABLE IF NOT EXISTS deprivation (
+    lsoa_code                  VARCHAR PRIMARY KEY,  -- LSOA 2011
+    imd_version                VARCHAR NOT NULL,     -- 'IMD2019'
+    imd_rank                   INTEGER NOT NULL,     -- 1 = most deprived in England
+    imd_decile                 SMALLINT NOT NULL,    -- 1 = most deprived 10%
+    income_rank                INTEGER,
+    income_decile              SMALLINT,
+    employment_rank            INTEGER,
+    employment_decile          SMALLINT,
+    education_rank             INTEGER,
+    education_decile           SMALLINT,
+    health_rank                INTEGER,
+    health_decile              SMALLINT,
+    crime_rank                 INTEGER,
+    crime_decile               SMALLINT,
+    barriers_rank              INTEGER,
+    barriers_decile            SMALLINT,
+    living_environment_rank    INTEGER,
+    living_environment_decile  SMALLINT
+);
+"""
+
+META = """
+CREATE TABLE IF NOT EXISTS store_meta (
+    key    VARCHAR PRIMARY KEY,
+    value  VARCHAR NOT NULL
+);
+"""
+
+# Views analysts use directly: repeated Crime IDs are flagged here, never dropped from crimes.
+VIEWS = """
+CREATE OR REPLACE VIEW crime_id_repeats AS
+SELECT crime_id,
+       count(*)              AS n_rows,
+       count(DISTINCT month) AS n_months,
+       min(month)            AS first_month,
+       max(month)            AS last_month
+FROM crimes
+WHERE crime_id IS NOT NULL
+GROUP BY crime_id
+HAVING count(*) > 1;
+"""
+
+ALL_TABLES = [
+    META, INGESTS, REJECTS, CRIMES, OUTCOMES, STOP_SEARCH, COLLISIONS,
+    AREAS, AREA_BOUNDARIES, POPULATION, DEPRIVATION, VIEWS,
+]
+
+PUBLIC_TABLES = (
+    "crimes", "outcomes", "stop_search", "collisions", "areas", "area_boundaries",
+    "population", "deprivation", "ingests", "rejects",
+)

@@ -1,0 +1,48 @@
+"""Fixtures shared by every test package: repository paths and a fresh store per test."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+TEST_DATA = REPO / "tests" / "data"
+DEMO_DATA = REPO / "demo" / "data"
+
+
+@pytest.fixture
+def store_path(tmp_path: Path) -> Path:
+    """A path for a new, empty evidence store (never a shared one)."""
+    return tmp_path / "store.duckdb"
+
+
+def _app_db_urls() -> list[object]:
+    urls: list[object] = ["sqlite"]
+    marks = [pytest.mark.postgres]
+    if not os.environ.get("SAFER_TEST_POSTGRES_URL"):
+        marks.append(pytest.mark.skip(reason="SAFER_TEST_POSTGRES_URL not set (.ci/run sets it)"))
+    urls.append(pytest.param("postgresql", marks=marks))
+    return urls
+
+
+@pytest.fixture(params=_app_db_urls())
+def app_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh application database: SQLite in tmp_path, and a new PostgreSQL database when CI has one."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'app.sqlite'}"
+    import uuid
+
+    import sqlalchemy as sa
+
+    admin_url = os.environ["SAFER_TEST_POSTGRES_URL"]
+    name = f"safer_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
