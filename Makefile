@@ -26,7 +26,7 @@ demo: $(STAMP)
 	$(SAFER) ingest stats19 demo/data/road-safety
 	$(SAFER) ingest police-uk demo/data/police-uk
 	$(SAFER) quality
-	$(BIN)/python -m safer_communities.demo_summary $(DEMO_DB)
+	$(SAFER) summary
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from safer_communities import __version__
-from safer_communities.cli import evidence, framework, ingest, quality
+from safer_communities.cli import evidence, framework, ingest, quality, summary
 from safer_communities.cli.common import State, console_err
 from safer_communities.config import Settings
 from safer_communities.errors import SaferError
@@ -55,6 +55,7 @@ def root(
 
 app.add_typer(ingest.app, name="ingest")
 app.command("quality")(quality.quality)
+app.command("summary")(summary.summary)
 app.add_typer(framework.app, name="framework")
 app.add_typer(evidence.app, name="evidence")
 
