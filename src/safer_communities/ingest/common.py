@@ -13,7 +13,7 @@ from typing import Any, Protocol
 import duckdb
 
 from safer_communities import __version__
-from safer_communities.store.evidence import next_ingest_id
+from safer_communities.store.evidence import next_ingest_id, scalar
 
 
 class Progress(Protocol):
@@ -145,11 +145,12 @@ def record_rejects(
 
 def already_loaded(con: duckdb.DuckDBPyConnection, sha256: str, kind: str) -> bool:
     """True when a file with these exact bytes is already in the store for this kind."""
-    row = con.execute(
-        "SELECT 1 FROM ingests WHERE sha256 = ? AND kind = ? AND status = 'loaded' LIMIT 1",
+    found = scalar(
+        con,
+        "SELECT count(*) FROM ingests WHERE sha256 = ? AND kind = ? AND status = 'loaded'",
         [sha256, kind],
-    ).fetchone()
-    return row is not None
+    )
+    return bool(found)
 
 
 IngestFunction = Callable[..., IngestReport]

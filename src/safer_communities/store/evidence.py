@@ -78,14 +78,21 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("COMMIT")
 
 
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> object:
+    """First value of a query's first row. Fetches every row: DuckDB 2 keeps a connection busy until
+    a result is fully consumed, so a bare ``fetchone()`` breaks the next ``register()`` on it."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None
+
+
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Row count of every public table (for summaries and the demo)."""
     return {
-        table: int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+        table: int(scalar(con, f"SELECT count(*) FROM {table}"))
         for table in schema.PUBLIC_TABLES
     }
 
 
 def next_ingest_id(con: duckdb.DuckDBPyConnection) -> int:
     """A new provenance id for one file."""
-    return int(con.execute("SELECT nextval('ingest_id_seq')").fetchone()[0])
+    return int(scalar(con, "SELECT nextval('ingest_id_seq')"))
