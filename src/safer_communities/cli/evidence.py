@@ -1,7 +1,435 @@
-"""`safer evidence ...` commands."""
+"""`safer evidence ...`: rates, trends, harm, hotspots and the rest of the evidence, as tables, JSON, CSV or
+GeoPackage. Commands parse options, call ``safer_communities.analysis`` and print: no SQL, no statistics."""
 
 from __future__ import annotations
 
-import typer
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
 
-app = typer.Typer(help="evidence commands.", no_args_is_help=True)
+import pandas as pd
+import typer
+from rich.table import Table
+
+from safer_communities.cli.common import console, console_err, print_json, settings_from
+
+app = typer.Typer(
+    help="The evidence: rates, trends, harm, hotspots, deprivation, outcomes, road safety, peers.",
+    no_args_is_help=True,
+)
+
+IssueOpt = Annotated[
+    str, typer.Option("--issue", "-i", help="Issue id, e.g. violence, serious-violence, asb.")
+]
+LevelOpt = Annotated[str, typer.Option("--area-level", help="lsoa, district or county.")]
+PeriodOpt = Annotated[
+    str, typer.Option("--period", help="2021, 2021-07, 2021-04..2022-03 or latest-12-months.")
+]
+PeriodAllOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--period",
+        help="2021, 2021-04..2022-03, latest-12-months; default: every month loaded.",
+        show_default=False,
+    ),
+]
+AreaOpt = Annotated[str | None, typer.Option("--area", help="Only this area (GSS code).", show_default=False)]
+DefsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--definitions",
+        help="Your area's definitions file (YAML); default: the bundled definitions.",
+        show_default=False,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON list of records.")]
+CsvOpt = Annotated[
+    str | None, typer.Option("--csv", help="Write CSV to PATH ('-' for stdout).", show_default=False)
+]
+GpkgOpt = Annotated[
+    Path | None, typer.Option("--gpkg", help="Write a GeoPackage map layer to PATH.", show_default=False)
+]
+
+
+@contextmanager
+def _store(ctx: typer.Context) -> Iterator[Any]:
+    from safer_communities.store.evidence import connect
+
+    con = connect(settings_from(ctx).db, read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _fmt(value: Any, column: str = "") -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) >= 1:
+        return f"{int(value):,}"
+    if isinstance(value, float):
+        return f"{value:,.3g}" if abs(value) < 1 else f"{value:,.2f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value) if "year" in column or column in {"hour", "decile", "rank"} else f"{value:,}"
+    return str(value)
+
+
+def _emit(
+    frame: pd.DataFrame,
+    *,
+    as_json: bool,
+    csv: str | None,
+    title: str,
+    gpkg: Path | None = None,
+    to_map: Callable[[], Any] | None = None,
+    layer: str = "evidence",
+    extra: list[str] | None = None,
+) -> None:
+    """Print or write one result; caveats go to stderr under the table."""
+    from safer_communities.analysis import results
+
+    if gpkg is not None:
+        if to_map is None:
+            raise typer.BadParameter("this command has no map output", param_hint="--gpkg")
+        results.write_gpkg(to_map(), gpkg, layer=layer)
+        console_err.print(f"Map layer '{layer}' written to {gpkg}.", highlight=False)
+    if csv is not None:
+        results.write_csv(frame, csv)
+        if csv != "-":
+            console_err.print(f"{len(frame):,} rows written to {csv}.", highlight=False)
+    if as_json:
+        print_json(results.to_records(frame))
+        return
+    if csv == "-" or (csv is not None and gpkg is None) or gpkg is not None:
+        return
+    table = Table(title=title, title_justify="left")
+    columns, constant = _table_columns(frame)
+    for column in columns:
+        numeric = pd.api.types.is_numeric_dtype(frame[column])
+        table.add_column(str(column), justify="right" if numeric else "left")
+    for record in results.to_records(frame):
+        table.add_row(*(_fmt(record[c], str(c)) for c in columns))
+    console.print(table)
+    attrs = frame.attrs
+    if attrs.get("definition_id"):
+        console_err.print(
+            f"Definition: {attrs['definition_id']} (version {attrs.get('definition_version', '')})"
+            + (f"; {attrs['population_note']}" if attrs.get("population_note") else ""),
+            highlight=False,
+        )
+    caveats = list(attrs.get("caveats", []))
+    if attrs.get("caveat") and attrs["caveat"] not in caveats:
+        caveats.append(attrs["caveat"])
+    for line in [*constant, *(extra or []), *caveats]:
+        console_err.print(f"Note: {line}", highlight=False, markup=False)
+
+
+_CONSTANT_COLUMNS = ("issue", "period", "previous_period", "severity", "population_year", "unit")
+
+
+def _table_columns(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Columns for the terminal table: a column holding one value throughout is said once, below it."""
+    columns, constant = [], []
+    for column in frame.columns:
+        if column == "geometry":
+            continue
+        if column in _CONSTANT_COLUMNS and len(frame) > 1 and frame[column].nunique(dropna=False) == 1:
+            constant.append(f"{column}: {_fmt(frame[column].iloc[0], column)}")
+            continue
+        columns.append(column)
+    return columns, constant
+
+
+@app.command("definitions")
+def definitions_cmd(definitions: DefsOpt = None, as_json: JsonOpt = False, csv: CsvOpt = None) -> None:
+    """List the issue definitions with their versions (which records measure each issue)."""
+    from safer_communities.analysis.definitions import load_definitions
+
+    defs = load_definitions(definitions)
+    frame = pd.DataFrame([d.to_dict() for d in defs])
+    frame["crime_types"] = frame["crime_types"].map(lambda v: "; ".join(v))
+    frame["severity"] = frame["severity"].map(lambda v: ", ".join(map(str, v)))
+    frame["source"] = frame["source"].fillna("none: no open data")
+    if as_json:
+        print_json([d.to_dict() for d in defs])
+        return
+    shown = frame if csv else frame[["issue", "version", "label", "source", "crime_types", "proxy"]]
+    _emit(shown, as_json=False, csv=csv, title=f"Issue definitions ({defs.path}, version {defs.version})")
+
+
+@app.command("rates")
+def rates_cmd(
+    ctx: typer.Context,
+    issue: IssueOpt,
+    area_level: LevelOpt = "district",
+    period: PeriodOpt = "latest-12-months",
+    definitions: DefsOpt = None,
+    as_json: JsonOpt = False,
+    csv: CsvOpt = None,
+    gpkg: GpkgOpt = None,
+) -> None:
+    """Counts and rates per 1,000 residents with exact 95% confidence intervals."""
+    from safer_communities.analysis import results
+    from safer_communities.analysis.rates import issue_rates
+
+    with _store(ctx) as con:
+        frame = issue_rates(con, issue, area_level=area_level, period=period, definitions=definitions)
+        _emit(
+            frame,
+            as_json=as_json,
+            csv=csv,
+            gpkg=gpkg,
+            layer=f"{issue}_rates",
+            to_map=lambda: results.with_geometry(con, frame, area_level),
+            title=f"{issue}: rate per 1,000 residents, {frame.attrs['period_label']}",
+        )
+
+
+@app.command("trends")
+def trends_cmd(
+    ctx: typer.Context,
+    issue: IssueOpt,
+    area_level: LevelOpt = "county",
+    area: AreaOpt = None,
+    period: PeriodAllOpt = None,
+    kind: Annotated[str, typer.Option("--kind", help="series, seasonality or long-run.")] = "series",
+    definitions: DefsOpt = None,
+    as_json: JsonOpt = False,
+    csv: CsvOpt = None,
+) -> None:
+    """Monthly series (missing months are gaps), seasonality index, or the long-run trend test."""
+    from safer_communities.analysis import trends
+    from safer_communities.errors import InputError
+
+    functions = {
+        "series": trends.monthly_series,
+        "seasonality": trends.seasonality,
+        "long-run": trends.long_run_trend,
+    }
+    if kind not in functions:
+        raise InputError(
+            "That kind of trend is not known.",
+            found=repr(kind),
+            hint="Use --kind series, seasonality or long-run.",
+        )
+    with _store(ctx) as con:
+        frame = functions[kind](
+            con, issue, area_level=area_level, area_code=area, period=period, definitions=definitions
+        )
+    extra = [frame.attrs["method"]] if "method" in frame.attrs else []
+    _emit(
+        frame,
+        as_json=as_json,
+        csv=csv,
+        extra=extra,
+        title=f"{issue}: {kind.replace('-', ' ')}, {frame.attrs['period_label']}",
+    )
+
+
+@app.command("compare")
+def compare_cmd(
+    ctx: typer.Context,
+    issue: IssueOpt,
+    area_level: LevelOpt = "county",
+    period: PeriodOpt = "latest-12-months",
+    area: AreaOpt = None,
+    definitions: DefsOpt = None,
+    as_json: JsonOpt = False,
+    csv: CsvOpt = None,
+) -> None:
+    """The period against the same length before it: rate ratio, exact 95% CI and p-value."""
+    from safer_communities.analysis.trends import compare_periods
+
+    with _store(ctx) as con:
+        frame = compare_periods(
+            con, issue, area_level=area_level, period=period, area_code=area, definitions=definitions
+        )
+    _emit(
+        frame,
+        as_json=as_json,
+        csv=csv,
+        extra=[frame.attrs["method"]],
+        title=f"{issue}: {frame.attrs['period_label']} against the previous period",
+    )
+
+
+@app.command("harm")
+def harm_cmd(
+    ctx: typer.Context,
+    issue: Annotated[str, typer.Option("--issue", "-i", help="Issue id, or 'all' for all crime.")] = "all",
+    area_level: LevelOpt = "district",
+    period: PeriodOpt = "latest-12-months",
+    weights: Annotated[
+        str | None, typer.Option("--weights", help="Harm weights version.", show_default=False)
+    ] = None,
+    definitions: DefsOpt = None,
+    as_json: JsonOpt = False,
+    csv: CsvOpt = None,
+    gpkg: GpkgOpt = None,
+) -> None:
+    """Harm-weighted counts (Cambridge Crime Harm Index days) and harm per 1,000 residents."""
+    from safer_communities.analysis import results
+    from safer_communities.analysis.harm import issue_harm
+
+    with _store(ctx) as con:
+        frame = issue_harm(
+            con,
+            None if issue == "all" else issue,
+            area_level=area_level,
+            period=period,
+            weights_version=weights,
+            definitions=definitions,
+        )
+        _emit(
+            frame,
+            as_json=as_json,
+            csv=csv,
+            gpkg=gpkg,
+            layer="harm",
+            to_map=lambda: results.with_geometry(con, frame, area_level),
+            extra=[
+                f"Harm weights {frame.attrs['harm_version']} ({frame.attrs['harm_unit']}); "
+                f"{frame.attrs['harm_citation']}"
+            ],
+            title=f"{issue}: harm, {frame.attrs['period_label']}",
+        )
+
+
+@app.command("deprivation")
+def deprivation_cmd(
+    ctx: typer.Context,
+    issue: IssueOpt,
+    period: PeriodOpt = "latest-12-months",
+    domain: Annotated[str, typer.Option("--domain", help="imd or one IMD 2019 domain.")] = "imd",
+    area: AreaOpt = None,
+    definitions: DefsOpt = None,
+    as_json: JsonOpt = False,
+    csv: CsvOpt = None,
+) -> None:
+    """Rates by IMD 2019 decile and the most / least deprived rate ratio."""
+    from safer_communities.analysis.deprivation import rates_by_decile
+
+    with _store(ctx) as con:
+        frame = rates_by_decile(
+            con, issue, period=period, domain=domain, area_code=area, definitions=definitions
+        )
+    r = frame.attrs["ratio"]
+    line = (
+        f"Rate ratio, decile {r['most_deprived_decile']} to decile {r['least_deprived_decile']}: "
+        f"{r['rate_ratio']:.2f} (95% CI {r['ci_low']:.2f} to {r['ci_high']:.2f}). {r['note']}"
+    ).strip()
+    _emit(
+        frame,
+        as_json=as_json,
+        csv=csv,
+        extra=[line],
+        title=f"{issue}: rate per 1,000 by {domain} decile (1 = most deprived), "
+        f"{frame.attrs['period_label']}",
+    )
+
+
+@app.command("outcomes")
+def outcomes_cmd(
+    ctx: typer.Context,
+    issue: IssueOpt,
+    area_level: LevelOpt = "county",
+    period: PeriodOpt = "latest-12-months",
+    summary: Annotated[bool, typer.Option("--summary", help="One row per area: shares only.")] = False,
+    definitions: DefsOpt = None,
+    as_json: JsonOpt = False,
+    csv: CsvOpt = None,
+) -> None:
+    """Outcomes of the issue's crimes; share with no suspect identified, share charged or summonsed."""
+    from safer_communities.analysis.outcomes import outcome_shares, outcome_summary
+
+    with _store(ctx) as con:
+        frame = outcome_summary(con, issue, period=period, area_level=area_level, definitions=definitions)
+    shares = outcome_shares(frame)
+    extra = [
+        f"{r.area_name}: no suspect identified {r.no_suspect_share:.1%}, charged or summonsed "
+        f"{r.charged_share:.1%} of {r.crimes:,} crimes"
+        for r in shares.itertuples()
+    ]
+    _emit(
+        shares if summary else frame,
+        as_json=as_json,
+        csv=csv,
+        extra=[] if summary else extra,
+        title=f"{issue}: outcomes, {frame.attrs['period_label']}",
+    )
+
+
+@app.command("road-safety")
+def road_safety_cmd(
+    ctx: typer.Context,
+    area_level: LevelOpt = "district",
+    period: PeriodAllOpt = None,
+    severity: Annotated[str, typer.Option("--severity", help="ksi, all, fatal, serious, slight.")] = "ksi",
+    times: Annotated[bool, typer.Option("--times", help="Hour x day-of-week table instead.")] = False,
+    area: AreaOpt = None,
+    definitions: DefsOpt = None,
+    as_json: JsonOpt = False,
+    csv: CsvOpt = None,
+    gpkg: GpkgOpt = None,
+) -> None:
+    """STATS19 collisions by area and year per 100,000 residents (or by time of day and day of week)."""
+    from safer_communities.analysis import results
+    from safer_communities.analysis.road_safety import collision_rates, collision_times
+
+    with _store(ctx) as con:
+        if times:
+            table = collision_times(con, period=period, severity=severity, area_code=area)
+            frame = table.reset_index()
+            frame.attrs.update(table.attrs)
+            _emit(
+                frame,
+                as_json=as_json,
+                csv=csv,
+                title=f"Collisions ({severity}) by hour and day, {table.attrs['period_label']}",
+            )
+            return
+        frame = collision_rates(
+            con, area_level=area_level, period=period, severity=severity, definitions=definitions
+        )
+        _emit(
+            frame,
+            as_json=as_json,
+            csv=csv,
+            gpkg=gpkg,
+            layer=f"collisions_{severity}",
+            to_map=lambda: results.with_geometry(con, frame, area_level),
+            title=f"Collisions ({severity}) per 100,000 residents, {frame.attrs['period_label']}",
+        )
+
+
+@app.command("peers")
+def peers_cmd(
+    ctx: typer.Context,
+    issue: IssueOpt,
+    area_level: LevelOpt = "district",
+    period: PeriodOpt = "latest-12-months",
+    definitions: DefsOpt = None,
+    as_json: JsonOpt = False,
+    csv: CsvOpt = None,
+    gpkg: GpkgOpt = None,
+) -> None:
+    """Each area against the overall rate, with funnel-plot limits (95% and 99.8%)."""
+    from safer_communities.analysis import results
+    from safer_communities.analysis.peers import funnel
+
+    with _store(ctx) as con:
+        frame = funnel(con, issue, period=period, area_level=area_level, definitions=definitions)
+        _emit(
+            frame,
+            as_json=as_json,
+            csv=csv,
+            gpkg=gpkg,
+            layer=f"{issue}_peers",
+            to_map=lambda: results.with_geometry(con, frame, area_level),
+            extra=[frame.attrs["method"]],
+            title=f"{issue}: areas against the overall rate, {frame.attrs['period_label']}",
+        )
+
+
+from safer_communities.cli import evidence_maps  # noqa: E402,F401  (registers hotspots, concentration, near-repeat)

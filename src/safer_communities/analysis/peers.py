@@ -1,0 +1,89 @@
+"""Peer comparison: each area against the study area's overall rate, with funnel-plot limits.
+
+Ranking areas by rate alone exaggerates differences between small areas; a funnel plot shows whether an
+area's count is outside what chance would give at the overall rate for its population (exact Poisson
+limits at 95% and 99.8%, the conventions of the public health observatories' funnel plots).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from safer_communities.analysis.definitions import Definition, Definitions
+from safer_communities.analysis.periods import Period
+from safer_communities.analysis.rates import issue_rates
+from safer_communities.analysis.stats import funnel_limits
+from safer_communities.errors import NoDataError
+
+
+def _flag(count: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    return np.select([count > high, count < low], ["above", "below"], "within")
+
+
+def funnel(
+    con: duckdb.DuckDBPyConnection,
+    issue: str | Definition,
+    *,
+    period: str | Period | None = "latest-12-months",
+    area_level: str = "district",
+    definitions: Definitions | Path | str | None = None,
+) -> pd.DataFrame:
+    """Each area's rate against the overall rate of all study-area units, with funnel limits.
+
+    Columns: area_code, area_name, issue, period, count, population, rate_per_1000, overall_rate_per_1000,
+    expected, rate ratio to overall (``ratio``), limit_95_low/high, limit_998_low/high (as rates per
+    1,000), ``flag`` (above / below / within the 99.8% limits) and ``flag_95``, and ``rank`` (1 = highest).
+    """
+    rates = issue_rates(con, issue, area_level=area_level, period=period, definitions=definitions)
+    out = rates.dropna(subset=["population"]).copy()
+    if out.empty or out["population"].sum() == 0:
+        raise NoDataError(
+            "No area has a population, so no funnel can be drawn.",
+            found="0 residents",
+            hint="Load population estimates: safer ingest population FILE.",
+        )
+    pop = out["population"].astype(float).to_numpy()
+    count = out["count"].astype(float).to_numpy()
+    overall = count.sum() / pop.sum()
+    expected = overall * pop
+    out["overall_rate_per_1000"] = overall * 1000.0
+    out["expected"] = expected
+    out["ratio"] = np.where(expected > 0, count / np.where(expected > 0, expected, 1.0), np.nan)
+    for level, name in ((0.95, "95"), (0.998, "998")):
+        low, high = funnel_limits(expected, level=level)
+        out[f"limit_{name}_low"] = low / pop * 1000.0
+        out[f"limit_{name}_high"] = high / pop * 1000.0
+        out["flag" if name == "998" else "flag_95"] = _flag(count, low, high)
+    out["rank"] = out["rate_per_1000"].rank(ascending=False, method="min").astype(int)
+    out = out[
+        [
+            "area_code",
+            "area_name",
+            "issue",
+            "period",
+            "count",
+            "population",
+            "population_year",
+            "rate_per_1000",
+            "overall_rate_per_1000",
+            "expected",
+            "ratio",
+            "limit_95_low",
+            "limit_95_high",
+            "limit_998_low",
+            "limit_998_high",
+            "flag",
+            "flag_95",
+            "rank",
+        ]
+    ].reset_index(drop=True)
+    out.attrs.update(rates.attrs)
+    out.attrs["method"] = (
+        "Funnel plot: exact Poisson limits (chi-squared) around the overall rate of all "
+        "study-area units; 'flag' uses the 99.8% limits, 'flag_95' the 95% limits."
+    )
+    return out

@@ -1,0 +1,308 @@
+"""The evidence queries every analysis shares: the study area, months loaded, counts, population, points.
+
+All SQL of the analysis layer lives here (and in a few subject modules), parameterised, never in the CLI.
+Only records in the study area count: police.uk files hold everything a force reported, including records
+in other forces' areas, so crimes are joined to ``areas`` (2011 or 2021 LSOA codes -> the 2011 LSOA).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from safer_communities.analysis.definitions import Definition
+from safer_communities.analysis.periods import Period, months_between, parse_period
+from safer_communities.errors import InputError, NoDataError
+
+AREA_LEVELS = ("lsoa", "district", "county")
+_LEVEL_COLUMNS = {
+    "lsoa": ("a.lsoa11_code", "coalesce(n.lsoa_name, a.lsoa11_code)"),
+    "district": ("a.district_code", "a.district_name"),
+    "county": ("a.county_code", "a.county_name"),
+}
+POLICE_SOURCE, STATS19_SOURCE = "police_uk_street", "stats19"
+_SOURCE_LABEL = {POLICE_SOURCE: "police.uk street", STATS19_SOURCE: "STATS19 collision"}
+_LOAD_HINT = {
+    POLICE_SOURCE: "Load police.uk street files: safer ingest police-uk ARCHIVE.",
+    STATS19_SOURCE: "Load STATS19 collisions: safer ingest stats19 FILE.",
+}
+
+
+def check_level(area_level: str) -> str:
+    """The area level, or ``InputError`` listing the levels."""
+    if area_level not in AREA_LEVELS:
+        raise InputError(
+            "That area level is not known.",
+            found=repr(area_level),
+            hint=f"Use one of: {', '.join(AREA_LEVELS)}.",
+        )
+    return area_level
+
+
+def study_cte() -> str:
+    """CTEs ``study`` (one row per study-area 2011 LSOA: district and county, taken from the 2011 row
+    so a 2021 code can never count an LSOA twice) and ``names`` (2011 LSOA names)."""
+    columns = ", ".join(
+        f"arg_min({c}, lsoa_vintage) AS {c}"
+        for c in ("district_code", "district_name", "county_code", "county_name")
+    )
+    return (
+        f"study AS (SELECT lsoa11_code, {columns} FROM areas GROUP BY lsoa11_code), "
+        "names AS (SELECT lsoa11_code AS lsoa_code, arg_min(lsoa_name, lsoa_vintage) AS lsoa_name "
+        "FROM areas GROUP BY lsoa11_code)"
+    )
+
+
+def require_areas(con: duckdb.DuckDBPyConnection) -> None:
+    """``NoDataError`` when no study area is loaded (then no record could be counted)."""
+    if con.execute("SELECT count(*) FROM areas").fetchall()[0][0] == 0:
+        raise NoDataError(
+            "No study area is loaded, so no record can be placed in it.",
+            found="the areas table is empty",
+            hint="Load the geography first: safer ingest geography LOOKUP BOUNDARIES.",
+        )
+
+
+def area_list(con: duckdb.DuckDBPyConnection, area_level: str) -> pd.DataFrame:
+    """Every study-area unit at ``area_level``: area_code, area_name (so zero counts still appear)."""
+    code, name = _LEVEL_COLUMNS[check_level(area_level)]
+    require_areas(con)
+    sql = (
+        f"WITH {study_cte()} SELECT DISTINCT {code} AS area_code, {name} AS area_name "
+        "FROM study a LEFT JOIN names n ON n.lsoa_code = a.lsoa11_code ORDER BY area_code"
+    )
+    return con.execute(sql).fetch_df()
+
+
+def months_loaded(con: duckdb.DuckDBPyConnection, source: str) -> list[date]:
+    """The months for which ``source`` has data in the store (police.uk: any record that month;
+    STATS19: every month of each year loaded, since collision files cover whole years)."""
+    if source == POLICE_SOURCE:
+        rows = con.execute("SELECT DISTINCT month FROM crimes ORDER BY month").fetchall()
+        return [r[0] for r in rows]
+    rows = con.execute("SELECT DISTINCT accident_year FROM collisions ORDER BY 1").fetchall()
+    return [m for (year,) in rows for m in months_between(date(year, 1, 1), date(year, 12, 1))]
+
+
+def latest_month(con: duckdb.DuckDBPyConnection, source: str) -> date | None:
+    """The latest month of data for ``source``, or ``None`` when nothing is loaded."""
+    months = months_loaded(con, source)
+    return months[-1] if months else None
+
+
+def resolve_period(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    period: str | Period | None,
+    *,
+    default: str = "latest-12-months",
+) -> Period:
+    """Parse ``period`` against the latest month of ``source`` (``None`` -> ``default``)."""
+    if isinstance(period, Period):
+        return period
+    return parse_period(period or default, latest_month=latest_month(con, source))
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which months of a period the store holds for a source."""
+
+    period: Period
+    missing: list[date]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    def note(self) -> str:
+        if not self.missing:
+            return ""
+        months = ", ".join(m.strftime("%Y-%m") for m in self.missing)
+        return (
+            f"{len(self.missing)} of {self.period.n_months} months of {self.period.label} are not in the "
+            f"store ({months}): they are gaps, not zeros, so totals for this period are incomplete."
+        )
+
+
+def coverage(con: duckdb.DuckDBPyConnection, source: str, period: Period) -> Coverage:
+    """The months of ``period`` missing from the store for ``source``."""
+    loaded = set(months_loaded(con, source))
+    if not loaded:
+        raise NoDataError(
+            f"No {_SOURCE_LABEL[source]} records are loaded.", found="0 records", hint=_LOAD_HINT[source]
+        )
+    return Coverage(period, [m for m in period.months if m not in loaded])
+
+
+def _crime_filter(definition: Definition) -> tuple[str, list[object]]:
+    definition.require_source(expected=POLICE_SOURCE)
+    marks = ", ".join("?" for _ in definition.crime_types)
+    return f"c.crime_type IN ({marks})", list(definition.crime_types)
+
+
+def crime_counts(
+    con: duckdb.DuckDBPyConnection,
+    definition: Definition,
+    period: Period,
+    area_level: str,
+    *,
+    by_month: bool = False,
+    area_code: str | None = None,
+) -> pd.DataFrame:
+    """Counts of the issue's records per study-area unit (and month), zeros included for every unit.
+
+    Rows are counted as police.uk publishes them (a repeated Crime ID is counted each time it appears,
+    as on police.uk's own maps; see the ``crime_id_repeats`` view).
+    """
+    code, _ = _LEVEL_COLUMNS[check_level(area_level)]
+    where, params = _crime_filter(definition)
+    month_col = ", c.month" if by_month else ""
+    area_filter, area_params = ("", [])
+    if area_code is not None:
+        area_filter = " AND ? IN (a.lsoa11_code, a.district_code, a.county_code)"
+        area_params = [area_code]
+    sql = f"""
+        WITH {study_cte()}
+        SELECT {code} AS area_code{month_col}, count(*) AS count
+        FROM crimes c JOIN areas x ON c.lsoa_code = x.lsoa_code
+        JOIN study a ON a.lsoa11_code = x.lsoa11_code
+        WHERE {where} AND c.month BETWEEN ? AND ?{area_filter}
+        GROUP BY ALL
+    """
+    counts = con.execute(sql, [*params, period.start, period.end, *area_params]).fetch_df()
+    units = area_list(con, area_level)
+    if area_code is not None:
+        units = units[units["area_code"].isin(units_within(con, area_level, area_code))]
+    if by_month:
+        grid = units.merge(pd.DataFrame({"month": pd.to_datetime(period.months)}), how="cross")
+        counts["month"] = pd.to_datetime(counts["month"])
+        out = grid.merge(counts, on=["area_code", "month"], how="left")
+    else:
+        out = units.merge(counts, on="area_code", how="left")
+    out["count"] = out["count"].fillna(0).astype("int64")
+    return out
+
+
+def units_within(con: duckdb.DuckDBPyConnection, area_level: str, area_code: str) -> list[str]:
+    code, _ = _LEVEL_COLUMNS[area_level]
+    rows = con.execute(
+        f"WITH {study_cte()} SELECT DISTINCT {code} FROM study a "
+        "WHERE ? IN (a.lsoa11_code, a.district_code, a.county_code)",
+        [area_code],
+    ).fetchall()
+    if not rows:
+        raise InputError(
+            "That area is not in the study area.",
+            found=repr(area_code),
+            hint="Use a GSS code from the areas table (LSOA, district or county).",
+        )
+    return [r[0] for r in rows]
+
+
+@dataclass(frozen=True)
+class Population:
+    """Population per area unit for one mid-year, with a note saying which year and why."""
+
+    table: pd.DataFrame  # area_code, population
+    year: int
+    note: str
+
+
+def population(con: duckdb.DuckDBPyConnection, area_level: str, year: int) -> Population:
+    """Mid-year population of each study-area unit: that of ``year`` or the latest earlier year loaded."""
+    years = [r[0] for r in con.execute("SELECT DISTINCT year FROM population ORDER BY year").fetchall()]
+    if not years:
+        raise NoDataError(
+            "No population estimates are loaded, so no rate can be computed.",
+            found="the population table is empty",
+            hint="Load ONS small-area population estimates: safer ingest population FILE.",
+        )
+    earlier = [y for y in years if y <= year]
+    if earlier:
+        used = earlier[-1]
+        note = f"Mid-{used} population estimates" + (
+            "." if used == year else f" (the latest available on or before {year})."
+        )
+    else:
+        used = years[0]
+        note = f"Mid-{used} population estimates: none loaded for {year} or earlier, so the earliest is used."
+    code, _ = _LEVEL_COLUMNS[check_level(area_level)]
+    sql = f"""
+        WITH {study_cte()}
+        SELECT {code} AS area_code, sum(p.population) AS population, count(p.population) AS lsoas_with,
+               count(*) AS lsoas
+        FROM study a LEFT JOIN population p ON p.area_code = a.lsoa11_code AND p.year = ?
+        GROUP BY ALL
+    """
+    table = con.execute(sql, [used]).fetch_df()
+    short = table[table["lsoas_with"] < table["lsoas"]]
+    if len(short):
+        note += (
+            f" {int((short['lsoas'] - short['lsoas_with']).sum())} LSOA(s) have no estimate for {used};"
+            " their areas' rates are not computed."
+        )
+        table.loc[table["lsoas_with"] < table["lsoas"], "population"] = pd.NA
+    return Population(table[["area_code", "population"]], used, note)
+
+
+def crime_points(
+    con: duckdb.DuckDBPyConnection,
+    issue: str | Definition,
+    *,
+    period: str | Period | None = None,
+    area_code: str | None = None,
+    definitions: object = None,
+) -> pd.DataFrame:
+    """Located records of an issue in the study area, for the hotspot functions.
+
+    Columns: easting, northing (EPSG:27700), month, crime_type, lsoa_code (2011), district_code.
+    ``attrs``: definition_id, definition_version, period_label, no_location (records of the issue in the
+    period without coordinates, excluded), missing_months, caveats.
+    """
+    from safer_communities.analysis.definitions import resolve
+
+    definition = issue if isinstance(issue, Definition) else resolve(definitions).get(issue)
+    where, params = _crime_filter(definition)
+    p = resolve_period(con, POLICE_SOURCE, period)
+    cov = coverage(con, POLICE_SOURCE, p)
+    require_areas(con)
+    area_filter, area_params = ("", [])
+    if area_code is not None:
+        units_within(con, "lsoa", area_code)
+        area_filter = " AND ? IN (a.lsoa11_code, a.district_code, a.county_code)"
+        area_params = [area_code]
+    sql = f"""
+        WITH {study_cte()}
+        SELECT c.easting, c.northing, c.month, c.crime_type, a.lsoa11_code AS lsoa_code, a.district_code
+        FROM crimes c JOIN areas x ON c.lsoa_code = x.lsoa_code JOIN study a ON a.lsoa11_code = x.lsoa11_code
+        WHERE {where} AND c.month BETWEEN ? AND ?{area_filter} AND c.easting IS NOT NULL
+        ORDER BY c.month, c.easting, c.northing
+    """
+    points = con.execute(sql, [*params, p.start, p.end, *area_params]).fetch_df()
+    no_location = con.execute(
+        f"SELECT count(*) FROM crimes c WHERE {where} AND c.month BETWEEN ? AND ? AND c.easting IS NULL",
+        [*params, p.start, p.end],
+    ).fetchall()[0][0]
+    points["month"] = pd.to_datetime(points["month"])
+    points.attrs.update(
+        definition_id=definition.issue,
+        definition_version=definition.version,
+        period_label=p.label,
+        no_location=int(no_location),
+        missing_months=[m.isoformat() for m in cov.missing],
+        caveats=[
+            c
+            for c in (
+                definition.caveat,
+                "police.uk locations are snapped to anonymous map points (each covers at least 8 "
+                "addresses or none); hotspots show where records were mapped, not exact addresses.",
+                f"{no_location:,} record(s) without a location were excluded." if no_location else "",
+                cov.note(),
+            )
+            if c
+        ],
+    )
+    return points

@@ -1,0 +1,114 @@
+"""Counts and rates per 1,000 residents by area, issue and period, with exact Poisson intervals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from safer_communities.analysis import queries
+from safer_communities.analysis.definitions import Definition, Definitions, resolve
+from safer_communities.analysis.periods import Period
+from safer_communities.analysis.stats import poisson_ci
+
+RATE_COLUMNS = [
+    "area_code",
+    "area_name",
+    "issue",
+    "period",
+    "count",
+    "population",
+    "population_year",
+    "rate_per_1000",
+    "ci_low",
+    "ci_high",
+]
+
+
+def definition_for(issue: str | Definition, definitions: Definitions | Path | str | None) -> Definition:
+    """The definition of ``issue`` (raising ``NoDataError`` when no open source measures it)."""
+    definition = issue if isinstance(issue, Definition) else resolve(definitions).get(issue)
+    definition.require_source()
+    return definition
+
+
+def base_attrs(definition: Definition, period: Period, cov: queries.Coverage, **extra: object) -> dict:
+    """The metadata every result carries: definition and version, period, gaps, caveats."""
+    caveats = [c for c in (definition.caveat, cov.note()) if c]
+    attrs: dict[str, object] = {
+        "definition_id": definition.issue,
+        "definition_version": definition.version,
+        "period_label": period.label,
+        "period_start": period.start.isoformat(),
+        "period_end": period.end.isoformat(),
+        "missing_months": [m.isoformat() for m in cov.missing],
+        "proxy": definition.proxy,
+        "caveats": caveats,
+    }
+    attrs.update(extra)
+    return attrs
+
+
+def add_rates(
+    frame: pd.DataFrame,
+    *,
+    count: str = "count",
+    population: str = "population",
+    per: float = 1000.0,
+    prefix: str = "",
+) -> pd.DataFrame:
+    """Add rate_per_N with exact Poisson 95% limits (NaN where the population is unknown)."""
+    counts = frame[count].to_numpy(dtype=float)
+    pop = pd.to_numeric(frame[population], errors="coerce").to_numpy(dtype=float)
+    low, high = poisson_ci(counts)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        valid = pop > 0
+        scale = np.where(valid, per / np.where(valid, pop, 1.0), np.nan)
+    label = f"rate_per_{int(per):d}"
+    frame[f"{prefix}{label}"] = counts * scale
+    frame[f"{prefix}ci_low"] = low * scale
+    frame[f"{prefix}ci_high"] = high * scale
+    return frame
+
+
+def issue_rates(
+    con: duckdb.DuckDBPyConnection,
+    issue: str | Definition,
+    *,
+    area_level: str = "district",
+    period: str | Period | None = "latest-12-months",
+    definitions: Definitions | Path | str | None = None,
+) -> pd.DataFrame:
+    """Count and rate per 1,000 residents of one issue in each study-area unit over a period.
+
+    The rate is for the whole period (not annualised). Population is the mid-year estimate of the
+    period's end year or the latest earlier year loaded (``population_year``). Months of the period not in
+    the store are listed in ``attrs['missing_months']``: they are gaps, so the counts are then incomplete.
+    Police.uk issues only; road safety has :func:`road_safety.collision_rates`.
+    """
+    definition = definition_for(issue, definitions)
+    definition.require_source(expected=queries.POLICE_SOURCE)
+    queries.check_level(area_level)
+    p = queries.resolve_period(con, queries.POLICE_SOURCE, period)
+    cov = queries.coverage(con, queries.POLICE_SOURCE, p)
+    counts = queries.crime_counts(con, definition, p, area_level)
+    pop = queries.population(con, area_level, p.end.year)
+    out = counts.merge(pop.table, on="area_code", how="left")
+    out["issue"] = definition.issue
+    out["period"] = p.label
+    out["population_year"] = pop.year
+    out["population"] = out["population"].astype("Int64")
+    out = add_rates(out)[RATE_COLUMNS]
+    out.attrs.update(
+        base_attrs(
+            definition,
+            p,
+            cov,
+            area_level=area_level,
+            population_note=pop.note,
+            rate_basis="per 1,000 residents over the whole period (not annualised)",
+        )
+    )
+    return out.reset_index(drop=True)

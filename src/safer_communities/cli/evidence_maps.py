@@ -1,0 +1,203 @@
+"""`safer evidence hotspots | concentration | near-repeat`: the spatial commands (registered on the
+``evidence`` group). Parse, call ``safer_communities.analysis``, print."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from safer_communities.cli.common import console_err, print_json
+from safer_communities.cli.evidence import (
+    AreaOpt,
+    CsvOpt,
+    DefsOpt,
+    GpkgOpt,
+    IssueOpt,
+    JsonOpt,
+    PeriodOpt,
+    _emit,
+    _store,
+    app,
+)
+
+CellOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--cell-size-m", help="Grid cell size in metres (default: automatic, announced).", show_default=False
+    ),
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Do not announce automatic choices.")]
+
+
+def _announce_to_stderr(quiet: bool) -> None:
+    """Show the spatial core's announcements ("Cell size set to 250 m") on stderr."""
+    logger = logging.getLogger("safer_communities.analysis")
+    if quiet or any(getattr(h, "_safer_cli", False) for h in logger.handlers):
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler._safer_cli = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
+@app.command("hotspots")
+def hotspots_cmd(
+    ctx: typer.Context,
+    issue: IssueOpt,
+    method: Annotated[str, typer.Option("--method", help="count, kde, gistar or classify.")] = "gistar",
+    period: PeriodOpt = "latest-12-months",
+    area: AreaOpt = None,
+    cell_size_m: CellOpt = None,
+    bandwidth_m: Annotated[
+        float | None,
+        typer.Option(
+            "--bandwidth-m",
+            help="KDE bandwidth / Gi* neighbour distance in metres (default: automatic, announced).",
+            show_default=False,
+        ),
+    ] = None,
+    harm: Annotated[bool, typer.Option("--harm", help="Weight records by harm (CCHI days).")] = False,
+    all_cells: Annotated[
+        bool,
+        typer.Option(
+            "--all-cells", help="JSON/CSV: every cell, not only cells with records or a hot/cold class."
+        ),
+    ] = False,
+    definitions: DefsOpt = None,
+    quiet: QuietOpt = False,
+    as_json: JsonOpt = False,
+    csv: CsvOpt = None,
+    gpkg: GpkgOpt = None,
+) -> None:
+    """Hotspots on a British National Grid grid clipped to the study area (GeoPackage with --gpkg)."""
+    from safer_communities.analysis.spatial import hotspot_table, issue_hotspots
+
+    _announce_to_stderr(quiet or as_json)
+    with _store(ctx) as con:
+        grid = issue_hotspots(
+            con,
+            issue,
+            method=method,
+            period=period,
+            area_code=area,
+            cell_size_m=cell_size_m,
+            bandwidth_m=bandwidth_m,
+            harm=harm,
+            quiet=quiet,
+            definitions=definitions,
+        )
+    table = hotspot_table(grid, all_cells=all_cells)
+    _emit(
+        table,
+        as_json=as_json,
+        csv=csv,
+        gpkg=gpkg,
+        to_map=lambda: grid,
+        layer=f"{issue}_{method}",
+        title=f"{issue}: {grid.attrs['method']} hotspots, {grid.attrs['period_label']} "
+        f"({grid.attrs['cell_size_m']:g} m cells)",
+    )
+
+
+@app.command("concentration")
+def concentration_cmd(
+    ctx: typer.Context,
+    issue: IssueOpt,
+    unit: Annotated[str, typer.Option("--unit", help="lsoa, cell or point.")] = "lsoa",
+    period: PeriodOpt = "latest-12-months",
+    area: AreaOpt = None,
+    cell_size_m: CellOpt = None,
+    lorenz: Annotated[bool, typer.Option("--lorenz", help="Print the Lorenz curve instead.")] = False,
+    definitions: DefsOpt = None,
+    quiet: QuietOpt = False,
+    as_json: JsonOpt = False,
+    csv: CsvOpt = None,
+) -> None:
+    """Share of the issue in the top 1%, 5% and 10% of LSOAs, grid cells or map points; Gini."""
+    from safer_communities.analysis.spatial import issue_concentration
+
+    _announce_to_stderr(quiet or as_json)
+    with _store(ctx) as con:
+        frame = issue_concentration(
+            con,
+            issue,
+            unit=unit,
+            period=period,
+            area_code=area,
+            cell_size_m=cell_size_m,
+            quiet=quiet,
+            definitions=definitions,
+        )
+    if lorenz:
+        curve = frame.attrs["lorenz"]
+        curve.attrs.update({k: v for k, v in frame.attrs.items() if k != "lorenz"})
+        _emit(curve, as_json=as_json, csv=csv, title=f"{issue}: Lorenz curve over {unit}s")
+        return
+    _emit(
+        frame,
+        as_json=as_json,
+        csv=csv,
+        extra=[
+            f"Gini coefficient {frame.attrs['gini']:.3f} over {frame.attrs['units']:,} {unit}s "
+            f"and {frame.attrs['records']:,} records."
+        ],
+        title=f"{issue}: concentration over {unit}s, {frame.attrs.get('period_label', '')}",
+    )
+
+
+@app.command("near-repeat")
+def near_repeat_cmd(
+    events: Annotated[
+        Path,
+        typer.Argument(
+            help="Partner CSV with x, y (EPSG:27700 metres) and date (day).", exists=True, dir_okay=False
+        ),
+    ],
+    spatial_band_m: Annotated[
+        float, typer.Option("--spatial-band-m", help="Width of each distance band.")
+    ] = 200,
+    spatial_bands: Annotated[int, typer.Option("--spatial-bands", help="Number of distance bands.")] = 3,
+    temporal_band_days: Annotated[
+        int, typer.Option("--temporal-band-days", help="Width of each time band.")
+    ] = 1,
+    temporal_bands: Annotated[int, typer.Option("--temporal-bands", help="Number of time bands.")] = 3,
+    permutations: Annotated[int, typer.Option("--permutations", help="Monte Carlo permutations.")] = 99,
+    distance: Annotated[str, typer.Option("--distance", help="manhattan or euclidean.")] = "manhattan",
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Random seed (repeatable results).", show_default=False)
+    ] = None,
+    quiet: QuietOpt = False,
+    as_json: JsonOpt = False,
+    csv: CsvOpt = None,
+) -> None:
+    """Knox near-repeat test on dated partner records (police.uk month-only dates are refused)."""
+    from safer_communities.analysis.nearrepeat import knox_test
+    from safer_communities.analysis.spatial import read_events_csv
+
+    _announce_to_stderr(quiet or as_json)
+    frame = knox_test(
+        read_events_csv(events),
+        spatial_bands_m=[spatial_band_m * (i + 1) for i in range(spatial_bands)],
+        temporal_bands_days=[temporal_band_days * (i + 1) for i in range(temporal_bands)],
+        permutations=permutations,
+        distance=distance,
+        seed=seed,
+        quiet=quiet or as_json,
+    )
+    if as_json:
+        from safer_communities.analysis.results import to_records
+
+        print_json(to_records(frame))
+        return
+    _emit(
+        frame,
+        as_json=False,
+        csv=csv,
+        title=f"Knox near-repeat test: {events.name}, {permutations} permutations",
+    )
+    if csv and csv != "-":
+        console_err.print(f"Written to {csv}.")
