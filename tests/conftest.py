@@ -31,7 +31,8 @@ def _app_db_urls() -> list[object]:
 def app_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh application database: SQLite in tmp_path, and a new PostgreSQL database when CI has one."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'app.sqlite'}"
+        yield f"sqlite:///{tmp_path / 'app.sqlite'}"  # a generator fixture must yield, not return
+        return
     import uuid
 
     import sqlalchemy as sa

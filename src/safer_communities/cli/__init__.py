@@ -9,7 +9,17 @@ from typing import Annotated
 import typer
 
 from safer_communities import __version__
-from safer_communities.cli import evidence, framework, ingest, quality, summary
+from safer_communities.cli import (
+    evidence,
+    framework,
+    ingest,
+    quality,
+    report,
+    serve,
+    strategy,
+    summary,
+    users,
+)
 from safer_communities.cli.common import State, console_err
 from safer_communities.config import Settings
 from safer_communities.errors import SaferError
@@ -58,12 +68,18 @@ app.command("quality")(quality.quality)
 app.command("summary")(summary.summary)
 app.add_typer(framework.app, name="framework")
 app.add_typer(evidence.app, name="evidence")
+app.add_typer(report.app, name="report")
+app.add_typer(strategy.app, name="strategy")
+app.add_typer(users.app, name="users")
+app.command("serve")(serve.serve)
 
 
 def main() -> None:
     """Entry point: a SaferError becomes one tidy message and exit code 2."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:  # typer.Exit(n) is returned, not raised, here
+            sys.exit(code)
     except SaferError as exc:
         console_err.print(f"[bold red]Error:[/] {exc.what}", highlight=False)
         if exc.found:
