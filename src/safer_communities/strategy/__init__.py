@@ -1,0 +1,1 @@
+"""Strategies and their delivery: objectives, actions, owners, indicators computed from the evidence."""
