@@ -122,3 +122,21 @@ def test_bad_file_exits_2_with_entry_and_field(store_file, tmp_path, write):
     err = flat(proc.stderr)
     assert "nothing was loaded" in err
     assert "strategy test-plan > objective violence > action hubs: owner: 'parks-department'" in err
+
+
+def test_framework_show_issue_lists_the_strategy_objectives_and_actions(store_file, loaded):
+    """issue -> evidence -> services -> actions in one place."""
+    run = safer(store_file, loaded, "framework", "show", "issue", "violence")
+    assert run.exit_code == 0, run.output
+    out = flat(run.output)
+    assert "evidence_definitions: violence" in out
+    assert "strategy objectives and actions" in out
+    assert "Reduce violence across Lancashire" in out
+    assert "Early help for families where violence is a risk (children-and-family-wellbeing;" in out
+    run = safer(store_file, loaded, "framework", "show", "issue", "violence", "--json")
+    titles = [item["objective"] for item in json.loads(run.stdout)["strategy"]]
+    assert "Reduce violence across Lancashire" in titles
+    # An issue no strategy names says so rather than printing nothing.
+    run = safer(store_file, loaded, "framework", "show", "issue", "counter-terrorism")
+    assert "strategy objectives and actions none: no loaded strategy has an objective for this issue" \
+        in flat(run.output)

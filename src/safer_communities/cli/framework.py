@@ -16,6 +16,7 @@ from safer_communities.framework import amendments, checks, exports, queries, re
 from safer_communities.framework.loader import read_framework, shipped_path
 from safer_communities.framework.model import SINGULAR
 from safer_communities.store.app_db import open_app_db
+from safer_communities.strategy import links as strategy_links
 
 app = typer.Typer(
     help="The framework register: duties, issues, services, partners, activities; checks and amendments.",
@@ -123,8 +124,12 @@ def show(
     """Show one entry and everything linked to it."""
     if what not in SINGULAR and what not in SINGULAR.values():
         raise InputError(f"Unknown kind '{what}'.", found=what, hint=f"Use one of: {', '.join(SINGULAR)}.")
-    number, framework = register.read_version(_engine(ctx), version)
+    engine = _engine(ctx)
+    number, framework = register.read_version(engine, version)
     result = queries.show(framework, what, entry_id)
+    if SINGULAR.get(what, what) == "issues":
+        # issue -> evidence -> services -> strategy actions, in one place
+        result["strategy"] = strategy_links.for_issue(engine, entry_id)
     if as_json:
         print_json({"version": number, **result})
         return
@@ -136,9 +141,10 @@ def show(
         if key not in ("id", "name"):
             value = {True: "yes", False: "no"}.get(value, value) if isinstance(value, bool) else value
             console.print(f"  {key}: {_text(value)}", highlight=False, markup=False)
-    console.print(f"  source: {exports.source_label(framework.get(SINGULAR.get(what, what), entry_id))}",
+    console.print(f"  {exports.source_label(framework.get(SINGULAR.get(what, what), entry_id))}",
                   highlight=False, markup=False)
     del source
+    objectives = result.pop("strategy", None)
     for key, value in result.items():
         if isinstance(value, dict):
             console.print(f"[bold]{key.replace('_', ' ')}[/]")
@@ -148,6 +154,24 @@ def show(
         else:
             console.print(f"{key.replace('_', ' ')}: {_names(value) or 'none'}", highlight=False,
                           markup=False)
+    if objectives is not None:
+        _print_strategy_links(objectives)
+
+
+def _print_strategy_links(objectives: list[dict[str, Any]]) -> None:
+    """The strategy objectives and actions that serve an issue (or say there are none loaded)."""
+    console.print("[bold]strategy objectives and actions[/]")
+    if not objectives:
+        console.print("  none: no loaded strategy has an objective for this issue ('safer strategy load')",
+                      highlight=False, markup=False)
+    for item in objectives:
+        marked = not item["illustrative"] or "illustrative" in item["strategy"].lower()
+        label = "" if marked else " [illustrative example]"
+        console.print(f"  {item['strategy']}{label}: {item['objective']}", highlight=False, markup=False)
+        for action in item["actions"]:
+            owner = action["owner"] or "NO OWNER"
+            console.print(f"    - {action['title']} ({owner}; due {action['due']}; {action['status']})",
+                          highlight=False, markup=False)
 
 
 def _names(items: Any) -> str:
