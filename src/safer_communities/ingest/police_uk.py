@@ -1,0 +1,329 @@
+"""police.uk street, outcomes and stop-and-search files -> the evidence store.
+
+Rules (docs/ingest-police-uk.md): every valid row is kept as published; a file replaces what the
+store holds for the same (kind, force, month); identical bytes already in the store are skipped;
+a bad row goes to ``rejects`` with its physical line number and the rest of the file loads; a file
+that is not a police.uk file stops the whole command (the runner rolls the transaction back).
+
+Reusable pieces: ``read_police_csv`` (exact reader), ``read_header``, ``to_bng``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from safer_communities.errors import InputError
+from safer_communities.ingest import police_uk_sql as sql
+from safer_communities.ingest.bng import to_bng
+from safer_communities.ingest.common import (
+    FileReport,
+    IngestReport,
+    Progress,
+    new_ingest_id,
+    record_ingest,
+    record_rejects,
+    sha256_of,
+)
+from safer_communities.ingest.police_uk_files import Source, find_sources
+from safer_communities.ingest.police_uk_read import (
+    HINT,
+    Header,
+    PoliceCsv,
+    force_slug,
+    name_parts,
+    read_header,
+    read_police_csv,
+)
+
+__all__ = ["PoliceCsv", "ingest_police_uk", "read_header", "read_police_csv", "to_bng"]
+
+# Test hook for the kill-during-ingest test: seconds to pause after each file (announced on stderr).
+_PAUSE_ENV = "SAFER_TEST_PAUSE_BETWEEN_FILES"
+
+
+# Files checked and inserted together by one DuckDB scan (bounded so memory stays small).
+_BATCH_BYTES = 256 << 20
+_BATCH_FILES = 256
+_MEMORY_LIMIT_BYTES = 3 * 2**30
+
+
+@dataclass
+class _Item:
+    """One file on its way into the store."""
+
+    index: int
+    source: Source
+    local: Path
+    header: Header
+    month: date | None
+    name_force: str | None
+    report: FileReport
+    exact_only: bool = False
+
+    @property
+    def key(self) -> tuple[str, str | None, date | None]:
+        return self.header.kind, self.name_force, self.month
+
+
+def ingest_police_uk(
+    con: duckdb.DuckDBPyConnection,
+    paths: list[Path],
+    *,
+    progress: Progress,
+    force: str | None = None,
+) -> IngestReport:
+    """Load police.uk files (archive zips, archive-layout folders, single CSV or CSV.GZ files).
+
+    Runs inside the caller's transaction (``ingest.runner.run_ingest``): an ``InputError`` for any
+    file means nothing from this command stays. ``force`` names the force for files whose name
+    does not (required for stop-and-search files not named ``YYYY-MM-<force>-stop-and-search.csv``).
+    """
+    user_force = force_slug(force) if force else None
+    if force is not None and not user_force:
+        raise InputError("The --force value is not a force name.", found=repr(force),
+                         hint="Use the police.uk slug, e.g. 'lancashire' or 'city-of-london'.")
+    sources = find_sources(paths)
+    report = IngestReport(source="police-uk")
+    progress.start(len(sources), "police.uk files")
+    with tempfile.TemporaryDirectory(prefix="safer-police-uk-") as workdir, _bounded_memory(con):
+        loader = _Loader(con, user_force, report.command_id, progress)
+        try:
+            for index, source in enumerate(sources):
+                loader.add(index, source, Path(workdir))
+            loader.flush()
+        finally:
+            sql.drop_stage(con)
+    report.files = [loader.done[i] for i in sorted(loader.done)]
+    return report
+
+
+@contextmanager
+def _bounded_memory(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Cap DuckDB's memory while loading (it spills to disk beyond), then restore the setting.
+
+    DuckDB's default is 80% of RAM, mostly cache; a national load would hold gigabytes of it.
+    """
+    before = str(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+    match = re.fullmatch(r"([0-9.]+)\s*([KMGT]?)i?B", before.strip())
+    scale = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+    current = float(match[1]) * scale[match[2]] if match else float("inf")
+    if current <= _MEMORY_LIMIT_BYTES:
+        yield
+        return
+    con.execute(f"SET memory_limit = '{_MEMORY_LIMIT_BYTES // 2**20}MiB'")
+    try:
+        yield
+    finally:
+        with suppress(duckdb.Error):
+            con.execute(f"SET memory_limit = '{before}'")
+
+
+class _Loader:
+    """Groups archive-named files into batches for one DuckDB scan; the rest go one at a time."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, user_force: str | None, command_id: str,
+                 progress: Progress) -> None:
+        self.con, self.user_force, self.command_id, self.progress = con, user_force, command_id, progress
+        self.batch: list[_Item] = []
+        self.batch_bytes = 0
+        self.done: dict[int, FileReport] = {}
+        self.pause = float(os.environ.get(_PAUSE_ENV, "0") or 0)
+        # What the store already holds, so files of a new force-month skip scanning the table.
+        self.covered = sql.loaded_keys(con)
+        self.shas = {r[0] for r in con.execute(
+            "SELECT DISTINCT sha256 FROM ingests WHERE status = 'loaded'").fetchall()}
+
+    def add(self, index: int, source: Source, workdir: Path) -> None:
+        local = source.materialise(workdir, index)
+        header = read_header(local)
+        month, name_force, name_kind = name_parts(source.name, source.parent)
+        name_force = name_force or self.user_force
+        sha, lone_cr = _digest(local, header.compressed)
+        report = FileReport(path=source.display, kind=header.kind, sha256=sha, month=month,
+                            force=name_force,
+                            warnings=[w.replace(local.name, source.name) for w in header.warnings])
+        if name_kind and name_kind != header.kind:
+            report.warnings.append(
+                f"{source.name}: named as {name_kind.replace('_', '-')} but its columns are "
+                f"{header.kind.replace('_', '-')}; loaded as {header.kind.replace('_', '-')}.")
+        item = _Item(index, source, local, header, month, name_force, report, exact_only=lone_cr)
+        if any(other.key == item.key for other in self.batch) or not (month and name_force) or lone_cr:
+            self.flush()  # a later release of a file in the batch, or a file that must go alone
+        if sha in self.shas and _unchanged(self.con, sha, header.kind, name_force):
+            report.status = "unchanged"
+            record_ingest(self.con, report, command_id=self.command_id)
+            self._finish(item)
+        elif month and name_force and not lone_cr:
+            self.batch.append(item)
+            self.batch_bytes += local.stat().st_size
+            if self.batch_bytes >= _BATCH_BYTES or len(self.batch) >= _BATCH_FILES:
+                self.flush()
+        else:
+            self._single(item)
+
+    def _finish(self, item: _Item) -> None:
+        self.done[item.index] = item.report
+        item.source.release(item.local)
+        self.progress.advance(item.source.name)
+        if self.pause:
+            print(f"paused after {item.source.name}", file=sys.stderr, flush=True)
+            time.sleep(self.pause)
+
+    def flush(self) -> None:
+        """Check and insert the batch: one scan per header layout; odd files fall back to one by one."""
+        batch, self.batch, self.batch_bytes = self.batch, [], 0
+        groups: dict[tuple[str, tuple[str, ...], bool], list[_Item]] = {}
+        for item in batch:
+            groups.setdefault((item.header.kind, tuple(item.header.names), item.header.compressed),
+                              []).append(item)
+        for items in groups.values():
+            self._fast(items)
+
+    def _fast(self, items: list[_Item]) -> None:
+        paths = [str(i.local) for i in items]
+        sql.set_files(self.con, [(str(i.local), i.month) for i in items])
+        counts = _check(self.con, items, sql.csv_relation(items[0].header, paths))
+        clean = [i for i in items if counts.get(str(i.local), (0, 0))[1] == 0]
+        for item in clean:
+            item.report.rows_read = counts.get(str(item.local), (0, 0))[0]
+            self._assign(item, [item.month] if item.month else [])
+        if clean:
+            loaded = sql.insert_valid(self.con, items[0].header.kind)
+            expected = sum(i.report.rows_read for i in clean)
+            if loaded != expected:
+                raise InputError("Row counts do not add up; nothing was loaded.",
+                                 found=f"{len(clean)} file(s) from {clean[0].report.path}: read "
+                                       f"{expected}, loaded {loaded}", hint=HINT)
+            for item in clean:
+                item.report.rows_loaded = item.report.rows_read
+                self._record(item, item.report.rows_read)
+        for item in items:
+            if item not in clean:
+                self._single(item)
+
+    def _assign(self, item: _Item, months: list[date]) -> None:
+        report = item.report
+        kind, force = item.header.kind, report.force or ""
+        if any(key in self.covered for key in [(kind, force, None)] + [(kind, force, m) for m in months]):
+            report.rows_replaced = sql.replace_existing(self.con, kind, force, months)
+        report.ingest_id = new_ingest_id(self.con)
+        sql.assign(self.con, str(item.local), force=report.force or "", source_file=report.path,
+                   ingest_id=report.ingest_id)
+
+    def _record(self, item: _Item, rows_read: int) -> None:
+        report = item.report
+        if report.rows_loaded + report.rows_rejected != rows_read:
+            raise InputError("Row counts do not add up; nothing was loaded.",
+                             found=f"{report.path}: read {rows_read}, loaded {report.rows_loaded}, "
+                                   f"rejected {report.rows_rejected}", hint=HINT)
+        self.covered.add((item.header.kind, report.force or "", report.month))
+        self.shas.add(report.sha256)
+        if rows_read and not report.rows_loaded:
+            report.warnings.append(f"{item.source.name}: every row was rejected; see the 'rejects' table.")
+        record_ingest(self.con, report, command_id=self.command_id)
+        self._finish(item)
+
+    def _single(self, item: _Item) -> None:
+        """One file on its own: exact line numbers for its rejects, force and months from its rows."""
+        report, local = item.report, str(item.local)
+        sql.set_files(self.con, [(local, item.month)])
+        counts = {} if item.exact_only else _check(self.con, [item], sql.csv_relation(item.header, [local]))
+        rejects: list[tuple[int | None, str | None, str, str | None]] = []
+        if item.exact_only or counts.get(local, (0, 0))[1]:
+            exact = read_police_csv(item.local, item.header)
+            counts = _check(self.con, [item], sql.stage_exact(self.con, exact.table, local))
+            rejects = sorted(list(exact.rejects) + sql.reject_rows(self.con), key=lambda r: r[0] or 0)
+        rows_read = counts.get(local, (0, 0))[0] + len(rejects) - counts.get(local, (0, 0))[1]
+        report.rows_read = rows_read
+        report.force = _choose_force(self.con, item, self.user_force)
+        months = [item.month] if item.month else sql.valid_months(self.con)
+        if item.month is None and len(months) == 1:
+            report.month = months[0]
+        self._assign(item, months)
+        report.rows_loaded = sql.insert_valid(self.con, item.header.kind)
+        report.rows_rejected = record_rejects(self.con, report.ingest_id or 0, report.path, rejects)
+        self._record(item, rows_read)
+
+
+def _digest(path: Path, compressed: bool) -> tuple[str, bool]:
+    """sha256 of the file's bytes, and whether its line breaks change style part-way.
+
+    DuckDB's CSV reader stops with an error (which would abort the store's transaction) on a bare
+    CR, or a bare LF in a CRLF file, so such files go straight to the exact Python reader (a CRLF
+    file with a line break inside a quoted field goes there too: correct, only slower).
+    """
+    if compressed:
+        return sha256_of(path), False
+    digest = hashlib.sha256()
+    cr = lf = crlf = 0
+    tail = b""
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(block)
+            joined = tail + block
+            cr += joined[:-1].count(b"\r")
+            crlf += joined.count(b"\r\n")
+            lf += block.count(b"\n")
+            tail = joined[-1:]
+    cr += tail == b"\r"
+    return digest.hexdigest(), cr != crlf or (crlf > 0 and lf != crlf)
+
+
+def _check(con: duckdb.DuckDBPyConnection, items: list[_Item], relation: str) -> dict[str, tuple[int, int]]:
+    """``sql.check``, with a file DuckDB cannot read at all reported as the user's file."""
+    try:
+        return sql.check(con, items[0].header.kind, relation)
+    except duckdb.Error as exc:
+        names = ", ".join(i.source.display for i in items[:3]) + (" ..." if len(items) > 3 else "")
+        raise InputError("A police.uk file could not be read.", found=f"{names}: {exc}".splitlines()[0],
+                         hint=HINT) from exc
+
+
+def _unchanged(con: duckdb.DuckDBPyConnection, sha: str, kind: str, force: str | None) -> bool:
+    """Identical bytes loaded before (for the same force, when known) AND all their rows still in the
+    store (not replaced since by another release)."""
+    rows = con.execute(
+        "SELECT ingest_id, rows_loaded FROM ingests WHERE sha256 = ? AND kind = ? AND status = 'loaded' "
+        "AND (? IS NULL OR force = ?) ORDER BY ingest_id DESC LIMIT 1", [sha, kind, force, force]).fetchall()
+    if not rows:
+        return False
+    ingest_id, loaded = rows[0]
+    held = con.execute(f"SELECT count(*) FROM {sql.TABLES[kind]} WHERE ingest_id = ?",
+                       [ingest_id]).fetchone()[0]
+    return int(held) == int(loaded)
+
+
+def _choose_force(con: duckdb.DuckDBPyConnection, item: _Item, user_force: str | None) -> str:
+    if item.name_force:
+        return item.name_force
+    if user_force:
+        return user_force
+    display = item.source.display
+    if item.header.kind == "stop_search":
+        raise InputError(
+            "Cannot tell which force this stop-and-search file is from.",
+            found=f"{display}: the name is not 'YYYY-MM-<force>-stop-and-search.csv' and "
+                  "stop-and-search files have no 'Reported by' column",
+            hint="Pass --force, e.g. --force cheshire, or keep the file's police.uk name.")
+    names = sql.reported_by(con)
+    slugs = sorted({force_slug(n) for n in names})
+    if len(slugs) != 1:
+        raise InputError(
+            "Cannot tell which force this file is from.",
+            found=f"{display}: 'Reported by' holds {names[:5] or 'nothing usable'}",
+            hint="Pass --force with the force's police.uk slug, e.g. --force lancashire.")
+    item.report.warnings.append(
+        f"{item.source.name}: force set to '{slugs[0]}' from 'Reported by' ({names[0]}).")
+    return slugs[0]

@@ -1,0 +1,230 @@
+"""The set-based part of the police.uk ingest: stage a file, check every row in SQL, insert.
+
+Fast path: DuckDB's own CSV reader (strict, every column VARCHAR) stages the whole file. When it
+refuses the file, or the checks find a bad row, the caller stages it again from the exact Python
+reader, which carries each record's physical line number and raw text for ``rejects``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import date
+
+import duckdb
+import pyarrow as pa
+
+from safer_communities.ingest.bng import bng_sql
+from safer_communities.ingest.police_uk_read import COLUMNS, Header
+
+# A generous box around the UK and Northern Ireland (WGS84); (0, 0) and swapped axes fall outside.
+LON_MIN, LON_MAX, LAT_MIN, LAT_MAX = -11.0, 2.5, 49.0, 61.5
+
+ARROW, FILES, CHECKED = "_police_arrow", "_police_files", "_police_checked"
+CSV_REJECTS, CSV_SCANS = "_police_csv_rejects", "_police_csv_scans"
+TABLES = {"street": "crimes", "outcomes": "outcomes", "stop_search": "stop_search"}
+
+
+def _text(col: str) -> str:
+    """Blank -> NULL. Values are not trimmed: kept as published (police.uk pads none)."""
+    return f"nullif({col}, '')"
+
+
+def csv_relation(header: Header, paths: list[str]) -> str:
+    """DuckDB's strict CSV reader over ``paths`` (files sharing ``header``), every column VARCHAR.
+
+    Malformed lines are skipped and logged in DuckDB's rejects tables (an error would abort the
+    store's transaction); ``check`` reports their files, which the caller then reads exactly.
+    """
+    select = ", ".join(
+        f"c{header.positions[c]} AS {c}" if c in header.positions else f"NULL::VARCHAR AS {c}"
+        for c in COLUMNS[header.kind].values()
+    )
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header.names))) + "}"
+    compression = "gzip" if header.compressed else "none"
+    return (
+        f"(SELECT {select}, NULL::BIGINT AS line_number, NULL::VARCHAR AS raw_line, filename "
+        f"FROM read_csv([{', '.join(_literal(p) for p in paths)}], columns = {columns}, "
+        "header = true, auto_detect = false, delim = ',', "
+        "quote = '\"', escape = '\"', strict_mode = true, null_padding = false, ignore_errors = true, "
+        f"store_rejects = true, rejects_table = '{CSV_REJECTS}', rejects_scan = '{CSV_SCANS}', "
+        f"filename = true, compression = '{compression}'))"
+    )
+
+
+def stage_exact(con: duckdb.DuckDBPyConnection, table: pa.Table, path: str) -> str:
+    """Register the exact Python reader's records (with line numbers and raw text) for ``check``."""
+    con.register(ARROW, table)
+    return f"(SELECT *, {_literal(path)} AS filename FROM {ARROW})"
+
+
+def _coords_checks() -> list[tuple[str, str, str]]:
+    return [
+        ("_has_lon AND _lon IS NULL", "Longitude", "longitude is not a number"),
+        ("_has_lat AND _lat IS NULL", "Latitude", "latitude is not a number"),
+        ("_has_lon <> _has_lat", "Longitude", "only one of longitude and latitude given"),
+        (f"_lon IS NOT NULL AND _lat IS NOT NULL AND NOT (_lon BETWEEN {LON_MIN} AND {LON_MAX} "
+         f"AND _lat BETWEEN {LAT_MIN} AND {LAT_MAX})", "Longitude", "coordinates outside the UK"),
+    ]
+
+
+def _checks(kind: str) -> list[tuple[str, str, str]]:
+    """(condition that makes a row bad, field, reason): the first that holds is the row's reason."""
+    if kind == "stop_search":
+        return [
+            ("_datetime IS NULL", "Date", "unparseable date"),
+            ("_file_month IS NOT NULL AND _month <> _file_month AND _month_utc <> _file_month", "Date",
+             "date is not in the month of the file"),
+            *_coords_checks(),
+            *[(f"{_text(col)} IS NOT NULL AND TRY_CAST(trim({col}) AS BOOLEAN) IS NULL", name,
+               "not True or False")
+              for name, col in (("Part of a policing operation", "part_of_policing_operation"),
+                                ("Outcome linked to object of search", "outcome_linked_to_object_of_search"),
+                                ("Removal of more than just outer clothing",
+                                 "removal_of_more_than_outer_clothing"))],
+        ]
+    value = "crime_type" if kind == "street" else "outcome_type"
+    field = "Crime type" if kind == "street" else "Outcome type"
+    return [
+        ("_month IS NULL", "Month", "unparseable month"),
+        ("_file_month IS NOT NULL AND _month <> _file_month", "Month", "month does not match the file"),
+        *_coords_checks(),
+        (f"{_text(value)} IS NULL", field, f"empty {field.lower()}"),
+    ]
+
+
+def set_files(con: duckdb.DuckDBPyConnection, files: list[tuple[str, date | None]]) -> None:
+    """The files about to be checked: (path as DuckDB reads it, month from its name or folder)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {FILES} (filename VARCHAR, file_month DATE, "
+                "force VARCHAR, source_file VARCHAR, ingest_id BIGINT)")
+    con.executemany(f"INSERT INTO {FILES} (filename, file_month) VALUES (?, ?)", files)
+
+
+def check(con: duckdb.DuckDBPyConnection, kind: str, relation: str) -> dict[str, tuple[int, int]]:
+    """Define the checked rows of ``relation`` and count them; per file: (rows, bad rows).
+
+    A view, not a table: inside the store's transaction a dropped temporary table keeps its memory
+    until commit, so a national load would hold every file twice. Each later use re-reads the CSV.
+    """
+    if kind == "stop_search":
+        parsed = f"TRY_CAST({_text('date')} AS TIMESTAMPTZ) AS _datetime"
+        month = "date_trunc('month', _datetime AT TIME ZONE 'Europe/London')::DATE"
+        month_utc = "date_trunc('month', _datetime AT TIME ZONE 'UTC')::DATE"
+        inner = (f"SELECT *, {month} AS _month, {month_utc} AS _month_utc "
+                 f"FROM (SELECT *, {parsed} FROM {relation})")
+    else:
+        inner = (f"SELECT *, CASE WHEN length(month) = 7 AND substr(month, 5, 1) = '-' THEN "
+                 f"TRY_CAST(month || '-01' AS DATE) END AS _month FROM {relation}")
+    checks = _checks(kind)
+    field_case = " ".join(f"WHEN {cond} THEN {_literal(fld)}" for cond, fld, _ in checks)
+    reason_case = " ".join(f"WHEN {cond} THEN {_literal(reason)}" for cond, _, reason in checks)
+    for name in (CSV_REJECTS, CSV_SCANS):
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {CHECKED} AS "
+        f"SELECT *, CASE {field_case} END AS _reject_field, CASE {reason_case} END AS _reject_reason "
+        f"FROM (SELECT r.*, f.file_month AS _file_month, TRY_CAST(longitude AS DOUBLE) AS _lon, "
+        f"TRY_CAST(latitude AS DOUBLE) AS _lat, {_text('longitude')} IS NOT NULL AS _has_lon, "
+        f"{_text('latitude')} IS NOT NULL AS _has_lat FROM ({inner}) r JOIN {FILES} f USING (filename))")
+    rows = con.execute(
+        f"SELECT filename, count(*), count(_reject_reason) FROM {CHECKED} GROUP BY filename").fetchall()
+    counts = {name: (int(n), int(bad)) for name, n, bad in rows}
+    if "read_csv(" in relation:
+        skipped = con.execute(
+            f"SELECT s.file_path, count(*) FROM {CSV_REJECTS} r JOIN {CSV_SCANS} s "
+            "USING (scan_id, file_id) GROUP BY 1").fetchall()
+        for name, n in skipped:  # lines the strict reader skipped make the file 'bad' too
+            rows_seen, bad = counts.get(name, (0, 0))
+            counts[name] = (rows_seen + int(n), bad + int(n))
+    return counts
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def reject_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[int | None, str | None, str, str | None]]:
+    """The checked rows that failed, in file order, for ``record_rejects`` (exact path: one file)."""
+    return con.execute(
+        f"SELECT line_number, _reject_field, _reject_reason, raw_line FROM {CHECKED} "
+        "WHERE _reject_reason IS NOT NULL ORDER BY line_number").fetchall()
+
+
+def valid_months(con: duckdb.DuckDBPyConnection) -> list[date]:
+    """Months held by the valid rows (what a file without a month in its name replaces)."""
+    rows = con.execute(
+        f"SELECT DISTINCT _month FROM {CHECKED} WHERE _reject_reason IS NULL ORDER BY 1").fetchall()
+    return [r[0] for r in rows]
+
+
+def reported_by(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Distinct 'Reported by' values of the valid rows (to name the force when nothing else does)."""
+    rows = con.execute(
+        f"SELECT DISTINCT trim(reported_by) FROM {CHECKED} WHERE _reject_reason IS NULL "
+        "AND nullif(trim(reported_by), '') IS NOT NULL ORDER BY 1").fetchall()
+    return [r[0] for r in rows]
+
+
+def _select(kind: str) -> str:
+    if kind == "stop_search":
+        fields = [
+            f"{_text('type')} AS type", "_datetime AS datetime",
+            "coalesce(f.file_month, c._month) AS month",
+            "TRY_CAST(trim(part_of_policing_operation) AS BOOLEAN) AS part_of_policing_operation",
+            f"{_text('policing_operation')} AS policing_operation",
+            *[f"{_text(c)} AS {c}" for c in ("gender", "age_range", "self_defined_ethnicity",
+                                            "officer_defined_ethnicity", "legislation",
+                                            "object_of_search", "outcome")],
+            *[f"TRY_CAST(trim({c}) AS BOOLEAN) AS {c}" for c in (
+                "outcome_linked_to_object_of_search", "removal_of_more_than_outer_clothing")],
+        ]
+    else:
+        texts = [c for c in COLUMNS[kind].values() if c not in ("month", "longitude", "latitude")]
+        fields = ["c._month AS month", *[f"{_text(c)} AS {c}" for c in texts]]
+    return ", ".join([*fields, "_lon AS longitude", "_lat AS latitude", "f.force AS force",
+                      "f.source_file AS source_file", "f.ingest_id AS ingest_id"])
+
+
+def assign(con: duckdb.DuckDBPyConnection, filename: str, *, force: str, source_file: str,
+           ingest_id: int) -> None:
+    """Say which force, provenance path and ingest id the valid rows of a checked file get."""
+    con.execute(f"UPDATE {FILES} SET force = ?, source_file = ?, ingest_id = ? WHERE filename = ?",
+                [force, source_file, ingest_id, filename])
+
+
+def insert_valid(con: duckdb.DuckDBPyConnection, kind: str) -> int:
+    """Insert the valid rows of every assigned file, with British National Grid coordinates.
+
+    Returns how many rows were inserted.
+    """
+    rows = (f"(SELECT {_select(kind)} FROM {CHECKED} c JOIN {FILES} f USING (filename) "
+            "WHERE c._reject_reason IS NULL AND f.ingest_id IS NOT NULL)")
+    inserted = con.execute(f"INSERT INTO {TABLES[kind]} BY NAME SELECT * FROM ({bng_sql(rows)})").fetchone()
+    return int(inserted[0]) if inserted else 0
+
+
+def replace_existing(con: duckdb.DuckDBPyConnection, kind: str, force: str, months: list[date]) -> int:
+    """Delete what the store holds for (kind, force, month): a later release replaces an earlier one."""
+    if not months:
+        return 0
+    table = TABLES[kind]
+    deleted = con.execute(
+        f"DELETE FROM {table} WHERE force = ? AND month IN (SELECT unnest(?::DATE[]))",
+        [force, months]).fetchone()
+    return int(deleted[0]) if deleted else 0
+
+
+def loaded_keys(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str, date | None]]:
+    """(kind, force, month) of every file loaded so far (month None: a file of several months)."""
+    rows = con.execute("SELECT DISTINCT kind, force, month FROM ingests WHERE status = 'loaded' "
+                       "AND force IS NOT NULL").fetchall()
+    return {(kind, force, month) for kind, force, month in rows}
+
+
+def drop_stage(con: duckdb.DuckDBPyConnection) -> None:
+    """Remove the temporary tables (the transaction would drop nothing else)."""
+    with contextlib.suppress(duckdb.Error):  # an aborted transaction is rolled back by the caller
+        con.execute(f"DROP VIEW IF EXISTS {CHECKED}")
+        for name in (FILES, CSV_REJECTS, CSV_SCANS):
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+    with contextlib.suppress(duckdb.Error):
+        con.unregister(ARROW)
