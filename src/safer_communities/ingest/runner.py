@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from safer_communities.errors import InputError
 from safer_communities.ingest.common import IngestReport, NullProgress, Progress
 from safer_communities.store.evidence import connect, transaction
 
+# Each source's module and function, imported only when used: `safer --help` stays fast and a police.uk
+# ingest does not pay for importing GeoPandas.
+INGESTERS: dict[str, tuple[str, str]] = {
+    "police-uk": ("safer_communities.ingest.police_uk", "ingest_police_uk"),
+    "geography": ("safer_communities.ingest.geography", "ingest_geography"),
+    "population": ("safer_communities.ingest.population", "ingest_population"),
+    "deprivation": ("safer_communities.ingest.imd", "ingest_deprivation"),
+    "stats19": ("safer_communities.ingest.stats19", "ingest_stats19"),
+}
 
-def _ingesters() -> dict[str, Any]:
-    # Imported here so `safer --help` stays fast and each source module loads only when used.
-    from safer_communities.ingest import geography, imd, police_uk, population, stats19
 
-    return {
-        "police-uk": police_uk.ingest_police_uk,
-        "geography": geography.ingest_geography,
-        "population": population.ingest_population,
-        "deprivation": imd.ingest_deprivation,
-        "stats19": stats19.ingest_stats19,
-    }
+def _ingester(source: str) -> Any:
+    if source not in INGESTERS:
+        raise InputError(f"Unknown source '{source}'.", found=source,
+                         hint=f"Use one of: {', '.join(INGESTERS)}.")
+    module, function = INGESTERS[source]
+    return getattr(importlib.import_module(module), function)
 
 
 def run_ingest(
@@ -35,7 +42,7 @@ def run_ingest(
 
     If anything fails (a refused file, Ctrl-C, a killed process) nothing from this command stays.
     """
-    ingest = _ingesters()[source]
+    ingest = _ingester(source)
     con = connect(db)
     try:
         with transaction(con):
