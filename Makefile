@@ -27,6 +27,7 @@ demo: $(STAMP)
 	$(SAFER) ingest police-uk demo/data/police-uk
 	$(SAFER) quality
 	$(SAFER) summary
+	$(SAFER) report sna --out demo/out/sna
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -37,6 +38,7 @@ test: $(STAMP) lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/hotspots.py
+	$(BIN)/python benchmarks/reports.py
 
 clean:
 	rm -rf $(VENV) demo/demo.duckdb demo/demo.duckdb.wal demo/demo-app.sqlite .pytest_cache

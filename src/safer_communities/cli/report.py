@@ -1,0 +1,51 @@
+"""`safer report sna`: the strategic needs assessment from the evidence store, in one command."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from safer_communities.cli.common import console, settings_from
+
+app = typer.Typer(help="Reports built from the evidence store.", no_args_is_help=True)
+
+
+@app.command("sna")
+def sna(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the report into.")],
+    area: Annotated[
+        str | None,
+        typer.Option("--area", help="District or county GSS code; default: the whole study area.",
+                     show_default=False),
+    ] = None,
+    period: Annotated[
+        str, typer.Option("--period", help="2021, 2021-04..2022-03 or latest-12-months.")
+    ] = "latest-12-months",
+    all_districts: Annotated[
+        bool, typer.Option("--all-districts", help="Also write one report per district, in sub-folders.")
+    ] = False,
+    definitions: Annotated[
+        Path | None,
+        typer.Option("--definitions", help="Your area's definitions file (YAML).", show_default=False),
+    ] = None,
+) -> None:
+    """Write the strategic needs assessment: index.html, report.pdf, report.docx, tables, maps, manifest."""
+    from safer_communities.publish.sna import build_needs_assessment
+    from safer_communities.store.evidence import connect
+
+    settings = settings_from(ctx)
+    started = time.perf_counter()
+    con = connect(settings.db, read_only=True)
+    try:
+        folders = build_needs_assessment(con, settings, area_code=area, period=period, out_dir=out,
+                                         all_districts=all_districts, definitions=definitions)
+    finally:
+        con.close()
+    for folder in folders:
+        console.print(f"Needs assessment written: {folder / 'index.html'}", highlight=False)
+    console.print(f"{len(folders)} report(s) in {time.perf_counter() - started:.1f} s "
+                  "(HTML, PDF, Word, tables, maps, manifest.json).", highlight=False)

@@ -1,0 +1,197 @@
+"""The reader's attack on a published table, used to check disclosure control.
+
+A reader who knows the totals and the published cells can bound every withheld cell with linear
+programming; a withheld cell is "pinned" (recomputable) when only one whole number fits. Secondary
+suppression in :mod:`safer_communities.publish.disclosure` repeats this audit until nothing is pinned.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import linprog
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from safer_communities.config import Settings
+
+Cell = tuple[int, int]  # (row position, column position) among the count columns
+
+
+def _bounds(values: np.ndarray, primary: np.ndarray, suppressed: np.ndarray, t: int) -> dict[Cell, tuple]:
+    """What a reader knows about each withheld cell."""
+    out: dict[Cell, tuple] = {}
+    for i, j in zip(*np.nonzero(suppressed), strict=True):
+        cell = (int(i), int(j))
+        if primary[cell]:
+            out[cell] = (1.0, float(t - 1))
+        else:
+            out[cell] = (float(t), None)
+    return out
+
+
+def feasible_ranges(
+    values: np.ndarray,
+    primary: np.ndarray,
+    suppressed: np.ndarray,
+    relations: list[tuple[Cell, list[Cell]]],
+    suppress_below: int,
+    *,
+    exact: bool = False,
+) -> dict[Cell, tuple[float, float]]:
+    """The smallest and largest value each withheld cell can take, given everything published.
+
+    This is the attack a careful reader can make with the totals (a linear programme per cell).
+    With ``exact=False`` a cell already shown to take at least two whole values gets an inner range
+    (enough to know it cannot be recomputed), which is much faster on big tables.
+    """
+    bounds = _bounds(values, primary, suppressed, suppress_below)
+    unknown = list(bounds)
+    if not unknown:
+        return {}
+    index = {c: k for k, c in enumerate(unknown)}
+    rows: list[dict[int, float]] = []
+    rhs: list[float] = []
+    for total, members in relations:
+        coeffs: dict[int, float] = {}
+        known = 0.0
+        for cell, sign in [(total, 1.0), *[(m, -1.0) for m in members]]:
+            if cell in index:
+                coeffs[index[cell]] = coeffs.get(index[cell], 0.0) + sign
+            elif not np.isnan(values[cell]):  # a missing cell is left out of its total, as pandas sums
+                known += sign * values[cell]
+        if coeffs:
+            rows.append(coeffs)
+            rhs.append(-known)
+    # Split into independent components so each linear programme stays small.
+    n = len(unknown)
+    r_idx, c_idx = [], []
+    for coeffs in rows:
+        ks = list(coeffs)
+        for k in ks[1:]:
+            r_idx.append(ks[0])
+            c_idx.append(k)
+    adjacency = coo_matrix((np.ones(len(r_idx)), (r_idx, c_idx)), shape=(n, n))
+    _, labels = connected_components(adjacency, directed=False)
+    ranges: dict[Cell, tuple[float, float]] = {}
+    for label in np.unique(labels):
+        members_k = [k for k in range(n) if labels[k] == label]
+        local = {k: p for p, k in enumerate(members_k)}
+        eq = [(coeffs, b) for coeffs, b in zip(rows, rhs, strict=True) if next(iter(coeffs)) in local]
+        lb = [bounds[unknown[k]][0] for k in members_k]
+        ub = [bounds[unknown[k]][1] for k in members_k]
+        if not eq:
+            for k in members_k:
+                ranges[unknown[k]] = (bounds[unknown[k]][0], np.inf if ub[local[k]] is None else ub[local[k]])
+            continue
+        a_eq = np.zeros((len(eq), len(members_k)))
+        b_eq = np.array([b for _, b in eq])
+        for r, (coeffs, _) in enumerate(eq):
+            for k, v in coeffs.items():
+                a_eq[r, local[k]] = v
+        if len(eq) == 1 and np.all(np.abs(a_eq[0]) == 1):
+            ranges.update(_single_relation_ranges(a_eq[0], b_eq[0], lb, ub, [unknown[k] for k in members_k]))
+            continue
+        box = list(zip(lb, ub, strict=True))
+        todo = list(range(len(members_k)))
+        if not exact and len(members_k) > 8:
+            todo = _screen(a_eq, b_eq, box, members_k, unknown, ranges)
+        for p in todo:
+            k = members_k[p]
+            c = np.zeros(len(members_k))
+            c[p] = 1.0
+            low = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=box, method="highs")
+            high = linprog(-c, A_eq=a_eq, b_eq=b_eq, bounds=box, method="highs")
+            lo = low.fun if low.status == 0 else lb[p]
+            hi = -high.fun if high.status == 0 else np.inf
+            ranges[unknown[k]] = (float(lo), float(hi))
+    return ranges
+
+
+def _screen(a_eq: np.ndarray, b_eq: np.ndarray, box: list, members_k: list[int], unknown: list[Cell],
+            ranges: dict[Cell, tuple[float, float]], n_objectives: int = 6) -> list[int]:
+    """Prove most cells unpinned with a few feasible solutions; return the cells still to solve exactly.
+
+    Any two feasible solutions bound a cell's range from inside, so a cell whose value differs by at
+    least one between them cannot be recomputed. Random objectives give diverse solutions; the
+    remaining cells get the two exact linear programmes each. Saves most of the work on big tables.
+    """
+    rng = np.random.default_rng(0)
+    n = len(members_k)
+    seen_lo = np.full(n, np.inf)
+    seen_hi = np.full(n, -np.inf)
+    for _ in range(n_objectives):
+        c = rng.choice([-1.0, 1.0], size=n)
+        for sign in (1.0, -1.0):
+            res = linprog(sign * c, A_eq=a_eq, b_eq=b_eq, bounds=box, method="highs")
+            if res.status == 0:
+                seen_lo = np.minimum(seen_lo, res.x)
+                seen_hi = np.maximum(seen_hi, res.x)
+    todo = []
+    for p in range(n):
+        if np.isfinite(seen_lo[p]) and not is_pinned(seen_lo[p], seen_hi[p]):
+            ranges[unknown[members_k[p]]] = (float(seen_lo[p]), float(seen_hi[p]))
+        else:
+            todo.append(p)
+    return todo
+
+
+def _single_relation_ranges(
+    signs: np.ndarray, rhs: float, lb: list, ub: list, cells: list[Cell]
+) -> dict[Cell, tuple[float, float]]:
+    """Closed form for one equation ``sum(sign_k * x_k) = rhs`` with box bounds (the common case)."""
+    inf = np.inf
+    lo_terms = [s * (lb[k] if s > 0 else (inf if ub[k] is None else ub[k])) for k, s in enumerate(signs)]
+    hi_terms = [s * ((inf if ub[k] is None else ub[k]) if s > 0 else lb[k]) for k, s in enumerate(signs)]
+    out: dict[Cell, tuple[float, float]] = {}
+    for k, s in enumerate(signs):
+        rest_lo = sum(v for q, v in enumerate(lo_terms) if q != k)
+        rest_hi = sum(v for q, v in enumerate(hi_terms) if q != k)
+        # s * x_k = rhs - rest, rest in [rest_lo, rest_hi]
+        a, b = rhs - rest_hi, rhs - rest_lo
+        lo, hi = (a, b) if s > 0 else (-b, -a)
+        own_hi = inf if ub[k] is None else ub[k]
+        out[cells[k]] = (max(lb[k], lo), min(own_hi, hi))
+    return out
+
+
+def is_pinned(low: float, high: float) -> bool:
+    """True when only one whole number fits the range: the cell could be recomputed."""
+    return np.floor(high + 1e-7) - np.ceil(low - 1e-7) < 1
+
+
+def protect_against_total(
+    counts: np.ndarray, hidden: np.ndarray, total: float, *, settings: Settings | None = None
+) -> np.ndarray:
+    """Hide more units of a rate map so that a published total cannot give back a hidden small count.
+
+    On a map of rates a unit's count can be worked out from its rate and population, so every shown
+    unit is in effect a published count. A unit whose rate is hidden (fewer than ``rate_numerator_min``
+    records) is known to hold 0 to ``rate_numerator_min - 1``; one hidden for protection, anything.
+    If the published ``total`` (e.g. the district) would pin a hidden count of 1 to ``suppress_below - 1``,
+    the smallest shown unit is hidden too, until none can be pinned. Returns the new hidden mask.
+    """
+    settings = settings or Settings()
+    t, rate_min = int(settings.suppress_below), int(settings.rate_numerator_min)
+    counts = np.asarray(counts, dtype=float)
+    reliability = np.asarray(hidden, dtype=bool).copy()
+    extra = np.zeros_like(reliability)
+    if total < t:  # a total of 1-4 is itself shown as "<5", so it gives nothing exact away
+        return reliability
+    for _ in range(counts.size):
+        shut = reliability | extra
+        small = shut & (counts >= 1) & (counts < t)
+        if not small.any():
+            return shut
+        idx = np.flatnonzero(shut)
+        lb = [0.0] * idx.size
+        ub = [float(rate_min - 1) if reliability[k] and not extra[k] else None for k in idx]
+        known = float(np.nansum(np.where(shut, 0.0, counts)))
+        ranges = _single_relation_ranges(np.ones(idx.size), float(total) - known, lb, ub,
+                                         [(int(k), 0) for k in idx])
+        if not any(is_pinned(*ranges[(int(k), 0)]) for k in np.flatnonzero(small)):
+            return shut
+        visible = np.flatnonzero(~shut & (counts > 0))
+        if visible.size == 0:
+            return shut
+        extra[visible[np.argmin(counts[visible])]] = True
+    return reliability | extra

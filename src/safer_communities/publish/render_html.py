@@ -1,0 +1,53 @@
+"""The report as one self-contained, accessible ``index.html`` (Jinja2; images as data URIs).
+
+No external URL of any kind is written into ``src`` or ``href``: the page works offline, on an
+intranet, or attached to an e-mail. Citations stay as plain text.
+"""
+
+from __future__ import annotations
+
+import base64
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from safer_communities.publish.document import Figure, Report
+
+TEMPLATES = Path(str(resources.files("safer_communities.publish") / "templates"))
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html", "j2"]),
+        undefined=StrictUndefined,
+        trim_blocks=False,
+        lstrip_blocks=False,
+    )
+    env.globals["image_src"] = image_src
+    return env
+
+
+def image_src(figure: Figure) -> str:
+    """A figure as a ``data:`` URI so the page needs no other file."""
+    return "data:image/png;base64," + base64.b64encode(figure.chart.png).decode("ascii")
+
+
+def css() -> str:
+    return (TEMPLATES / "report.css").read_text(encoding="utf-8")
+
+
+def html_string(report: Report) -> str:
+    """The page as text (also the input of the PDF renderer)."""
+    return environment().get_template("report.html.j2").render(report=report, css=css())
+
+
+def render_html(report: Report, out_dir: Path) -> Path:
+    """Write ``index.html`` into ``out_dir`` and return its path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "index.html"
+    path.write_text(html_string(report), encoding="utf-8")
+    return path

@@ -1,0 +1,254 @@
+"""The strategic needs assessment: one call from the evidence store to HTML, PDF, Word, tables, maps,
+a GeoPackage and a manifest.
+
+The structure follows needs-assessment practice (DOMAIN.md): summary of key findings; the area;
+definitions, data sources, data quality and limitations; each priority issue; serious violence; road
+safety; what the evidence suggests; methods and references. Every number is computed by
+``safer_communities.analysis`` and published through disclosure control; an issue with no data source
+says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from safer_communities import ATTRIBUTION, __version__
+from safer_communities.analysis import queries
+from safer_communities.analysis.definitions import Definitions, resolve
+from safer_communities.config import Settings
+from safer_communities.errors import NotFoundError
+from safer_communities.publish.document import Paragraph, Report, slugify
+from safer_communities.publish.manifest import write_manifest
+from safer_communities.publish.render_docx import render_docx
+from safer_communities.publish.render_html import html_string
+from safer_communities.publish.render_pdf import render_pdf
+from safer_communities.publish.render_tables import render_tables
+from safer_communities.publish.sna_context import Context, Finding, Shared
+from safer_communities.publish.sna_issue import issue_section, no_data_section
+from safer_communities.publish.sna_sections import (
+    area_section,
+    data_section,
+    methods_blocks,
+    road_section,
+    suggestions_blocks,
+    summary_blocks,
+)
+
+log = logging.getLogger(__name__)
+
+SERIOUS_VIOLENCE = "serious-violence"
+ROAD_SAFETY = "road-safety"
+SVD_TEXT = (
+    "The Serious Violence Duty (Police, Crime, Sentencing and Courts Act 2022) requires the specified "
+    "authorities to identify the kinds of serious violence in the area and their causes, and to prepare "
+    "and implement a strategy. Serious violence as the Act defines it includes domestic abuse, sexual "
+    "offences, violence against property and threats of violence. police.uk cannot separate homicide, "
+    "knife and gun crime or county lines, so the figures below are a proxy and must be read with "
+    "partner data (hospital admissions for assault, ISTV emergency department data)."
+)
+
+
+def build_needs_assessment(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    *,
+    area_code: str | None = None,
+    period: str = "latest-12-months",
+    out_dir: Path,
+    all_districts: bool = False,
+    definitions: Definitions | Path | str | None = None,
+    formats: tuple[str, ...] = ("html", "pdf", "docx", "tables"),
+    workers: int | None = None,
+) -> list[Path]:
+    """Write the needs assessment(s) and return the report folders written.
+
+    ``area_code`` is a district or the county (default: the whole study area). With ``all_districts``,
+    the county report goes in ``out_dir/<county>`` and each district's in ``out_dir/<district>``, built
+    by ``workers`` processes (default: one per CPU) that each open the store read-only.
+    """
+    out_dir = Path(out_dir)
+    defs = resolve(definitions)
+    queries.require_areas(con)
+    shared = _shared(con, settings, defs, period)
+    districts, county_code, county_name = shared.districts, shared.county_code, shared.county_name
+    targets: list[tuple[str, str, str]] = []
+    if all_districts:
+        targets.append((county_code, county_name, "county"))
+        targets += [(r.area_code, r.area_name, "district") for r in districts.itertuples()]
+    else:
+        code = area_code or county_code
+        if code == county_code:
+            targets.append((county_code, county_name, "county"))
+        elif code in set(districts["area_code"]):
+            targets.append((code, districts.set_index("area_code").loc[code, "area_name"], "district"))
+        else:
+            raise NotFoundError(
+                "That area is not a district or the county of the study area.", found=repr(code),
+                hint="Use one of: " + ", ".join([county_code, *districts["area_code"].tolist()]) + ".")
+    jobs = [(code, name, level, out_dir / f"{code}-{slugify(name)}" if all_districts else out_dir)
+            for code, name, level in targets]
+    db_path = _database_path(con)
+    workers = min(workers if workers is not None else (os.cpu_count() or 1), len(jobs))
+    if workers > 1 and db_path is not None:
+        defs_file = Path(defs.path) if Path(defs.path).is_file() else None  # None: the bundled file
+        args = (db_path, settings.model_dump(), period, defs_file, formats, all_districts)
+        # One job per report, the county (the biggest) first; each worker keeps its store connection
+        # and its cache of area-independent results between jobs.
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            done = pool.map(_build_chunk, [(*args, [job]) for job in jobs])
+            finished = {folder for result in done for folder in result}
+        return [folder for *_, folder in jobs if folder in finished]
+    return _build_jobs(shared, jobs, period=period, formats=formats, all_districts=all_districts)
+
+
+def _build_jobs(shared: Shared, jobs: list[tuple[str, str, str, Path]], *, period: str,
+                formats: tuple[str, ...], all_districts: bool) -> list[Path]:
+    written = []
+    for code, name, level, folder in jobs:
+        started = time.perf_counter()
+        ctx = Context(shared=shared, area_code=code, area_name=name, area_level=level, out_dir=folder)
+        report = assemble(ctx)
+        write_outputs(ctx, report, period=period, formats=formats, all_districts=all_districts)
+        log.info("%s written in %.1f s", name, time.perf_counter() - started)
+        written.append(folder)
+    return written
+
+
+def _database_path(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The store's file, so worker processes can open it read-only (None for an in-memory store)."""
+    sql = "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    row = con.execute(sql).fetchone()
+    return Path(row[0]) if row and row[0] else None
+
+
+def _build_chunk(args: tuple) -> list[Path]:
+    """Worker process: build reports, reusing the worker's read-only store connection and cache."""
+    from safer_communities.store.evidence import connect
+
+    db_path, settings_data, period, definitions_path, formats, all_districts, jobs = args
+    key = (str(db_path), repr(sorted(settings_data.items())), period, str(definitions_path))
+    if key not in _WORKER_SHARED:
+        con = connect(db_path, read_only=True)  # kept open for the worker's life (read-only)
+        _WORKER_SHARED[key] = _shared(con, Settings(**settings_data), resolve(definitions_path), period)
+    shared = _WORKER_SHARED[key]
+    return _build_jobs(shared, jobs, period=period, formats=formats, all_districts=all_districts)
+
+
+_WORKER_SHARED: dict[tuple, Shared] = {}
+
+
+def _shared(con: duckdb.DuckDBPyConnection, settings: Settings, defs: Definitions, period: str) -> Shared:
+    p = queries.resolve_period(con, queries.POLICE_SOURCE, period)
+    areas = queries.area_list(con, "county")
+    return Shared(con=con, settings=settings, definitions=defs, period=p,
+                  county_code=str(areas["area_code"].iloc[0]), county_name=str(areas["area_name"].iloc[0]),
+                  districts=queries.area_list(con, "district"))
+
+
+def assemble(ctx: Context) -> Report:
+    """Build the report's document model (all the analysis happens here)."""
+    defs = ctx.shared.definitions
+    report = Report(
+        title=f"Community safety strategic needs assessment: {ctx.area_name}",
+        subtitle=f"Evidence for the partnership's strategic assessment and Serious Violence Duty strategy, "
+                 f"{ctx.period.label}",
+        area_name=ctx.area_name, period_label=ctx.period.label, attribution=ATTRIBUTION,
+        software_version=__version__,
+    )
+    summary = report.section("Summary of key findings")
+    area = report.section("The area")
+    data = report.section("Definitions, data sources and data quality")
+    issues = report.section("Priority issues")
+    serious = report.section("Serious violence")
+    road = report.section("Road safety")
+    suggest = report.section("What the evidence suggests")
+    methods = report.section("Methods and references")
+
+    area_section(area, ctx)
+    data_section(data, ctx)
+    issues.add(Paragraph("Each issue below is measured as its definition says. Issues with no open data "
+                         "source are listed with the gap stated; they are not zero."))
+    for definition in defs:
+        if definition.issue in (SERIOUS_VIOLENCE, ROAD_SAFETY):
+            continue
+        if definition.source == queries.POLICE_SOURCE:
+            issue_section(issues, ctx, definition)
+        else:
+            no_data_section(issues, definition)
+            ctx.find(Finding(definition.issue, "gap", definition.label.lower()))
+    serious.add(Paragraph(SVD_TEXT))
+    try:
+        sv = defs.get(SERIOUS_VIOLENCE)
+        if sv.source == queries.POLICE_SOURCE:
+            issue_section(serious, ctx, sv, title=f"{sv.label}: police-recorded proxy")
+        else:
+            no_data_section(serious, sv)
+    except NotFoundError as exc:
+        serious.add(Paragraph(exc.what, kind="warning"))
+    road.add(Paragraph("Road safety duty (Road Traffic Act 1988 s39): councils study collisions to target "
+                       "measures."))
+    road_section(road, ctx)
+    summary.blocks.extend(summary_blocks(ctx))
+    suggest.blocks.extend(suggestions_blocks(ctx))
+    methods.blocks.extend(methods_blocks(ctx))
+    report.unique_table_keys()
+    return report
+
+
+def write_outputs(ctx: Context, report: Report, *, period: str, formats: tuple[str, ...],
+                  all_districts: bool) -> list[Path]:
+    """Render every format, the maps and the GeoPackage, then the manifest over all of them."""
+    folder = ctx.out_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in ("tables", "maps"):
+        shutil.rmtree(folder / stale, ignore_errors=True)
+    outputs: list[Path] = []
+    html = html_string(report)
+    if "html" in formats:
+        (folder / "index.html").write_text(html, encoding="utf-8")
+        outputs.append(folder / "index.html")
+    if "pdf" in formats:
+        outputs.append(render_pdf(report, folder, html=html))
+    if "docx" in formats:
+        outputs.append(render_docx(report, folder))
+    if "tables" in formats:
+        outputs.extend(render_tables(report, folder))
+    maps_dir = folder / "maps"
+    maps_dir.mkdir(exist_ok=True)
+    for chart in ctx.maps:
+        path = maps_dir / f"{chart.name}.png"
+        path.write_bytes(chart.png)
+        outputs.append(path)
+    if ctx.hotspot_layers:
+        gpkg = folder / "hotspots.gpkg"
+        gpkg.unlink(missing_ok=True)
+        for layer, frame in ctx.hotspot_layers.items():
+            frame.to_file(gpkg, layer=layer, driver="GPKG")
+        outputs.append(gpkg)
+    defs = ctx.shared.definitions
+    write_manifest(
+        folder, con=ctx.con, outputs=outputs,
+        period={"requested": period, "label": ctx.period.label, "start": ctx.period.start,
+                "end": ctx.period.end},
+        definitions={"version": defs.version, "path": defs.path,
+                     "issues": {d.issue: d.version for d in defs}},
+        options={"area_code": ctx.area_code, "all_districts": all_districts, "formats": list(formats),
+                 "suppress_below": ctx.settings.suppress_below,
+                 "rate_numerator_min": ctx.settings.rate_numerator_min},
+        area={"code": ctx.area_code, "name": ctx.area_name, "level": ctx.area_level},
+    )
+    return outputs
+
+
+def findings_frame(ctx: Context) -> pd.DataFrame:
+    """The findings as a table (for tests and the CLI's summary line)."""
+    return pd.DataFrame([f.__dict__ for f in ctx.findings])

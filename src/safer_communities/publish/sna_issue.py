@@ -1,0 +1,282 @@
+"""One priority issue in the needs assessment: volume, rate, trend, districts compared, where, when,
+harm, outcomes and who. Every number comes from ``analysis`` and is published through disclosure control.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from safer_communities.analysis import harm, outcomes, peers, trends
+from safer_communities.analysis.definitions import Definition
+from safer_communities.analysis.stats import funnel_limits
+from safer_communities.errors import NoDataError, SaferError
+from safer_communities.publish import charts
+from safer_communities.publish.disclosure import suppress_table
+from safer_communities.publish.document import BulletList, Paragraph, Section, Table, slugify
+from safer_communities.publish.sna_context import POLICE_SOURCE_TEXT, Context, Finding, gap, guarded
+from safer_communities.publish.sna_tables import (
+    WITHHELD_ELSEWHERE,
+    area_count_withheld,
+    district_rates_table,
+    withheld_as_missing,
+)
+from safer_communities.publish.sna_where import where_blocks
+
+WHO_GAP = (
+    "Who: police.uk publishes no victim or offender characteristics (age, sex, ethnicity), so this "
+    "report cannot describe victim or offender cohorts. Partner data (police crime extracts with "
+    "victim age and sex, emergency department ISTV data, youth justice caseloads) is needed; until "
+    "it is loaded this is a gap in the evidence, not an absence of need."
+)
+WHEN_GAP = (
+    "police.uk gives the month only, not the date or time, so time of day and day of week cannot be "
+    "analysed for this issue; partner data with date and time would allow it."
+)
+
+
+def no_data_section(parent: Section, definition: Definition) -> None:
+    """An issue with no open data source: said plainly, never shown as zero."""
+    section = parent.sub(definition.label)
+    section.add(
+        Paragraph(f"No data source is loaded for {definition.label.lower()}, so this report has no "
+                  "figures for it. This is a gap in the evidence, not a zero.", kind="warning"),
+    )
+    if definition.caveat or definition.description:
+        section.add(Paragraph(" ".join(x for x in (definition.description, definition.caveat) if x)))
+    section.add(Paragraph(
+        "To fill the gap, load partner data (for example police-recorded crime with flags, MARAC or "
+        "specialist service records, or Home Office returns) and add a source to the definition "
+        "(docs/definitions.md)."))
+
+
+def issue_section(parent: Section, ctx: Context, definition: Definition, *, title: str | None = None) -> None:
+    """The full set of subsections for an issue measured from police.uk."""
+    section = parent.sub(title or definition.label)
+    intro = definition.description or ""
+    if definition.proxy:
+        intro += (" This is a proxy: police.uk data cannot isolate these offences, so read the figures as "
+                  "an indication of scale and place, not a count of the offences themselves.")
+    if definition.caveat:
+        intro += f" {definition.caveat}"
+    if intro.strip():
+        section.add(Paragraph(intro.strip(), kind="note"))
+    issue = definition.issue
+    section.sub("Volume and rate").blocks.extend(guarded(lambda: _volume(ctx, definition)))
+    section.sub("Trend").blocks.extend(guarded(lambda: _trend(ctx, definition)))
+    section.sub("Districts compared").blocks.extend(guarded(lambda: _funnel(ctx, definition)))
+    section.sub("Where").blocks.extend(guarded(lambda: where_blocks(ctx, definition)))
+    section.sub("When").blocks.extend(guarded(lambda: _when(ctx, definition)))
+    section.sub("Harm").blocks.extend(guarded(lambda: _harm(ctx, definition)))
+    section.sub("Outcomes").blocks.extend(guarded(lambda: _outcomes(ctx, definition),
+                                                  on_error=lambda exc: [Paragraph(exc.what, kind="note")]))
+    section.sub("Who").add(Paragraph(WHO_GAP))
+    for sub in section.subsections:
+        sub.id = f"{slugify(issue)}-{slugify(sub.title)}"
+    section.id = f"issue-{slugify(issue)}"
+
+
+def _volume(ctx: Context, definition: Definition) -> list:
+    frame, table = district_rates_table(ctx, definition)
+    published = table.published.set_index("area_code", drop=False)
+    row = published.loc[ctx.area_code]
+    raw = frame.set_index("area_code").loc[ctx.area_code]
+    text = (f"{ctx.area_name} recorded {row['count']} {definition.label.lower()} records in "
+            f"{ctx.period.label}, a rate of {row['rate_per_1000']} per 1,000 residents (95% interval "
+            f"{row['ci_low']} to {row['ci_high']}; population {int(raw['population']):,}, mid-"
+            f"{int(raw['population_year'])}).")
+    if not ctx.is_county:
+        county = published.loc[ctx.shared.county_code]
+        text += f" The {ctx.shared.county_name} rate is {county['rate_per_1000']} per 1,000."
+    ctx.find(Finding(definition.issue, "volume", f"{definition.label}: {row['count']} records, "
+                     f"{row['rate_per_1000']} per 1,000 residents."))
+    blocks: list = [Paragraph(text)]
+    missing = frame.attrs.get("missing_months") or []
+    if missing:
+        blocks.append(Paragraph(f"{len(missing)} month(s) of the period are missing from the store "
+                                f"({', '.join(missing)}): totals are incomplete, not zero.", kind="warning"))
+    blocks.append(Table.from_published(
+        f"{definition.label}: records and rate per 1,000 residents by district, {ctx.period.label}",
+        table, key=f"{definition.issue}-rates",
+        columns={"area_name": "Area", "count": "Records", "population": "Population",
+                 "rate_per_1000": "Rate per 1,000", "ci_low": "95% CI low", "ci_high": "95% CI high"},
+        notes=["Rates are per 1,000 residents over the whole period. "
+               + str(frame.attrs.get("population_note", ""))],
+    ))
+    return blocks
+
+
+def _trend(ctx: Context, definition: Definition) -> list:
+    if area_count_withheld(ctx, definition):
+        return [Paragraph(WITHHELD_ELSEWHERE, kind="note")]
+    series = trends.monthly_series(ctx.con, definition, area_level=ctx.area_level, area_code=ctx.area_code,
+                                   definitions=ctx.shared.definitions)
+    series = series[series["area_code"] == ctx.area_code]
+    count = pd.to_numeric(series["count"], errors="coerce").astype(float)
+    chart = charts.trend_chart(
+        series["month"].tolist(), count.tolist(), title=f"{definition.label} per month, {ctx.area_name}",
+        name=f"{definition.issue}-trend", source=POLICE_SOURCE_TEXT, settings=ctx.settings)
+    blocks: list = [ctx.figure(chart, f"{definition.label} recorded each month in {ctx.area_name}. "
+                                      "A missing month is shown as a gap, never as zero.")]
+    try:
+        cmp = trends.compare_periods(ctx.con, definition, area_level=ctx.area_level, period=ctx.period,
+                                     definitions=ctx.shared.definitions)
+        row = cmp[cmp["area_code"] == ctx.area_code].iloc[0]
+        blocks.append(Paragraph(_change_text(ctx, definition, row)))
+    except SaferError as exc:
+        blocks.append(Paragraph(f"No comparison with the previous {ctx.period.n_months} months: {exc.what}",
+                                kind="note"))
+    if count.notna().sum() >= 24:
+        trend = trends.poisson_trend(count.to_numpy(), series["month"])
+        if min(count.dropna()) >= ctx.settings.rate_numerator_min:
+            blocks.append(Paragraph(
+                f"Over the {trend['months_used']} months loaded the underlying trend is "
+                f"{trend['change_per_year_pct']:+.1f}% a year (95% interval {trend['ci_low']:+.1f}% to "
+                f"{trend['ci_high']:+.1f}%; quasi-Poisson regression with seasonal terms)."))
+    return blocks
+
+
+def _change_text(ctx: Context, definition: Definition, row: pd.Series) -> str:
+    small = min(row["count"], row["previous_count"]) < ctx.settings.rate_numerator_min
+    if small:
+        return (f"The numbers are too small to compare {row['period']} with {row['previous_period']} "
+                "reliably.")
+    text = (f"{row['count']:,} records in {row['period']} against {row['previous_count']:,} in "
+            f"{row['previous_period']} ({row['change_pct']:+.1f}%; rate ratio {row['rate_ratio']:.2f}, 95% "
+            f"interval {row['ci_low']:.2f} to {row['ci_high']:.2f}): {row['direction']}.")
+    if row["direction"] != "no significant change":
+        ctx.find(Finding(definition.issue, "change",
+                         f"{definition.label} in {ctx.area_name}: {row['direction']} of "
+                         f"{abs(row['change_pct']):.0f}% on the previous {ctx.period.n_months} months.",
+                         prompt=f"Understand what drove the {row['direction'].split()[-1]} in "
+                                f"{definition.label.lower()} before setting targets.",
+                         weight=abs(float(row["change_pct"]))))
+    return text
+
+
+def _funnel(ctx: Context, definition: Definition) -> list:
+    shared = ctx.shared
+    fun = shared.memo(("funnel", definition.issue), lambda: peers.funnel(
+        shared.con, definition, period=shared.period, area_level="district", definitions=shared.definitions))
+    overall = float(fun["overall_rate_per_1000"].iloc[0])
+    pop = np.linspace(max(1.0, fun["population"].astype(float).min() * 0.8),
+                      fun["population"].astype(float).max() * 1.1, 120)
+    expected = overall / 1000.0 * pop
+    limits = pd.DataFrame({"population": pop})
+    for level, name in ((0.95, "95"), (0.998, "998")):
+        low, high = funnel_limits(expected, level=level)
+        limits[f"lower_{name}"] = low / pop * 1000.0
+        limits[f"upper_{name}"] = high / pop * 1000.0
+    chart = shared.memo(("funnel_chart", definition.issue), lambda: charts.funnel_chart(
+        withheld_as_missing(ctx, definition, fun), label_column="area_name", count_column="count",
+        population_column="population",
+        rate_column="rate_per_1000", limits=limits, overall_rate=overall,
+        title=f"{definition.label}: districts against the {shared.county_name} rate",
+        name=f"{definition.issue}-funnel", source=POLICE_SOURCE_TEXT, value_label="Rate per 1,000 residents",
+        settings=shared.settings))
+    above = fun.loc[fun["flag"] == "above", "area_name"].tolist()
+    below = fun.loc[fun["flag"] == "below", "area_name"].tolist()
+    text = ("Districts above the 99.8% limit (higher than chance would explain): "
+            + (", ".join(above) or "none"))
+    text += "; below: " + (", ".join(below) or "none") + "."
+    if ctx.is_county and above:
+        ctx.find(Finding(definition.issue, "funnel",
+                         f"{definition.label}: {', '.join(above)} above the 99.8% funnel limit.",
+                         prompt=f"Focus partnership attention on {definition.label.lower()} in "
+                                f"{', '.join(above[:3])}.", weight=10.0 * len(above)))
+    elif not ctx.is_county:
+        flag = fun.loc[fun["area_code"] == ctx.area_code, "flag"]
+        if not flag.empty and flag.iloc[0] != "within":
+            ctx.find(Finding(definition.issue, "funnel",
+                             f"{definition.label}: {ctx.area_name} is {flag.iloc[0]} the 99.8% funnel limit.",
+                             prompt=f"Compare {definition.label.lower()} responses with districts of "
+                                    "similar size within the limits.", weight=20.0))
+    return [ctx.figure(chart, "Funnel plot: each district's rate against its population; points outside the "
+                              "dotted 99.8% limits differ from the overall rate by more than chance."),
+            Paragraph(text)]
+
+
+def _when(ctx: Context, definition: Definition) -> list:
+    season = trends.seasonality(ctx.con, definition, area_level=ctx.area_level, area_code=ctx.area_code,
+                                definitions=ctx.shared.definitions)
+    season = season[season["area_code"] == ctx.area_code]
+    blocks: list = []
+    if len(season) == 12 and season["mean_count"].min() >= ctx.settings.rate_numerator_min:
+        month_names = pd.to_datetime(season["month_of_year"].astype(int).astype(str), format="%m")
+        indexed = pd.Series(season["index"].to_numpy(), index=month_names.dt.strftime("%B").to_numpy())
+        high = indexed.sort_values(ascending=False).head(2)
+        low = indexed.sort_values().head(2)
+        blocks.append(Paragraph(
+            "Season: the busiest calendar months are " + " and ".join(f"{m} (index {v:.0f})" for m, v in
+                                                                      high.items())
+            + "; the quietest " + " and ".join(f"{m} (index {v:.0f})" for m, v in low.items())
+            + " (100 = an average month)."
+            + (" With fewer than two years loaded, one year's pattern may not be a season."
+               if season["n_months"].max() < 2 else "")))
+    else:
+        blocks.append(Paragraph("Season: too few months or records to describe a seasonal pattern.",
+                                kind="note"))
+    blocks.append(Paragraph(WHEN_GAP, kind="note"))
+    return blocks
+
+
+def _harm(ctx: Context, definition: Definition) -> list:
+    shared = ctx.shared
+
+    def compute() -> tuple:
+        d = harm.issue_harm(shared.con, definition, area_level="district", period=shared.period,
+                            definitions=shared.definitions)
+        c = harm.issue_harm(shared.con, definition, area_level="county", period=shared.period,
+                            definitions=shared.definitions)
+        frame = pd.concat([d, c], ignore_index=True)
+        return frame, suppress_table(
+            frame, count_columns=["count"], key_column="area_code", total_row=shared.county_code,
+            rate_columns={"harm_days": "count", "harm_per_1000": "count"}, settings=shared.settings,
+            decimals={"harm_days": 0, "harm_per_1000": 0})
+
+    frame, table = shared.memo(("harm", definition.issue), compute)
+    if frame["harm_days"].fillna(0).sum() == 0:
+        return [Paragraph(f"{definition.label} carries no Cambridge Crime Harm Index weight (anti-social "
+                          "behaviour is not a crime), so no harm measure is given.", kind="note")]
+    row = table.published.set_index("area_code").loc[ctx.area_code]
+    return [
+        Paragraph(f"Weighted by the Cambridge Crime Harm Index (days of imprisonment at the sentencing "
+                  f"starting point), {definition.label.lower()} in {ctx.area_name} amounts to "
+                  f"{row['harm_per_1000']} harm days per 1,000 residents; the crime type adding most harm is "
+                  f"{frame.set_index('area_code').loc[ctx.area_code, 'top_harm_crime_type']}."),
+        Table.from_published(f"{definition.label}: harm by district (CCHI days), {ctx.period.label}", table,
+                             key=f"{definition.issue}-harm",
+                             columns={"area_name": "Area", "count": "Records", "harm_days": "Harm (days)",
+                                      "harm_per_1000": "Harm days per 1,000"}),
+    ]
+
+
+def _outcomes(ctx: Context, definition: Definition) -> list:
+    if area_count_withheld(ctx, definition):
+        return [Paragraph(WITHHELD_ELSEWHERE, kind="note")]
+    shared = ctx.shared
+    summary = shared.memo(("outcomes", definition.issue, ctx.area_level), lambda: outcomes.outcome_summary(
+        shared.con, definition, period=shared.period, area_level=ctx.area_level,
+        definitions=shared.definitions))
+    mine = summary[summary["area_code"] == ctx.area_code]
+    if mine.empty:
+        raise NoDataError(f"No outcomes for {definition.label.lower()} in {ctx.area_name}.")
+    chart = charts.bar_chart(mine["outcome"].tolist(), mine["crimes"].astype(float).tolist(),
+                             title=f"{definition.label}: latest outcome, {ctx.area_name}",
+                             name=f"{definition.issue}-outcomes", source="police.uk outcomes",
+                             value_label="Crimes", settings=ctx.settings)
+    total = float(mine["crimes"].sum())
+    shares = []
+    for key, words in (("no_suspect_share", "closed with no suspect identified"),
+                       ("charged_share", "charged or summonsed")):
+        share = summary.attrs.get(key, {}).get(ctx.area_code)
+        if share is not None and share * total >= ctx.settings.rate_numerator_min:
+            shares.append(f"{100 * share:.0f}% {words}")
+    text = ("Of these crimes, " + " and ".join(shares) + ".") if shares else \
+        "Outcome shares are not shown: too few crimes."
+    caveats = [c for c in summary.attrs.get("caveats", []) if "snapshot" in c]
+    return [ctx.figure(chart, "Each crime counted once under its latest outcome."),
+            Paragraph(text), *[Paragraph(c, kind="note") for c in caveats]]
+
+
+__all__ = ["BulletList", "gap", "issue_section", "no_data_section"]

@@ -1,0 +1,67 @@
+"""The district tables every section of an issue reads from, and the cross-table disclosure rules.
+
+An area's count that is withheld in the district table must stay withheld everywhere else in the
+report (trend, comparison, outcomes, funnel, map totals), so these helpers are shared.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from safer_communities.analysis import rates
+from safer_communities.analysis.definitions import Definition
+from safer_communities.publish.disclosure import suppress_table
+from safer_communities.publish.sna_context import Context
+
+
+def district_rates_table(ctx: Context, definition: Definition) -> tuple[pd.DataFrame, object]:
+    """Districts and the county in one frame, disclosure-controlled with the county as total."""
+    shared = ctx.shared
+
+    def compute() -> tuple[pd.DataFrame, object]:
+        d = rates.issue_rates(shared.con, definition, area_level="district", period=shared.period,
+                              definitions=shared.definitions)
+        c = rates.issue_rates(shared.con, definition, area_level="county", period=shared.period,
+                              definitions=shared.definitions)
+        frame = pd.concat([d, c], ignore_index=True)
+        table = suppress_table(
+            frame, count_columns=["count"], key_column="area_code", total_row=shared.county_code,
+            rate_columns={"rate_per_1000": "count", "ci_low": "count", "ci_high": "count"},
+            settings=shared.settings, decimals={"rate_per_1000": 1, "ci_low": 1, "ci_high": 1},
+        )
+        return frame, table
+
+    return shared.memo(("district_rates", definition.issue), compute)
+
+
+def area_count_withheld(ctx: Context, definition: Definition) -> bool:
+    """Whether this area's count is withheld in the district table (primary or secondary).
+
+    Then the monthly chart, the comparison and the outcomes would let a reader add it back up, so
+    they are withheld too: disclosure control holds across the tables of one report.
+    """
+    _, table = district_rates_table(ctx, definition)
+    mask = table.suppressed.set_index(table.published["area_code"].to_numpy())["count"]
+    return bool(mask.loc[ctx.area_code])
+
+
+WITHHELD_ELSEWHERE = ("Withheld: this area's total for the issue is withheld to protect small numbers in "
+                      "another area, and these figures would reveal it.")
+
+
+def published_total(ctx: Context, definition: Definition) -> float | None:
+    """The area's count as the report publishes it (None when it is withheld)."""
+    if area_count_withheld(ctx, definition):
+        return None
+    frame, _ = district_rates_table(ctx, definition)
+    return float(frame.set_index("area_code").loc[ctx.area_code, "count"])
+
+
+def withheld_as_missing(ctx: Context, definition: Definition, frame: pd.DataFrame,
+                         column: str = "count") -> pd.DataFrame:
+    """Counts withheld in the district table become missing here, so no chart draws their rates."""
+    _, table = district_rates_table(ctx, definition)
+    withheld = set(table.published.loc[table.suppressed["count"].to_numpy(), "area_code"])
+    out = frame.copy()
+    out[column] = out[column].astype(float).where(~out["area_code"].isin(withheld))
+    return out

@@ -1,0 +1,152 @@
+"""Where an issue happens: LSOA rates, hot spots (now and over time), concentration, deprivation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from safer_communities.analysis import deprivation, queries, rates
+from safer_communities.analysis.concentration import concentration
+from safer_communities.analysis.definitions import Definition
+from safer_communities.analysis.hotspots import hotspot_classify, hotspot_gistar
+from safer_communities.errors import NoDataError, SaferError
+from safer_communities.publish import charts, maps
+from safer_communities.publish.document import Paragraph
+from safer_communities.publish.geodata import read_boundaries
+from safer_communities.publish.sna_context import POLICE_SOURCE_TEXT, Context, Finding, guarded
+from safer_communities.publish.sna_tables import published_total
+
+
+def _area_lsoas(ctx: Context) -> list[str]:
+    return ctx.shared.memo(("lsoas", ctx.area_code),
+                           lambda: queries.units_within(ctx.con, "lsoa", ctx.area_code))
+
+
+def _boundaries(ctx: Context) -> tuple:
+    """LSOAs of the area and the outlines to draw, simplified for display once per run."""
+    shared = ctx.shared
+    lsoa = shared.memo(("boundaries", "lsoa"), lambda: maps.for_display(read_boundaries(shared.con, "lsoa")))
+    district = shared.memo(("boundaries", "district"), lambda: maps.for_display(
+        read_boundaries(shared.con, "district"), close_gaps=True))
+    codes = set(_area_lsoas(ctx))
+    area_lsoa = lsoa[lsoa["area_code"].isin(codes)]
+    outlines = district if ctx.is_county else district[district["area_code"] == ctx.area_code]
+    return area_lsoa, outlines
+
+
+def _area_boundary(ctx: Context) -> object:
+    """The area's own polygon (stored geometry) for clipping hotspot grids."""
+    level = "county" if ctx.is_county else "district"
+    return ctx.shared.memo(("boundary", ctx.area_code), lambda: read_boundaries(
+        ctx.con, level, codes=[ctx.area_code]).geometry.iloc[0])
+
+
+def where_blocks(ctx: Context, definition: Definition) -> list:
+    shared = ctx.shared
+    lsoa_rates = shared.memo(("lsoa_rates", definition.issue), lambda: rates.issue_rates(
+        shared.con, definition, area_level="lsoa", period=shared.period, definitions=shared.definitions))
+    mine = lsoa_rates[lsoa_rates["area_code"].isin(set(_area_lsoas(ctx)))].reset_index(drop=True)
+    area_lsoa, outlines = _boundaries(ctx)
+    blocks: list = []
+    chart = maps.choropleth_map(
+        area_lsoa, mine, rate_column="rate_per_1000", count_column="count",
+        title=f"{definition.label}: rate per 1,000 residents by LSOA, {ctx.area_name}",
+        name=f"{definition.issue}-lsoa-rates", source=POLICE_SOURCE_TEXT, value_label="Per 1,000 residents",
+        outlines=outlines, settings=ctx.settings, total=published_total(ctx, definition))
+    blocks.append(ctx.figure(chart, f"{definition.label} per 1,000 residents in each LSOA, "
+                                    f"{ctx.period.label}.", is_map=True))
+    conc = concentration(mine["count"].astype(float).to_numpy(), shares=(0.05, 0.10))
+    top10 = conc.iloc[1]
+    blocks.append(Paragraph(
+        f"The {int(top10['units'])} LSOAs with most records (the top 10% of {len(mine):,}) hold "
+        f"{100 * top10['record_share']:.0f}% of {definition.label.lower()} in {ctx.area_name}."))
+    if top10["record_share"] >= 0.25:
+        ctx.find(Finding(definition.issue, "concentration",
+                         f"{definition.label} is concentrated: the top 10% of LSOAs hold "
+                         f"{100 * top10['record_share']:.0f}% of records.",
+                         prompt="Place-based problem solving in the few LSOAs that carry most of the "
+                                f"{definition.label.lower()} could reach a large share of it.",
+                         weight=float(top10["record_share"]) * 30))
+    blocks.extend(guarded(lambda: _hotspots(ctx, definition, outlines)))
+    blocks.extend(guarded(lambda: _deprivation(ctx, definition)))
+    return blocks
+
+
+def _hotspots(ctx: Context, definition: Definition, outlines: object) -> list:
+    points = queries.crime_points(ctx.con, definition, period=ctx.period, area_code=ctx.area_code,
+                                  definitions=ctx.shared.definitions)
+    if len(points) < 50:
+        raise NoDataError("Too few located records for a hotspot map.", found=f"{len(points)} records")
+    cell = 500.0 if ctx.is_county else 250.0
+    grid = hotspot_gistar(points, cell_size_m=cell, quiet=True, boundary=_area_boundary(ctx))
+    # Significant cells only, and no cell counts (a count of 1-4 in a cell would be disclosive).
+    ctx.hotspot_layers[f"{definition.issue}_gistar"] = grid.loc[
+        grid["class"] != 0, ["cell_id", "x", "y", "gistar_z", "p_value", "p_adjusted", "class", "label",
+                             "geometry"]].copy()
+    chart = maps.hotspot_map(grid, title=f"{definition.label}: hot spots (Getis-Ord Gi*), {ctx.area_name}",
+                             name=f"{definition.issue}-hotspots", source=POLICE_SOURCE_TEXT,
+                             outlines=outlines)
+    hot = int((grid["class"] > 0).sum())
+    strong = int((grid["class"] == 3).sum())
+    history = _persistent(ctx, definition, points, cell)
+    if strong:
+        ctx.find(Finding(definition.issue, "hotspot",
+                         f"{definition.label}: {strong:,} grid cells of {cell:g} m are hot spots at 99% "
+                         f"confidence in {ctx.area_name}.", weight=strong / 10))
+    return [ctx.figure(chart, f"Hot spots of {definition.label.lower()}: grid cells of {cell:g} m where "
+                              "records cluster more than chance would explain (false discovery rate "
+                              "controlled). "
+                              f"{hot:,} cells are hot spots. The layer is in hotspots.gpkg for QGIS.",
+                       is_map=True), *history]
+
+
+def _persistent(ctx: Context, definition: Definition, points: pd.DataFrame, cell: float) -> list:
+    """Persistent and emerging hot spots over the period's quarters (Gi* per quarter)."""
+    try:
+        classes = hotspot_classify(points, cell_size_m=cell, periods="quarter", quiet=True,
+                                   boundary=_area_boundary(ctx))
+    except SaferError as exc:
+        return [Paragraph(f"Hot spots over time: {exc.what}", kind="note")]
+    counts = classes["category"].value_counts()
+    persistent, emerging = int(counts.get("persistent", 0)), int(counts.get("emerging", 0))
+    ctx.hotspot_layers[f"{definition.issue}_history"] = classes.loc[
+        classes["category"] != "not hot", ["cell_id", "x", "y", "periods_hot", "hot_latest", "category",
+                                           "geometry"]].copy()
+    if persistent:
+        ctx.find(Finding(definition.issue, "hotspot",
+                         f"{definition.label}: {persistent:,} persistent hot spot cells ({cell:g} m) in "
+                         f"{ctx.area_name}, hot in most quarters including the latest.",
+                         prompt=f"Persistent {definition.label.lower()} hot spots suggest place-based, "
+                                "multi-agency problem solving rather than short-term patrols.",
+                         weight=persistent / 5))
+    return [Paragraph(
+        f"Over the quarters of {ctx.period.label}, {persistent:,} cells are persistent hot spots (hot in at "
+        f"least three quarters of the periods, including the latest) and {emerging:,} are emerging (hot in "
+        "the latest but not in the first half). Categories are in the hotspots.gpkg history layer.")]
+
+
+def _deprivation(ctx: Context, definition: Definition) -> list:
+    shared = ctx.shared
+    by = shared.memo(("decile", definition.issue, ctx.area_code), lambda: deprivation.rates_by_decile(
+        shared.con, definition, period=shared.period, area_code=None if ctx.is_county else ctx.area_code,
+        definitions=shared.definitions))
+    chart = charts.decile_chart(
+        by, decile_column="decile", rate_column="rate_per_1000", low_column="ci_low", high_column="ci_high",
+        count_column="count", title=f"{definition.label} by deprivation decile, {ctx.area_name}",
+        name=f"{definition.issue}-deprivation", source=f"{POLICE_SOURCE_TEXT}; MHCLG IMD 2019",
+        value_label="Rate per 1,000 residents", settings=shared.settings)
+    ratio = by.attrs.get("ratio") or {}
+    blocks: list = [ctx.figure(chart, "Rate per 1,000 residents by national IMD 2019 decile of the LSOA "
+                                      "(1 = most deprived 10% in England), with 95% intervals.")]
+    if ratio and np.isfinite(ratio.get("rate_ratio", np.nan)):
+        text = (f"The rate in decile {ratio['most_deprived_decile']} is {ratio['rate_ratio']:.1f} times that "
+                f"in decile {ratio['least_deprived_decile']} (95% interval {ratio['ci_low']:.1f} to "
+                f"{ratio['ci_high']:.1f}). {ratio.get('note', '')}")
+        blocks.append(Paragraph(text.strip()))
+        if ratio["rate_ratio"] >= 2 and ctx.is_county:
+            ctx.find(Finding(definition.issue, "deprivation",
+                             f"{definition.label} is {ratio['rate_ratio']:.1f} times as common in the most "
+                             "deprived areas as in the least deprived.",
+                             prompt="Weight prevention towards the most deprived neighbourhoods.",
+                             weight=float(ratio["rate_ratio"])))
+    return blocks
