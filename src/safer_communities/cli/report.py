@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -39,13 +39,29 @@ def sna(
 
     settings = settings_from(ctx)
     started = time.perf_counter()
+    strategy = _strategy_by_issue(settings.app_db_url)
     con = connect(settings.db, read_only=True)
     try:
         folders = build_needs_assessment(con, settings, area_code=area, period=period, out_dir=out,
-                                         all_districts=all_districts, definitions=definitions)
+                                         all_districts=all_districts, definitions=definitions,
+                                         strategy=strategy)
     finally:
         con.close()
     for folder in folders:
         console.print(f"Needs assessment written: {folder / 'index.html'}", highlight=False)
     console.print(f"{len(folders)} report(s) in {time.perf_counter() - started:.1f} s "
                   "(HTML, PDF, Word, tables, maps, manifest.json).", highlight=False)
+
+
+def _strategy_by_issue(app_db_url: str) -> dict[str, list[dict[str, Any]]] | None:
+    """The loaded strategies' objectives and actions per issue; None when there is no application database
+    yet (a SQLite file not created), so the report is built from the evidence alone."""
+    from sqlalchemy.engine import make_url
+
+    from safer_communities.store.app_db import open_app_db
+    from safer_communities.strategy.links import by_issue
+
+    url = make_url(app_db_url)
+    if url.get_backend_name() == "sqlite" and (not url.database or not Path(url.database).exists()):
+        return None
+    return by_issue(open_app_db(app_db_url))

@@ -17,6 +17,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -42,6 +43,7 @@ from safer_communities.publish.sna_sections import (
     suggestions_blocks,
     summary_blocks,
 )
+from safer_communities.publish.sna_strategy import strategy_subsection
 
 log = logging.getLogger(__name__)
 
@@ -68,17 +70,19 @@ def build_needs_assessment(
     definitions: Definitions | Path | str | None = None,
     formats: tuple[str, ...] = ("html", "pdf", "docx", "tables"),
     workers: int | None = None,
+    strategy: dict[str, list[dict[str, Any]]] | None = None,
 ) -> list[Path]:
     """Write the needs assessment(s) and return the report folders written.
 
     ``area_code`` is a district or the county (default: the whole study area). With ``all_districts``,
     the county report goes in ``out_dir/<county>`` and each district's in ``out_dir/<district>``, built
-    by ``workers`` processes (default: one per CPU) that each open the store read-only.
+    by ``workers`` processes (default: one per CPU) that each open the store read-only. ``strategy``
+    (``strategy.links.by_issue``) adds each issue's objectives and actions; None leaves them out.
     """
     out_dir = Path(out_dir)
     defs = resolve(definitions)
     queries.require_areas(con)
-    shared = _shared(con, settings, defs, period)
+    shared = _shared(con, settings, defs, period, strategy)
     districts, county_code, county_name = shared.districts, shared.county_code, shared.county_name
     targets: list[tuple[str, str, str]] = []
     if all_districts:
@@ -100,7 +104,7 @@ def build_needs_assessment(
     workers = min(workers if workers is not None else (os.cpu_count() or 1), len(jobs))
     if workers > 1 and db_path is not None:
         defs_file = Path(defs.path) if Path(defs.path).is_file() else None  # None: the bundled file
-        args = (db_path, settings.model_dump(), period, defs_file, formats, all_districts)
+        args = (db_path, settings.model_dump(), period, defs_file, formats, all_districts, strategy)
         # One job per report, the county (the biggest) first; each worker keeps its store connection
         # and its cache of area-independent results between jobs.
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
@@ -134,11 +138,12 @@ def _build_chunk(args: tuple) -> list[Path]:
     """Worker process: build reports, reusing the worker's read-only store connection and cache."""
     from safer_communities.store.evidence import connect
 
-    db_path, settings_data, period, definitions_path, formats, all_districts, jobs = args
+    db_path, settings_data, period, definitions_path, formats, all_districts, strategy, jobs = args
     key = (str(db_path), repr(sorted(settings_data.items())), period, str(definitions_path))
     if key not in _WORKER_SHARED:
         con = connect(db_path, read_only=True)  # kept open for the worker's life (read-only)
-        _WORKER_SHARED[key] = _shared(con, Settings(**settings_data), resolve(definitions_path), period)
+        _WORKER_SHARED[key] = _shared(con, Settings(**settings_data), resolve(definitions_path), period,
+                                      strategy)
     shared = _WORKER_SHARED[key]
     return _build_jobs(shared, jobs, period=period, formats=formats, all_districts=all_districts)
 
@@ -146,12 +151,13 @@ def _build_chunk(args: tuple) -> list[Path]:
 _WORKER_SHARED: dict[tuple, Shared] = {}
 
 
-def _shared(con: duckdb.DuckDBPyConnection, settings: Settings, defs: Definitions, period: str) -> Shared:
+def _shared(con: duckdb.DuckDBPyConnection, settings: Settings, defs: Definitions, period: str,
+            strategy: dict[str, list[dict[str, Any]]] | None = None) -> Shared:
     p = queries.resolve_period(con, queries.POLICE_SOURCE, period)
     areas = queries.area_list(con, "county")
     return Shared(con=con, settings=settings, definitions=defs, period=p,
                   county_code=str(areas["area_code"].iloc[0]), county_name=str(areas["area_name"].iloc[0]),
-                  districts=queries.area_list(con, "district"))
+                  districts=queries.area_list(con, "district"), strategy=strategy)
 
 
 def assemble(ctx: Context) -> Report:
@@ -183,7 +189,8 @@ def assemble(ctx: Context) -> Report:
         if definition.source == queries.POLICE_SOURCE:
             issue_section(issues, ctx, definition)
         else:
-            no_data_section(issues, definition)
+            section = no_data_section(issues, definition)
+            strategy_subsection(section, ctx.shared.strategy, definition.issue)
             ctx.find(Finding(definition.issue, "gap", definition.label.lower()))
     serious.add(Paragraph(SVD_TEXT))
     try:
@@ -191,12 +198,13 @@ def assemble(ctx: Context) -> Report:
         if sv.source == queries.POLICE_SOURCE:
             issue_section(serious, ctx, sv, title=f"{sv.label}: police-recorded proxy")
         else:
-            no_data_section(serious, sv)
+            strategy_subsection(no_data_section(serious, sv), ctx.shared.strategy, sv.issue)
     except NotFoundError as exc:
         serious.add(Paragraph(exc.what, kind="warning"))
     road.add(Paragraph("Road safety duty (Road Traffic Act 1988 s39): councils study collisions to target "
                        "measures."))
     road_section(road, ctx)
+    strategy_subsection(road, ctx.shared.strategy, ROAD_SAFETY)
     summary.blocks.extend(summary_blocks(ctx))
     suggest.blocks.extend(suggestions_blocks(ctx))
     methods.blocks.extend(methods_blocks(ctx))

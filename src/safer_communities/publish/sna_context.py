@@ -48,6 +48,9 @@ class Shared:
     county_code: str
     county_name: str
     districts: pd.DataFrame
+    # The loaded strategies' objectives and actions per issue (``strategy.links.by_issue``); None when the
+    # caller gave no strategy register, so the report says nothing about delivery.
+    strategy: dict[str, list[dict[str, Any]]] | None = None
     cache: dict[tuple, Any] = field(default_factory=dict)
 
     def memo(self, key: tuple, compute: Callable[[], Any]) -> Any:

@@ -15,6 +15,7 @@ from safer_communities.publish import charts
 from safer_communities.publish.disclosure import suppress_table
 from safer_communities.publish.document import BulletList, Paragraph, Section, Table, slugify
 from safer_communities.publish.sna_context import POLICE_SOURCE_TEXT, Context, Finding, gap, guarded
+from safer_communities.publish.sna_strategy import strategy_subsection
 from safer_communities.publish.sna_tables import (
     WITHHELD_ELSEWHERE,
     area_count_withheld,
@@ -35,7 +36,7 @@ WHEN_GAP = (
 )
 
 
-def no_data_section(parent: Section, definition: Definition) -> None:
+def no_data_section(parent: Section, definition: Definition) -> Section:
     """An issue with no open data source: said plainly, never shown as zero."""
     section = parent.sub(definition.label)
     section.add(
@@ -48,9 +49,11 @@ def no_data_section(parent: Section, definition: Definition) -> None:
         "To fill the gap, load partner data (for example police-recorded crime with flags, MARAC or "
         "specialist service records, or Home Office returns) and add a source to the definition "
         "(docs/definitions.md)."))
+    return section
 
 
-def issue_section(parent: Section, ctx: Context, definition: Definition, *, title: str | None = None) -> None:
+def issue_section(parent: Section, ctx: Context, definition: Definition, *,
+                  title: str | None = None) -> Section:
     """The full set of subsections for an issue measured from police.uk."""
     section = parent.sub(title or definition.label)
     intro = definition.description or ""
@@ -71,9 +74,11 @@ def issue_section(parent: Section, ctx: Context, definition: Definition, *, titl
     section.sub("Outcomes").blocks.extend(guarded(lambda: _outcomes(ctx, definition),
                                                   on_error=lambda exc: [Paragraph(exc.what, kind="note")]))
     section.sub("Who").add(Paragraph(WHO_GAP))
+    strategy_subsection(section, ctx.shared.strategy, issue)
     for sub in section.subsections:
         sub.id = f"{slugify(issue)}-{slugify(sub.title)}"
     section.id = f"issue-{slugify(issue)}"
+    return section
 
 
 def _volume(ctx: Context, definition: Definition) -> list:
