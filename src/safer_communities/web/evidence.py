@@ -1,0 +1,226 @@
+"""The evidence the web shows, always through disclosure control, cached per store version.
+
+Routes call these functions; they call ``analysis`` for the numbers and ``publish.disclosure`` before
+anything leaves. A suppressed value is ``None`` with its published symbol (``<5``, ``[c]``, ``[u]``,
+``[x]``) beside it, never a number a reader could use.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from safer_communities.analysis import queries, rates, trends
+from safer_communities.analysis.definitions import Definitions, load_definitions
+from safer_communities.config import Settings
+from safer_communities.errors import InputError, NotFoundError
+from safer_communities.publish.disclosure import suppress_counts, suppress_table
+
+RATE_COLUMNS = {"rate_per_1000": "count", "ci_low": "count", "ci_high": "count"}
+_CACHE: OrderedDict[tuple, Any] = OrderedDict()
+_CACHE_SIZE = 256
+_LOCK = threading.Lock()
+
+
+def _store_version(path: Path) -> tuple[str, int, int]:
+    stat = Path(path).stat()
+    return (str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+def cached(settings: Settings, key: tuple, compute: Callable[[], Any]) -> Any:
+    """``compute()`` once per store version (an ingest changes the file, so the cache moves on)."""
+    full = (_store_version(settings.db), settings.suppress_below, settings.rate_numerator_min, *key)
+    with _LOCK:
+        if full in _CACHE:
+            _CACHE.move_to_end(full)
+            return _CACHE[full]
+    value = compute()
+    with _LOCK:
+        _CACHE[full] = value
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return value
+
+
+def peek(settings: Settings, key: tuple) -> Any:
+    """The cached value for ``key``, or None (cheap enough for the event loop)."""
+    full = (_store_version(settings.db), settings.suppress_below, settings.rate_numerator_min, *key)
+    with _LOCK:
+        return _CACHE.get(full)
+
+
+_DEFS: list[Definitions] = []
+
+
+def definitions() -> Definitions:
+    if not _DEFS:
+        _DEFS.append(load_definitions())
+    return _DEFS[0]
+
+
+def issue_options() -> list[dict[str, Any]]:
+    """Every issue of the definitions, and whether the dashboard can measure it (police.uk issues)."""
+    return [{"id": d.issue, "label": d.label, "source": d.source, "measurable":
+             d.source == queries.POLICE_SOURCE, "caveat": d.caveat, "definition_version": d.version}
+            for d in definitions()]
+
+
+def check_issue(issue: str) -> str:
+    defs = definitions()
+    if issue not in {d.issue for d in defs}:
+        raise NotFoundError("That issue is not known.", found=repr(issue),
+                            hint="Use one of: " + ", ".join(d.issue for d in defs) + ".")
+    return issue
+
+
+def area_options(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[dict[str, str]]:
+    """The county then its districts (what the dashboard's area filter offers)."""
+    def compute() -> list[dict[str, str]]:
+        out = []
+        for level in ("county", "district"):
+            for row in queries.area_list(con, level).itertuples():
+                out.append({"code": str(row.area_code), "name": str(row.area_name), "level": level})
+        return out
+
+    return cached(settings, ("areas",), compute)
+
+
+def area_level(con: duckdb.DuckDBPyConnection, settings: Settings, code: str) -> tuple[str, str]:
+    """(level, name) of a county or district code of the study area."""
+    for area in area_options(con, settings):
+        if area["code"] == code:
+            return area["level"], area["name"]
+    raise NotFoundError("That area is not the county or a district of the study area.", found=repr(code),
+                        hint="Use a code listed by /api/v1/areas.")
+
+
+def _num(value: object) -> float | None:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def _records(frame: pd.DataFrame, published: pd.DataFrame, values: pd.DataFrame, columns: list[str]
+             ) -> list[dict[str, Any]]:
+    out = []
+    for i in range(len(frame)):
+        row: dict[str, Any] = {"area_code": str(frame["area_code"].iloc[i]),
+                               "area_name": str(frame["area_name"].iloc[i])}
+        for col in columns:
+            row[col] = _num(values[col].iloc[i])
+            row[f"{col}_published"] = str(published[col].iloc[i])
+        out.append(row)
+    return out
+
+
+def _meta(attrs: dict[str, Any], notes: list[str]) -> dict[str, Any]:
+    keep = ("definition_id", "definition_version", "period_label", "period_start", "period_end",
+            "missing_months", "proxy", "caveats", "area_level", "population_note", "rate_basis")
+    return {**{k: attrs[k] for k in keep if k in attrs}, "disclosure_notes": notes}
+
+
+def _protected_rates(table: pd.DataFrame, total: pd.DataFrame, settings: Settings) -> tuple[list, list]:
+    """Rates of units with their total as a known row, so no withheld cell can be worked out from it."""
+    frame = pd.concat([table, total], ignore_index=True)
+    key = "__total__"
+    frame["key"] = [*table["area_code"].astype(str), key]
+    published = suppress_table(frame, count_columns=["count"], rate_columns=RATE_COLUMNS, total_row=key,
+                               key_column="key", settings=settings, decimals=1)
+    n = len(table)
+    recs = _records(frame.iloc[:n], published.published.iloc[:n], published.values.iloc[:n],
+                    ["count", "population", "rate_per_1000", "ci_low", "ci_high"])
+    return recs, published.notes
+
+
+def rates_by_area(con: duckdb.DuckDBPyConnection, settings: Settings, issue: str, area_code: str,
+                  period: str) -> dict[str, Any]:
+    """The area's headline and its units (districts of the county, LSOAs of a district), protected."""
+    check_issue(issue)
+    level, name = area_level(con, settings, area_code)
+
+    def compute() -> dict[str, Any]:
+        unit_level = "district" if level == "county" else "lsoa"
+        own = rates.issue_rates(con, issue, area_level=level, period=period)
+        own = own[own["area_code"] == area_code].reset_index(drop=True)
+        units = rates.issue_rates(con, issue, area_level=unit_level, period=period)
+        if unit_level == "lsoa":
+            inside = set(queries.units_within(con, "lsoa", area_code))
+            units = units[units["area_code"].isin(inside)].reset_index(drop=True)
+        head = suppress_table(own, count_columns=["count"], rate_columns=RATE_COLUMNS, settings=settings)
+        headline = _records(own, head.published, head.values,
+                            ["count", "population", "rate_per_1000", "ci_low", "ci_high"])[0]
+        unit_records, notes = _protected_rates(units, own, settings)
+        return {"area": {"code": area_code, "name": name, "level": level}, "issue": issue,
+                "headline": headline, "unit_level": unit_level, "units": unit_records,
+                "meta": _meta(units.attrs, list(dict.fromkeys(head.notes + notes)))}
+
+    return cached(settings, ("rates", issue, area_code, period), compute)
+
+
+def trend(con: duckdb.DuckDBPyConnection, settings: Settings, issue: str, area_code: str,
+          period: str | None) -> dict[str, Any]:
+    """Monthly counts in the area (a month not in the store is a gap, shown ``[x]``), protected."""
+    check_issue(issue)
+    level, name = area_level(con, settings, area_code)
+
+    def compute() -> dict[str, Any]:
+        series = trends.monthly_series(con, issue, area_level=level, area_code=area_code, period=period)
+        series = series[series["area_code"] == area_code]
+        counts = pd.Series(series["count"].astype("Float64").to_numpy(),
+                           index=[pd.Timestamp(m).strftime("%Y-%m") for m in series["month"]])
+        table = suppress_counts(counts, settings=settings, with_total=True)
+        points = [{"month": m, "count": _num(table.values["count"].loc[m]),
+                   "published": str(table.published["count"].loc[m])} for m in counts.index]
+        total = {"count": _num(table.values["count"].iloc[-1]),
+                 "published": str(table.published["count"].iloc[-1])}
+        return {"area": {"code": area_code, "name": name, "level": level}, "issue": issue,
+                "months": points, "total": total, "meta": _meta(series.attrs, table.notes)}
+
+    return cached(settings, ("trend", issue, area_code, period or ""), compute)
+
+
+def _geometries(con: duckdb.DuckDBPyConnection, settings: Settings, level: str) -> Any:
+    """Boundaries in WGS84, simplified to about 20 m (plenty for a choropleth, far smaller to send)."""
+    def compute() -> Any:
+        import shapely
+
+        from safer_communities.analysis.results import area_geometries
+
+        geoms = area_geometries(con, level)
+        geoms["geometry"] = geoms.geometry.simplify(20, preserve_topology=True)
+        geoms = geoms.to_crs(4326)
+        geoms["geometry"] = shapely.set_precision(geoms.geometry.values, 1e-5)
+        return geoms
+
+    return cached(settings, ("geometries", level), compute)
+
+
+def rates_geojson(con: duckdb.DuckDBPyConnection, settings: Settings, issue: str, area_code: str,
+                  period: str) -> dict[str, Any]:
+    """The area's units as a GeoJSON FeatureCollection (WGS84) with their protected counts and rates."""
+    result = rates_by_area(con, settings, issue, area_code, period)
+
+    def compute() -> dict[str, Any]:
+        import json
+
+        geoms = _geometries(con, settings, result["unit_level"])
+        props = pd.DataFrame(result["units"])
+        frame = geoms.merge(props, on="area_code", how="inner")
+        if frame.empty:
+            raise InputError("No boundaries match the areas of this result.", found=area_code,
+                             hint="Load boundaries with 'safer ingest geography'.")
+        collection = json.loads(frame.to_json(na="null", drop_id=True))
+        collection["meta"] = {**result["meta"], "unit_level": result["unit_level"], "area": result["area"],
+                              "crs": "EPSG:4326"}
+        return collection
+
+    return cached(settings, ("geojson", issue, area_code, period), compute)

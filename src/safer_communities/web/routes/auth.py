@@ -1,0 +1,57 @@
+"""Sign in and out. Failures are counted per name and per address in the application database."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from safer_communities.errors import PermissionDeniedError
+from safer_communities.web import accounts, audit, deps
+from safer_communities.web.routes.common import render
+from safer_communities.web.security import client_ip
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site (never //host or a scheme), so sign-in cannot redirect elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/") -> HTMLResponse:
+    return render(request, "login.html", {"next": _safe_next(next), "problem": None}, account=None)
+
+
+@router.post("/login", dependencies=[Depends(deps.csrf)])
+def login(request: Request, username: Annotated[str, Form(max_length=200)],
+          password: Annotated[str, Form(max_length=1000)], next: Annotated[str, Form()] = "/",
+          ) -> Response:
+    engine = request.app.state.engine
+    ip = client_ip(request)
+    try:
+        account = accounts.authenticate(engine, username, password, ip)
+    except PermissionDeniedError as exc:
+        audit.record(engine, actor=" ".join(username.split())[:200] or "-", action="login_failed", ip=ip,
+                     detail=exc.what)
+        return render(request, "login.html", {"next": _safe_next(next), "problem": exc.to_dict(),
+                                              "username": username}, account=None, status_code=403)
+    audit.record(engine, actor=account.name, action="login", ip=ip)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    request.app.state.signer.start_session(request, response, account.id, account.fingerprint)
+    return response
+
+
+@router.post("/logout", dependencies=[Depends(deps.csrf)])
+def logout(request: Request) -> Response:
+    account = deps.optional_account(request)
+    if account is not None:
+        audit.record(request.app.state.engine, actor=account.name, action="logout", ip=client_ip(request))
+    response = RedirectResponse("/login", status_code=303)
+    request.app.state.signer.end_session(request, response)
+    request.app.state.signer.new_csrf(request, response)
+    return response

@@ -1,0 +1,80 @@
+"""Subject pages: one issue (evidence, duties, services and activities, strategy actions) and one area
+(every measurable issue's headline there)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import duckdb
+from fastapi import APIRouter, Depends, Request
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse
+
+from safer_communities.errors import NoDataError, NotFoundError, SaferError
+from safer_communities.framework import queries as fq
+from safer_communities.framework.register import read_version
+from safer_communities.web import deps
+from safer_communities.web import evidence as ev
+from safer_communities.web.accounts import Account
+from safer_communities.web.routes.common import render
+
+router = APIRouter(include_in_schema=False)
+Evidence = Annotated[duckdb.DuckDBPyConnection, Depends(deps.evidence)]
+Reader = Annotated[Account, Depends(deps.require("read"))]
+
+
+def _strategy_actions(request: Request, con: duckdb.DuckDBPyConnection, issue: str) -> list[dict[str, Any]]:
+    """Actions of strategy objectives that address ``issue``."""
+    from safer_communities.strategy.status import status
+
+    try:
+        strategies = status(request.app.state.engine, con, today=date.today())
+    except NoDataError:
+        return []
+    out = []
+    for s in strategies:
+        objectives = {o["id"]: o for o in s.objectives if issue in o["issues"]}
+        for action in s.actions:
+            if action.objective_id in objectives:
+                out.append({"strategy": s.name, "objective": objectives[action.objective_id]["title"],
+                            "action": action})
+    return out
+
+
+@router.get("/issues/{issue_id}", response_class=HTMLResponse)
+def issue_page(request: Request, con: Evidence, account: Reader,
+               issue_id: Annotated[str, PathParam(pattern=r"^[a-z0-9-]{1,60}$")]) -> HTMLResponse:
+    settings = request.app.state.settings
+    _, register = read_version(request.app.state.engine)
+    entry = fq.show(register, "issues", issue_id)
+    definition = next((d for d in ev.issue_options() if d["id"] == issue_id), None)
+    evidence, problem = None, None
+    if definition and definition["measurable"]:
+        county = next(a["code"] for a in ev.area_options(con, settings) if a["level"] == "county")
+        try:
+            evidence = ev.rates_by_area(con, settings, issue_id, county, "latest-12-months")
+        except SaferError as exc:
+            problem = exc.to_dict()
+    return render(request, "issue.html", {
+        "entry": entry, "definition": definition, "evidence": evidence, "problem": problem,
+        "actions": _strategy_actions(request, con, issue_id)}, account=account)
+
+
+@router.get("/areas/{area_code}", response_class=HTMLResponse)
+def area_page(request: Request, con: Evidence, account: Reader,
+              area_code: Annotated[str, PathParam(pattern=r"^[EWSN]\d{8}$")]) -> HTMLResponse:
+    settings = request.app.state.settings
+    level, name = ev.area_level(con, settings, area_code)
+    rows = []
+    for issue in ev.issue_options():
+        if not issue["measurable"]:
+            continue
+        try:
+            result = ev.rates_by_area(con, settings, issue["id"], area_code, "latest-12-months")
+        except (NoDataError, NotFoundError):
+            continue
+        rows.append({"issue": issue, "headline": result["headline"],
+                     "period": result["meta"]["period_label"]})
+    return render(request, "area.html", {"area": {"code": area_code, "name": name, "level": level},
+                                         "rows": rows}, account=account)

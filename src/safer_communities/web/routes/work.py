@@ -1,0 +1,148 @@
+"""Work pages: framework amendments (propose, approve, reject, history) and needs-assessment reports."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import duckdb
+import yaml
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from safer_communities.errors import InputError, SaferError
+from safer_communities.framework import amendments as fa
+from safer_communities.framework.model import KINDS
+from safer_communities.framework.register import DEFAULT_CONSULTEE
+from safer_communities.web import audit, deps
+from safer_communities.web import evidence as ev
+from safer_communities.web.accounts import Account
+from safer_communities.web.routes.common import render
+from safer_communities.web.security import client_ip
+
+router = APIRouter(include_in_schema=False, dependencies=[])
+Evidence = Annotated[duckdb.DuckDBPyConnection, Depends(deps.evidence)]
+Reader = Annotated[Account, Depends(deps.require("read"))]
+Editor = Annotated[Account, Depends(deps.require("propose_amendment"))]
+Approver = Annotated[Account, Depends(deps.require("decide_amendment"))]
+Analyst = Annotated[Account, Depends(deps.require("build_report"))]
+Csrf = [Depends(deps.csrf)]
+REPORT_FORMATS = {"html": ("html",), "docx": ("docx",), "pdf": ("pdf",), "tables": ("tables",)}
+
+
+def _amendments_page(request: Request, account: Account, *, problem: dict[str, Any] | None = None,
+                     form: dict[str, str] | None = None, status_code: int = 200) -> HTMLResponse:
+    views = list(reversed(fa.history(request.app.state.engine)))
+    return render(request, "amendments.html", {
+        "amendments": views, "kinds": KINDS, "problem": problem, "form": form or {},
+        "consultee": DEFAULT_CONSULTEE}, account=account, status_code=status_code)
+
+
+@router.get("/amendments", response_class=HTMLResponse)
+def amendments(request: Request, account: Reader) -> HTMLResponse:
+    return _amendments_page(request, account)
+
+
+def _change(kind: str, entry_id: str, op: str, data_text: str) -> fa.Change:
+    if op not in ("add", "update", "remove"):
+        raise InputError("The change must be add, update or remove.", found=repr(op))
+    data: Any = {}
+    if op != "remove":
+        try:
+            data = yaml.safe_load(data_text) if data_text.strip() else {}
+        except yaml.YAMLError as exc:
+            raise InputError("The changes are not valid YAML.", found=str(exc).splitlines()[0],
+                             hint="Write one 'field: value' per line, e.g. 'name: Knife crime'.") from exc
+        if not isinstance(data, dict) or not data:
+            raise InputError("The changes must be fields and values.", found=repr(data_text[:80]),
+                             hint="Write one 'field: value' per line, e.g. 'name: Knife crime'.")
+    return fa.Change(fa.normalise_kind(kind), entry_id.strip(), op, data)  # type: ignore[arg-type]
+
+
+@router.post("/amendments", dependencies=Csrf)
+def propose(request: Request, account: Editor, kind: Annotated[str, Form(max_length=30)],
+            entry_id: Annotated[str, Form(max_length=100)], reason: Annotated[str, Form(max_length=4000)],
+            op: Annotated[str, Form(max_length=10)] = "update",
+            data: Annotated[str, Form(max_length=20000)] = "") -> Response:
+    engine = request.app.state.engine
+    form = {"kind": kind, "entry_id": entry_id, "reason": reason, "op": op, "data": data}
+    try:
+        change = _change(kind, entry_id, op, data)
+        number = fa.propose(engine, by=account.name, reason=reason, changes=[change])
+    except SaferError as exc:
+        return _amendments_page(request, account, problem=exc.to_dict(), form=form, status_code=422)
+    audit.record(engine, actor=account.name, action="amendment_proposed", obj=f"amendment {number}",
+                 ip=client_ip(request), detail=f"{op} {kind}/{entry_id}: {reason}")
+    return RedirectResponse(f"/amendments#amendment-{number}", status_code=303)
+
+
+@router.post("/amendments/{amendment_id}/approve", dependencies=Csrf)
+def approve(request: Request, amendment_id: int, account: Approver,
+            consulted: Annotated[str, Form(max_length=300)] = DEFAULT_CONSULTEE,
+            note: Annotated[str, Form(max_length=4000)] = "") -> Response:
+    engine = request.app.state.engine
+    try:
+        version = fa.approve(engine, amendment_id, by=account.name, consulted=consulted, note=note or None)
+    except SaferError as exc:
+        return _amendments_page(request, account, problem=exc.to_dict(), status_code=422)
+    audit.record(engine, actor=account.name, action="amendment_approved", obj=f"amendment {amendment_id}",
+                 ip=client_ip(request), detail=f"published as version {version}; consulted {consulted}")
+    return RedirectResponse(f"/amendments#amendment-{amendment_id}", status_code=303)
+
+
+@router.post("/amendments/{amendment_id}/reject", dependencies=Csrf)
+def reject(request: Request, amendment_id: int, account: Approver,
+           note: Annotated[str, Form(max_length=4000)] = "") -> Response:
+    engine = request.app.state.engine
+    try:
+        fa.reject(engine, amendment_id, by=account.name, note=note)
+    except SaferError as exc:
+        return _amendments_page(request, account, problem=exc.to_dict(), status_code=422)
+    audit.record(engine, actor=account.name, action="amendment_rejected", obj=f"amendment {amendment_id}",
+                 ip=client_ip(request), detail=note)
+    return RedirectResponse(f"/amendments#amendment-{amendment_id}", status_code=303)
+
+
+@router.get("/reports", response_class=HTMLResponse)
+def reports(request: Request, con: Evidence, account: Analyst) -> HTMLResponse:
+    areas = ev.area_options(con, request.app.state.settings)
+    return render(request, "reports.html", {"areas": areas, "problem": None, "formats": list(REPORT_FORMATS)},
+                  account=account)
+
+
+@router.post("/reports", dependencies=Csrf)
+def build_report(request: Request, con: Evidence, account: Analyst, area: Annotated[str, Form(max_length=20)],
+                 period: Annotated[str, Form(max_length=40)] = "latest-12-months",
+                 fmt: Annotated[str, Form(max_length=10)] = "html") -> Response:
+    """Build the strategic needs assessment and send it as a zip (every file the builder wrote)."""
+    from safer_communities.publish.sna import build_needs_assessment
+
+    settings = request.app.state.settings
+    try:
+        if fmt not in REPORT_FORMATS:
+            raise InputError("That report format is not offered.", found=repr(fmt),
+                             hint=f"Choose one of: {', '.join(REPORT_FORMATS)}.")
+        ev.area_level(con, settings, area)
+        with tempfile.TemporaryDirectory(prefix="safer-report-") as tmp:
+            folder = Path(tmp) / "report"
+            build_needs_assessment(con, settings, area_code=area, period=period, out_dir=folder,
+                                   formats=REPORT_FORMATS[fmt])
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                for path in sorted(folder.rglob("*")):
+                    if path.is_file():
+                        archive.write(path, path.relative_to(folder).as_posix())
+    except SaferError as exc:
+        areas = ev.area_options(con, settings)
+        return render(request, "reports.html", {"areas": areas, "problem": exc.to_dict(),
+                                                "formats": list(REPORT_FORMATS)},
+                      account=account, status_code=422)
+    name = f"needs-assessment-{area}-{datetime.now(UTC):%Y%m%d}.zip"
+    audit.record(request.app.state.engine, actor=account.name, action="export_report", obj=name,
+                 ip=client_ip(request), detail=f"{fmt}, period {period}")
+    return Response(buffer.getvalue(), media_type="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

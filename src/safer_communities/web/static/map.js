@@ -1,0 +1,69 @@
+// Draw the choropleth of rates from our own GeoJSON (no tiles unless the site configures them).
+(function () {
+  "use strict";
+  var el = document.getElementById("map");
+  if (!el || typeof L === "undefined") { return; }
+  var COLOURS = ["#f1eef6", "#bdc9e1", "#74a9cf", "#2b8cbe", "#045a8d"];
+  var WITHHELD = "#bfc1c3";
+  var map = L.map(el, { attributionControl: true, zoomSnap: 0.25 });
+  if (el.dataset.tiles) {
+    L.tileLayer(el.dataset.tiles, { maxZoom: 18, attribution: "Map tiles as configured" }).addTo(map);
+  }
+  function breaks(values) {
+    var sorted = values.slice().sort(function (a, b) { return a - b; });
+    var out = [];
+    for (var k = 1; k < COLOURS.length; k++) {
+      out.push(sorted[Math.min(sorted.length - 1, Math.floor(k * sorted.length / COLOURS.length))]);
+    }
+    return out;
+  }
+  function colour(value, cuts) {
+    if (value === null || value === undefined) { return WITHHELD; }
+    var i = 0;
+    while (i < cuts.length && value >= cuts[i]) { i++; }
+    return COLOURS[i];
+  }
+  fetch(el.dataset.geojson, { credentials: "same-origin" })
+    .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
+    .then(function (data) {
+      var values = data.features.map(function (f) { return f.properties.rate_per_1000; })
+        .filter(function (v) { return v !== null && v !== undefined; });
+      var cuts = breaks(values);
+      var layer = L.geoJSON(data, {
+        style: function (f) {
+          return { color: "#0b0c0c", weight: 1, fillOpacity: 0.8, fillColor: colour(f.properties.rate_per_1000, cuts) };
+        },
+        onEachFeature: function (f, lyr) {
+          var p = f.properties;
+          lyr.bindTooltip(p.area_name + ": " + p.rate_per_1000_published + " per 1,000 (" + p.count_published + " records)");
+        }
+      }).addTo(map);
+      map.fitBounds(layer.getBounds());
+      var legend = L.control({ position: "bottomright" });
+      legend.onAdd = function () {
+        // Built with DOM calls, not innerHTML, so the strict Content Security Policy allows the colours.
+        var div = L.DomUtil.create("div", "legend");
+        var title = L.DomUtil.create("strong", "", div);
+        title.textContent = "Rate per 1,000";
+        function row(fill, text) {
+          L.DomUtil.create("br", "", div);
+          var swatch = L.DomUtil.create("i", "", div);
+          swatch.style.background = fill;
+          div.appendChild(document.createTextNode(text));
+        }
+        for (var k = 0; k < COLOURS.length; k++) {
+          if (k === 0) { row(COLOURS[k], "under " + cuts[0].toFixed(1)); }
+          else if (k < cuts.length) { row(COLOURS[k], cuts[k - 1].toFixed(1) + " to under " + cuts[k].toFixed(1)); }
+          else { row(COLOURS[k], cuts[k - 1].toFixed(1) + " and over"); }
+        }
+        row(WITHHELD, "withheld");
+        return div;
+      };
+      if (values.length) { legend.addTo(map); }
+      el.setAttribute("data-drawn", String(data.features.length));
+    })
+    .catch(function (err) {
+      el.textContent = "The map could not be drawn (" + err.message + "). The table below has every figure.";
+      el.setAttribute("data-drawn", "error");
+    });
+}());
