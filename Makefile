@@ -17,9 +17,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Build the demo evidence store from the real Lancashire data shipped in demo/data.
+# Build the demo evidence store from the real Lancashire data shipped in demo/data, load the framework
+# register and the illustrative strategy, and write the county strategic needs assessment.
 demo: $(STAMP)
-	rm -f $(DEMO_DB) $(DEMO_DB).wal
+	rm -rf $(DEMO_DB) $(DEMO_DB).wal demo/demo-app.sqlite demo/out
 	$(SAFER) ingest geography demo/data/geography
 	$(SAFER) ingest population demo/data/population
 	$(SAFER) ingest deprivation demo/data/deprivation
@@ -27,7 +28,16 @@ demo: $(STAMP)
 	$(SAFER) ingest police-uk demo/data/police-uk
 	$(SAFER) quality
 	$(SAFER) summary
+	$(SAFER) framework load --by "Demo"
+	$(SAFER) strategy load src/safer_communities/strategy/data/lancashire-example.yaml --by "Demo"
+	$(SAFER) strategy status
 	$(SAFER) report sna --out demo/out/sna
+	@echo
+	@echo "County needs assessment: demo/out/sna/index.html (also report.pdf, report.docx, tables.xlsx)"
+	@echo "Dashboard: add yourself, then serve it and open http://127.0.0.1:8000/"
+	@echo "  $(SAFER) users add YOUR-NAME --role admin --role analyst --role editor --role approver"
+	@echo "  $(SAFER) serve"
+	@echo "or, without login (disclosure-controlled aggregates only): SAFER_PUBLIC_MODE=true $(SAFER) serve"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -39,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/hotspots.py
 	$(BIN)/python benchmarks/reports.py
+	$(BIN)/python benchmarks/web_load.py
 
 clean:
 	rm -rf $(VENV) demo/demo.duckdb demo/demo.duckdb.wal demo/demo-app.sqlite .pytest_cache
