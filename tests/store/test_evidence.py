@@ -78,11 +78,13 @@ def test_summary_reports_coverage(store_path: Path) -> None:
     )
     con.execute(
         "INSERT INTO areas VALUES ('E01012571', 'Blackburn with Darwen 007A', 2011, 'E01012571', "
-        "'E06000008', 'Blackburn with Darwen', 'E06000008', 'Blackburn with Darwen', 'E23000003', 'Lancashire')"
+        "'E06000008', 'Blackburn with Darwen', 'E06000008', 'Blackburn with Darwen', "
+        "'E23000003', 'Lancashire')"
     )
     result = store_summary(con).to_dict()
     assert result["tables"]["crimes"] == 2
-    assert result["police_months"]["street"]["lancashire"] == {"first": "2021-04", "last": "2021-06", "months": 2}
+    assert result["police_months"]["street"]["lancashire"] == {
+        "first": "2021-04", "last": "2021-06", "months": 2}
     assert result["districts"] == [{"code": "E06000008", "name": "Blackburn with Darwen", "lsoas": 1}]
     assert store_summary(con).police_months["street"]["lancashire"][0] == date(2021, 4, 1)
     con.close()
