@@ -37,14 +37,20 @@ STUDY_AREA = Path(__file__).resolve().parents[1] / "demo" / "data" / "geography"
 """Lancashire's 14 districts: loaded after the national ingest so the district query has areas to join."""
 TARGETS = {"vs_duckdb": 0.5, "vs_pandas": 2.0, "national_s": 300.0, "national_gb": 4.0, "query_s": 1.0}
 
+# The store's answer: the crime_monthly_counts roll-up kept by the ingest. Baseline in the same run: the
+# same counts by a full scan of crimes.
 AREA_MONTH_TYPE = """
-    SELECT lsoa_code, month, crime_type, count(*) AS n
-    FROM crimes GROUP BY lsoa_code, month, crime_type
+    SELECT lsoa_code, month, crime_type, sum(records) AS n
+    FROM crime_monthly_counts GROUP BY lsoa_code, month, crime_type
 """
 DISTRICT_MONTH_TYPE = """
-    SELECT a.district_code, c.month, c.crime_type, count(*) AS n
-    FROM crimes AS c JOIN areas AS a ON a.lsoa_code = c.lsoa_code
-    GROUP BY a.district_code, c.month, c.crime_type
+    SELECT a.district_code, k.month, k.crime_type, sum(k.records) AS n
+    FROM crime_monthly_counts AS k JOIN areas AS a ON a.lsoa_code = k.lsoa_code
+    GROUP BY a.district_code, k.month, k.crime_type
+"""
+AREA_MONTH_TYPE_SCAN = """
+    SELECT lsoa_code, month, crime_type, count(*) AS n
+    FROM crimes GROUP BY lsoa_code, month, crime_type
 """
 
 
@@ -179,8 +185,17 @@ def national(data: Path, forces: int, months: int, work: Path) -> dict[str, floa
             groups = con.sql(sql).to_arrow_table().num_rows
             runs.append(time.perf_counter() - start)
         timings[label] = statistics.median(runs)
-        print(f"    query {label}: {groups:,} groups in {timings[label]:.2f} s (median of 3): "
+        print(f"    query {label}: {groups:,} groups in {timings[label]:.3f} s (median of 3): "
               f"{_verdict(timings[label] < TARGETS['query_s'])} (target < {TARGETS['query_s']:.0f} s)")
+    runs = []
+    for _ in range(3):
+        start = time.perf_counter()
+        groups = con.sql(AREA_MONTH_TYPE_SCAN).to_arrow_table().num_rows
+        runs.append(time.perf_counter() - start)
+    scan_s = statistics.median(runs)
+    first = next(iter(timings.values()))
+    print(f"    baseline: the same LSOA x month x crime type count by scanning crimes: {groups:,} groups "
+          f"in {scan_s:.2f} s; the roll-up is {scan_s / first:.0f}x faster")
     from safer_communities.analysis.quality import quality_report
 
     start = time.perf_counter()

@@ -106,6 +106,10 @@ def ingest_police_uk(
         finally:
             sql.drop_stage(con)
     report.files = [loader.done[i] for i in sorted(loader.done)]
+    street = [f for f in report.files if f.kind == "street" and f.status == "loaded"]
+    if street:
+        sql.refresh_counts(con, [f.ingest_id for f in street if f.ingest_id is not None],
+                           [(f.force, f.month) for f in street if f.force and f.month])
     return report
 
 

@@ -15,12 +15,14 @@ import pyarrow as pa
 
 from safer_communities.ingest.bng import bng_sql
 from safer_communities.ingest.police_uk_read import COLUMNS, Header
+from safer_communities.store.evidence import refresh_crime_monthly_counts
 
 # A generous box around the UK and Northern Ireland (WGS84); (0, 0) and swapped axes fall outside.
 LON_MIN, LON_MAX, LAT_MIN, LAT_MAX = -11.0, 2.5, 49.0, 61.5
 
 ARROW, FILES, CHECKED = "_police_arrow", "_police_files", "_police_checked"
 CSV_REJECTS, CSV_SCANS = "_police_csv_rejects", "_police_csv_scans"
+TOUCHED = "_police_touched"
 TABLES = {"street": "crimes", "outcomes": "outcomes", "stop_search": "stop_search"}
 
 
@@ -218,6 +220,23 @@ def loaded_keys(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str, date | No
     rows = con.execute("SELECT DISTINCT kind, force, month FROM ingests WHERE status = 'loaded' "
                        "AND force IS NOT NULL").fetchall()
     return {(kind, force, month) for kind, force, month in rows}
+
+
+def refresh_counts(con: duckdb.DuckDBPyConnection, ingest_ids: list[int],
+                   keys: list[tuple[str, date]]) -> None:
+    """Rebuild the ``crime_monthly_counts`` roll-up for every force-month this command loaded or replaced.
+
+    ``keys`` are the (force, month) of the street files (a replaced month whose new rows were all
+    rejected still needs its old counts removed); ``ingest_ids`` add the months of multi-month files.
+    """
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {TOUCHED} (force VARCHAR, month DATE)")
+    if ingest_ids:
+        con.execute(f"INSERT INTO {TOUCHED} SELECT DISTINCT force, month FROM crimes "
+                    "WHERE ingest_id IN (SELECT unnest(?::BIGINT[]))", [ingest_ids])
+    if keys:
+        con.executemany(f"INSERT INTO {TOUCHED} VALUES (?, ?)", keys)
+    refresh_crime_monthly_counts(con, f"(SELECT DISTINCT force, month FROM {TOUCHED})")
+    con.execute(f"DROP TABLE {TOUCHED}")
 
 
 def drop_stage(con: duckdb.DuckDBPyConnection) -> None:

@@ -58,9 +58,13 @@ def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConn
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every public table and view that does not exist yet."""
+    """Create every public table and view that does not exist yet (and fill tables new to an old store)."""
+    version = scalar(con, "SELECT value FROM store_meta WHERE key = 'schema_version'") if scalar(
+        con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'store_meta'") else None
     for ddl in schema.ALL_TABLES:
         con.execute(ddl)
+    if version is not None and int(str(version)) < 2:
+        refresh_crime_monthly_counts(con)
     con.execute(
         "INSERT OR REPLACE INTO store_meta VALUES ('schema_version', ?)", [str(schema.SCHEMA_VERSION)]
     )
@@ -96,3 +100,23 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 def next_ingest_id(con: duckdb.DuckDBPyConnection) -> int:
     """A new provenance id for one file."""
     return int(scalar(con, "SELECT nextval('ingest_id_seq')"))
+
+
+def refresh_crime_monthly_counts(
+    con: duckdb.DuckDBPyConnection, touched: str | None = None
+) -> None:
+    """Rebuild the ``crime_monthly_counts`` roll-up for the force-months in the relation ``touched``
+    (columns force, month), or for the whole store when it is None."""
+    if touched is None:
+        con.execute("DELETE FROM crime_monthly_counts")
+        source = "crimes"
+    else:
+        con.execute(f"DELETE FROM crime_monthly_counts AS k USING {touched} AS t "
+                    "WHERE k.force = t.force AND k.month = t.month")
+        source = (f"(SELECT c.* FROM crimes AS c SEMI JOIN {touched} AS t "
+                  "ON c.force = t.force AND c.month = t.month)")
+    con.execute(
+        "INSERT INTO crime_monthly_counts "
+        f"SELECT force, month, lsoa_code, crime_type, count(*) FROM {source} "
+        "GROUP BY force, month, lsoa_code, crime_type"
+    )
