@@ -93,3 +93,15 @@ def test_reader_never_crashes(cells: list[list[str]], tail: str) -> None:
     assert frame["imd_decile"].between(1, 10).all()
     assert frame["imd_rank"].between(1, 32844).all()
     assert frame["lsoa_code"].is_unique
+
+
+def test_both_files_in_one_command_complete_the_rows_without_replacing(store_path: Path) -> None:
+    """File_1 and File_2 loaded together fill the same rows: nothing held before is replaced."""
+    report = ingest(store_path, FILE_1, FILE_2)
+    assert [f.rows_replaced for f in report.files] == [0, 0]
+    assert report.rows_loaded == 132
+    assert query(store_path, "SELECT count(*), count(crime_rank) FROM deprivation") == [(66, 66)]
+    again = ingest(store_path, FILE_1, FILE_2)  # the same bytes again: nothing loaded, nothing replaced
+    assert [f.status for f in again.files] == ["unchanged", "unchanged"]
+    assert (again.rows_loaded, again.rows_replaced) == (0, 0)
+    assert query(store_path, "SELECT count(*) FROM deprivation") == [(66,)]

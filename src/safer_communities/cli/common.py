@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -14,8 +16,17 @@ from rich.console import Console
 
 from safer_communities.config import Settings
 
-console = Console()
-console_err = Console(stderr=True)
+
+def _console(*, stderr: bool) -> Console:
+    """Rich draws 80 columns when output is not a terminal (make, logs, pipes): too narrow for our
+    tables, so use 120 there unless COLUMNS says otherwise."""
+    stream = sys.stderr if stderr else sys.stdout
+    interactive = hasattr(stream, "isatty") and stream.isatty()
+    return Console(stderr=stderr, width=None if interactive or os.environ.get("COLUMNS") else 120)
+
+
+console = _console(stderr=False)
+console_err = _console(stderr=True)
 
 
 @dataclass

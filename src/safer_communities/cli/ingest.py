@@ -59,15 +59,16 @@ def _print_report(report: IngestReport, db: Path, as_json: bool) -> None:
         print_json(report.to_dict())
         return
     table = Table(title=f"{report.source}: {len(report.files)} file(s) into {db}")
-    for column in ("file", "kind", "month", "read", "loaded", "rejected", "replaced", "status"):
-        table.add_column(column, justify="right" if column in {"read", "loaded", "rejected",
-                                                                "replaced"} else "left")
-    for f in report.files:
-        table.add_row(Path(f.path.split("!")[-1]).name, f.kind,
-                      f.month.strftime("%Y-%m") if f.month else "", f"{f.rows_read:,}",
-                      f"{f.rows_loaded:,}", f"{f.rows_rejected:,}", f"{f.rows_replaced:,}", f.status)
+    table.add_column("file", overflow="fold")
+    table.add_column("kind")
+    for column in ("read", "loaded", "rejected", "replaced"):
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("status")
+    for f in report.files:  # the file name carries the month for police.uk files
+        table.add_row(Path(f.path.split("!")[-1]).name, f.kind, f"{f.rows_read:,}", f"{f.rows_loaded:,}",
+                      f"{f.rows_rejected:,}", f"{f.rows_replaced:,}", f.status)
     table.add_section()
-    table.add_row("total", "", "", f"{report.rows_read:,}", f"{report.rows_loaded:,}",
+    table.add_row("total", "", f"{report.rows_read:,}", f"{report.rows_loaded:,}",
                   f"{report.rows_rejected:,}", f"{report.rows_replaced:,}", "")
     console.print(table)
     for warning in report.warnings:

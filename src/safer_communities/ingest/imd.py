@@ -29,7 +29,6 @@ from safer_communities.ingest.csv_tools import (
     read_bytes,
     read_csv,
     require_columns,
-    scalar,
 )
 
 KIND = "deprivation"
@@ -108,13 +107,18 @@ def read_deprivation(path: Path, data: bytes | None = None) -> tuple[pd.DataFram
     return frame, rejects
 
 
-def _upsert(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> int:
-    """Update the columns this file carries for LSOAs already loaded, insert the rest; returns updated."""
+def _upsert(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, loaded_now: set[str]) -> int:
+    """Update the columns this file carries for LSOAs already loaded, insert the rest.
+
+    Returns how many rows the store held before this command that the file replaced: File_1 and
+    File_2 loaded together complete the same rows (File_2 adds the domains), which is not a replacement.
+    """
     measures = [c for c in frame.columns if c != "lsoa_code"]
     con.register("_deprivation_new", frame)
     try:
-        replaced = int(scalar(
-            con, "SELECT count(*) FROM deprivation d JOIN _deprivation_new n USING (lsoa_code)"))
+        existing = {code for (code,) in con.execute(
+            "SELECT lsoa_code FROM deprivation d JOIN _deprivation_new n USING (lsoa_code)").fetchall()}
+        replaced = len(existing - loaded_now)
         sets = ", ".join(f"{c} = n.{c}" for c in measures)
         con.execute(f"UPDATE deprivation d SET imd_version = '{IMD_VERSION}', {sets} "
                     "FROM _deprivation_new n WHERE d.lsoa_code = n.lsoa_code")
@@ -135,6 +139,7 @@ def ingest_deprivation(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], *,
     if not files:
         raise InputError("No deprivation files found.", found=", ".join(str(p) for p in paths), hint=_HINT)
     report = IngestReport(source=KIND)
+    loaded_now: set[str] = set()
     progress.start(len(files), "deprivation")
     for path in files:
         file_report, raw = open_report(con, path, KIND)
@@ -142,7 +147,8 @@ def ingest_deprivation(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], *,
         if raw is not None:
             frame, rejects = read_deprivation(path, raw)
             file_report.rows_read = len(frame) + len(rejects)
-            file_report.rows_replaced = _upsert(con, frame)
+            file_report.rows_replaced = _upsert(con, frame, loaded_now)
+            loaded_now.update(frame["lsoa_code"])
             file_report.rows_loaded = len(frame)
         close_report(con, file_report, rejects, command_id=report.command_id)
         report.files.append(file_report)
