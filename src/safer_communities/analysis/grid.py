@@ -7,8 +7,11 @@ built for the result.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -16,9 +19,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.ndimage import binary_dilation
 from shapely.geometry.base import BaseGeometry
 
+from safer_communities.analysis.coverage import cell_shares
 from safer_communities.errors import InputError, NoDataError
 
 log = logging.getLogger("safer_communities.analysis.hotspots")
@@ -28,7 +31,10 @@ SNAPPED_CAVEAT = (
     "police.uk locations are snapped to anonymous map points (each covering at least eight addresses "
     "or none), so points and hotspots show approximate, not exact, locations."
 )
-_INSIDE_SAMPLES = 10  # lattice per side used to estimate the share of a boundary cell inside the area
+_CACHE_SIZE = 4  # grids and boundaries kept for reuse (a 100 m county grid is a few MB)
+_RASTERS: OrderedDict[tuple[bytes, float], Raster] = OrderedDict()
+_BOUNDARIES: OrderedDict[bytes, BaseGeometry] = OrderedDict()
+_LOCK = threading.Lock()
 
 
 def announce(message: str, *, quiet: bool) -> None:
@@ -41,8 +47,8 @@ def announce(message: str, *, quiet: bool) -> None:
 class Raster:
     """A square grid: lower-left corner ``(x0, y0)``, ``nx`` columns by ``ny`` rows of ``cell`` metres.
 
-    ``cells`` holds the flat indices (``row * nx + col``) of the cells kept (those touching the
-    boundary), ``inside`` their share inside the boundary.
+    ``cells`` holds the flat indices (``row * nx + col``) of the cells kept (those overlapping the
+    boundary with some area), ``inside`` their exact share inside it.
     """
 
     x0: float
@@ -53,6 +59,7 @@ class Raster:
     cells: np.ndarray
     inside: np.ndarray
     boundary: BaseGeometry | None = field(default=None, repr=False)
+    _boxes: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def centres(self) -> tuple[np.ndarray, np.ndarray]:
         rows, cols = np.divmod(self.cells, self.nx)
@@ -71,43 +78,71 @@ class Raster:
 
     def to_frame(self) -> gpd.GeoDataFrame:
         x, y = self.centres()
-        half = self.cell / 2
-        geometry = shapely.box(x - half, y - half, x + half, y + half)
+        if self._boxes is None:  # built once per (cached) grid: the squares are a third of the cost
+            for other in list(_RASTERS.values()):  # kept for one grid only (130 MB at 100 m, a county)
+                other._boxes = None
+            half = self.cell / 2
+            self._boxes = shapely.box(x - half, y - half, x + half, y + half)
         return gpd.GeoDataFrame(
-            {"cell_id": self.cells.astype(np.int64), "x": x, "y": y, "inside": self.inside},
-            geometry=geometry,
+            {"cell_id": self.cells.astype(np.int64), "x": x, "y": y, "inside": np.array(self.inside)},
+            geometry=self._boxes.copy(),
             crs=BNG,
         )
 
 
 def boundary_geometry(boundary: object) -> BaseGeometry:
-    """One shapely geometry in EPSG:27700 from a geometry, GeoSeries or GeoDataFrame."""
+    """One shapely geometry in EPSG:27700 from a geometry, GeoSeries or GeoDataFrame.
+
+    The union of many polygons (a county's LSOAs) is cached by content, so mapping several issues
+    or periods over the same area dissolves it once.
+    """
     if isinstance(boundary, gpd.GeoDataFrame | gpd.GeoSeries):
+        parts = np.asarray(boundary.geometry.values)
+        crs = boundary.crs.to_wkt() if boundary.crs is not None else ""
+        key = hashlib.blake2b(crs.encode() + b"".join(shapely.to_wkb(parts)), digest_size=16).digest()
+        cached = _BOUNDARIES.get(key)
+        if cached is not None:
+            _remember(_BOUNDARIES, key, cached)
+            return cached
         if boundary.crs is not None and not boundary.crs.equals(BNG):
             boundary = boundary.to_crs(BNG)
         geometry = shapely.union_all(np.asarray(boundary.geometry.values))
-    elif isinstance(boundary, BaseGeometry):
-        geometry = boundary
-    else:
+        # A GEOS union is valid by construction: only its area needs checking (is_valid costs 0.2 s).
+        geometry = _checked(geometry) if geometry.is_empty or geometry.area <= 0 else geometry
+        _remember(_BOUNDARIES, key, geometry)
+        return geometry
+    return _checked(boundary)
+
+
+def _checked(geometry: object) -> BaseGeometry:
+    """The geometry checked for area and validity (made valid if needed), cached by content."""
+    if not isinstance(geometry, BaseGeometry):
         raise InputError(
             "The boundary must be a shapely geometry, GeoSeries or GeoDataFrame in British National Grid.",
-            found=type(boundary).__name__,
+            found=type(geometry).__name__,
             hint="Load area boundaries with geopandas and pass them with boundary=...",
         )
+    key = _geometry_key(geometry)
+    cached = _BOUNDARIES.get(key)
+    if cached is not None:
+        _remember(_BOUNDARIES, key, cached)
+        return cached
     if geometry.is_empty or geometry.area <= 0:
         raise InputError(
             "The boundary has no area.", found=geometry.geom_type, hint="Pass the polygons of the study area."
         )
-    return shapely.make_valid(geometry) if not geometry.is_valid else geometry
+    checked = shapely.make_valid(geometry) if not geometry.is_valid else geometry
+    _remember(_BOUNDARIES, key, checked)
+    return checked
 
 
 def make_grid(boundary: object, *, cell_size_m: float) -> gpd.GeoDataFrame:
     """Square cells in EPSG:27700 covering ``boundary``.
 
     Cells are aligned to multiples of the cell size (so grids of the same size line up across runs
-    and areas) and kept when they touch the boundary. Geometries are the whole squares, not clipped:
-    ``inside`` gives the share of each cell inside the boundary (1 for interior cells; estimated on a
-    10 x 10 lattice of sample points, to 1 %, for cells on the edge). ``cell_id`` is the flat index
+    and areas) and kept when they overlap the area (a cell touching it only along an edge or at a
+    corner is not kept). Geometries are the whole squares, not clipped: ``inside`` gives the exact
+    share of each cell inside the boundary (1 for interior cells). ``cell_id`` is the flat index
     ``row * nx + col`` of the aligned raster, stable for the same boundary and cell size; ``x`` and
     ``y`` are the centres.
     """
@@ -115,55 +150,40 @@ def make_grid(boundary: object, *, cell_size_m: float) -> gpd.GeoDataFrame:
 
 
 def raster_for_boundary(geometry: BaseGeometry, cell_size_m: float) -> Raster:
-    """The raster of cells touching ``geometry`` (see :func:`make_grid`)."""
+    """The raster of cells overlapping ``geometry`` (see :func:`make_grid`), built once and reused.
+
+    Shares come from the boundary's edges alone (``analysis/coverage.py``), so the cost grows with
+    the length of the boundary, not with the number of cells times its complexity. The result is
+    cached per (geometry, cell size) and its arrays are read-only.
+    """
     cell = _check_cell_size(cell_size_m)
-    minx, miny, maxx, maxy = geometry.bounds
-    x0, y0 = math.floor(minx / cell) * cell, math.floor(miny / cell) * cell
-    nx, ny = max(1, math.ceil((maxx - x0) / cell)), max(1, math.ceil((maxy - y0) / cell))
-    shapely.prepare(geometry)
-    # Corners and centres decide interior/exterior cells; mixed cells are sampled on a lattice.
-    cx, cy = np.meshgrid(x0 + np.arange(nx + 1) * cell, y0 + np.arange(ny + 1) * cell)
-    corner = shapely.contains_xy(geometry, cx, cy)
-    mx, my = np.meshgrid(x0 + (np.arange(nx) + 0.5) * cell, y0 + (np.arange(ny) + 0.5) * cell)
-    centre = shapely.contains_xy(geometry, mx, my)
-    votes = corner[:-1, :-1].astype(np.int8) + corner[:-1, 1:] + corner[1:, :-1] + corner[1:, 1:] + centre
-    inside = (votes == 5).astype(float).ravel()
-    # Cells the boundary line passes through or near: its vertices, densified to half a cell, dilated
-    # by one cell; whether each overlaps the area is then decided exactly with shapely.
-    line = shapely.segmentize(geometry.boundary, cell / 2)
-    vx, vy = shapely.get_coordinates(line).T
-    vcol = np.clip(np.floor((vx - x0) / cell).astype(np.int64), 0, nx - 1)
-    vrow = np.clip(np.floor((vy - y0) / cell).astype(np.int64), 0, ny - 1)
-    near = np.zeros((ny, nx), dtype=bool)
-    near[vrow, vcol] = True
-    near = binary_dilation(near, structure=np.ones((3, 3), dtype=bool)).ravel()
-    votes = votes.ravel()
-    mixed = np.flatnonzero((votes > 0) & (votes < 5))  # a corner or the centre is inside: overlaps
-    unsure = np.flatnonzero(near & (votes == 0))
-    if unsure.size:
-        # Exact test for cells near the line with no corner or centre inside (slivers, small parts).
-        rows, cols = np.divmod(unsure, nx)
-        boxes = shapely.box(
-            x0 + cols * cell, y0 + rows * cell, x0 + (cols + 1) * cell, y0 + (rows + 1) * cell
-        )
-        unsure = unsure[shapely.intersects(geometry, boxes)]
-    mixed = np.concatenate([mixed, unsure])
-    if mixed.size:
-        rows, cols = np.divmod(mixed, nx)
-        k = _INSIDE_SAMPLES
-        offsets = (np.arange(k) + 0.5) / k * cell
-        ox, oy = np.meshgrid(offsets, offsets)
-        sx = (x0 + cols * cell)[:, None] + ox.ravel()[None, :]
-        sy = (y0 + rows * cell)[:, None] + oy.ravel()[None, :]
-        share = shapely.contains_xy(geometry, sx, sy).mean(axis=1)
-        empty = np.flatnonzero(share == 0)
-        if empty.size:  # no sample point inside: keep only if the overlap has an area (not just a touch)
-            r, c = rows[empty], cols[empty]
-            boxes = shapely.box(x0 + c * cell, y0 + r * cell, x0 + (c + 1) * cell, y0 + (r + 1) * cell)
-            share[empty] = shapely.area(shapely.intersection(geometry, boxes)) / (cell * cell)
-        inside[mixed] = share
-    cells = np.flatnonzero(inside > 0)
-    return Raster(x0, y0, cell, nx, ny, cells, inside[cells], geometry)
+    key = (_geometry_key(geometry), cell)
+    raster = _RASTERS.get(key)
+    if raster is None:
+        minx, miny, maxx, maxy = geometry.bounds
+        x0, y0 = math.floor(minx / cell) * cell, math.floor(miny / cell) * cell
+        nx, ny = max(1, math.ceil((maxx - x0) / cell)), max(1, math.ceil((maxy - y0) / cell))
+        share = cell_shares(geometry, x0, y0, cell, nx, ny)
+        cells = np.flatnonzero(share > 0)
+        inside = share[cells]
+        cells.setflags(write=False)
+        inside.setflags(write=False)
+        raster = Raster(x0, y0, cell, nx, ny, cells, inside, geometry)
+    _remember(_RASTERS, key, raster)
+    return raster
+
+
+def _geometry_key(geometry: BaseGeometry) -> bytes:
+    return hashlib.blake2b(shapely.to_wkb(geometry), digest_size=16).digest()
+
+
+def _remember(cache: OrderedDict, key: object, value: object) -> None:
+    """Keep the most recently used few entries (grids of a county are a few MB each)."""
+    with _LOCK:  # the web app maps from several threads
+        cache[key] = value
+        cache.move_to_end(key)
+        while len(cache) > _CACHE_SIZE:
+            cache.popitem(last=False)
 
 
 def raster_for_points(x: np.ndarray, y: np.ndarray, cell_size_m: float) -> Raster:
@@ -359,3 +379,10 @@ def prepare(
         pts.x[inside], pts.y[inside], pts.w[inside], None if pts.month is None else pts.month[inside], caveats
     )
     return Prepared(kept, raster, position[flat[inside]], caveats)
+
+
+def clear_grid_cache() -> None:
+    """Forget the grids and dissolved boundaries kept for reuse (to free memory or time a first call)."""
+    with _LOCK:
+        _RASTERS.clear()
+        _BOUNDARIES.clear()

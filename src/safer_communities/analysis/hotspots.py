@@ -183,6 +183,9 @@ def hotspot_gistar_areas(
     return out
 
 
+_LABEL_BY_CLASS = np.array([LABELS[k] for k in range(-3, 4)], dtype=object)
+
+
 def _gistar_columns(z: np.ndarray, p: np.ndarray, *, fdr: bool, alpha: float) -> pd.DataFrame:
     classes, p_used = classify(z, p, fdr=fdr)
     return pd.DataFrame(
@@ -192,7 +195,7 @@ def _gistar_columns(z: np.ndarray, p: np.ndarray, *, fdr: bool, alpha: float) ->
             "p_adjusted": p_used,
             "significant": np.nan_to_num(p_used, nan=1.0) < alpha,
             "class": classes,
-            "label": pd.Series(classes).map(LABELS).to_numpy(),
+            "label": _LABEL_BY_CLASS[classes + 3],
         }
     )
 
