@@ -112,6 +112,8 @@ class Report:
     generated_at: datetime = field(default_factory=datetime.now)
     attribution: str = ""
     software_version: str = ""
+    # What kind of document this is, on the cover, in the PDF's subject and the Word core properties.
+    kind_label: str = "Strategic needs assessment"
 
     def section(self, title: str) -> Section:
         section = Section(title)

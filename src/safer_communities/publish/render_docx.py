@@ -49,8 +49,8 @@ def _table(doc: Document, table: Table) -> None:
 
 
 def _figure(doc: Document, figure: Figure) -> None:
-    doc.add_picture(io.BytesIO(figure.chart.png), width=Cm(16))
-    picture = doc.inline_shapes[-1]
+    # The shape just added (``doc.inline_shapes`` searches the whole document on every call).
+    picture = doc.add_picture(io.BytesIO(figure.chart.png), width=Cm(16))
     properties = picture._inline.docPr  # the alt text Word shows and screen readers read
     properties.set("descr", figure.chart.alt)
     properties.set("title", figure.chart.title)
@@ -82,7 +82,7 @@ def render_docx(report: Report, out_dir: Path) -> Path:
     normal.font.name = "Arial"
     normal.font.size = Pt(10.5)
     doc.core_properties.title = f"{report.title}: {report.area_name}"
-    doc.core_properties.subject = f"Strategic needs assessment, {report.period_label}"
+    doc.core_properties.subject = f"{report.kind_label}, {report.period_label}"
     doc.core_properties.author = f"safer-communities {report.software_version}"
     doc.core_properties.language = "en-GB"
     doc.add_heading(report.title, level=0)

@@ -114,9 +114,11 @@ def _volume(ctx: Context, definition: Definition) -> list:
 def _trend(ctx: Context, definition: Definition) -> list:
     if area_count_withheld(ctx, definition):
         return [Paragraph(WITHHELD_ELSEWHERE, kind="note")]
-    series = trends.monthly_series(ctx.con, definition, area_level=ctx.area_level, area_code=ctx.area_code,
-                                   definitions=ctx.shared.definitions)
-    series = series[series["area_code"] == ctx.area_code]
+    shared = ctx.shared
+    # Every area of the level in one query, once per run: fourteen district reports share it.
+    every = shared.memo(("monthly", definition.issue, ctx.area_level), lambda: trends.monthly_series(
+        shared.con, definition, area_level=ctx.area_level, definitions=shared.definitions))
+    series = every[every["area_code"] == ctx.area_code].reset_index(drop=True)
     count = pd.to_numeric(series["count"], errors="coerce").astype(float)
     chart = charts.trend_chart(
         series["month"].tolist(), count.tolist(), title=f"{definition.label} per month, {ctx.area_name}",
@@ -124,8 +126,9 @@ def _trend(ctx: Context, definition: Definition) -> list:
     blocks: list = [ctx.figure(chart, f"{definition.label} recorded each month in {ctx.area_name}. "
                                       "A missing month is shown as a gap, never as zero.")]
     try:
-        cmp = trends.compare_periods(ctx.con, definition, area_level=ctx.area_level, period=ctx.period,
-                                     definitions=ctx.shared.definitions)
+        cmp = shared.memo(("compare", definition.issue, ctx.area_level), lambda: trends.compare_periods(
+            shared.con, definition, area_level=ctx.area_level, period=shared.period,
+            definitions=shared.definitions))
         row = cmp[cmp["area_code"] == ctx.area_code].iloc[0]
         blocks.append(Paragraph(_change_text(ctx, definition, row)))
     except SaferError as exc:
@@ -202,9 +205,10 @@ def _funnel(ctx: Context, definition: Definition) -> list:
 
 
 def _when(ctx: Context, definition: Definition) -> list:
-    season = trends.seasonality(ctx.con, definition, area_level=ctx.area_level, area_code=ctx.area_code,
-                                definitions=ctx.shared.definitions)
-    season = season[season["area_code"] == ctx.area_code]
+    shared = ctx.shared
+    every = shared.memo(("season", definition.issue, ctx.area_level), lambda: trends.seasonality(
+        shared.con, definition, area_level=ctx.area_level, definitions=shared.definitions))
+    season = every[every["area_code"] == ctx.area_code]
     blocks: list = []
     if len(season) == 12 and season["mean_count"].min() >= ctx.settings.rate_numerator_min:
         month_names = pd.to_datetime(season["month_of_year"].astype(int).astype(str), format="%m")

@@ -20,7 +20,10 @@ from PIL import Image
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
+import matplotlib.text
+from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from safer_communities import ATTRIBUTION
 
@@ -71,6 +74,38 @@ RC = {
     "hatch.linewidth": 0.8,
 }
 
+
+def _share_text_metrics() -> None:
+    """Measure each piece of text once per run, not once per figure.
+
+    Matplotlib caches text sizes per renderer, and every figure has its own, so the same tick labels,
+    titles and legend entries are laid out again on each of a run's hundreds of charts (a fifth of the
+    drawing time). For the Agg renderer the size depends only on the text, font, dpi and hinting, so
+    one cache serves every figure; other renderers keep matplotlib's own cache.
+    """
+    original = matplotlib.text._get_text_metrics_with_cache
+    if getattr(original, "shared", False):
+        return
+    cache: dict[tuple, tuple[float, float, float]] = {}
+
+    def metrics(renderer: object, text: str, fontprop: object, ismath: object, dpi: float
+                ) -> tuple[float, float, float]:
+        if type(renderer) is not RendererAgg:
+            return original(renderer, text, fontprop, ismath, dpi)
+        key = (text, fontprop.copy(), ismath, dpi,  # type: ignore[attr-defined]
+               matplotlib.rcParams["text.hinting"], matplotlib.rcParams["text.hinting_factor"])
+        if key not in cache:
+            if len(cache) > 50_000:
+                cache.clear()
+            cache[key] = original(renderer, text, fontprop, ismath, dpi)
+        return cache[key]
+
+    metrics.shared = True  # type: ignore[attr-defined]
+    matplotlib.text._get_text_metrics_with_cache = metrics
+
+
+_share_text_metrics()
+
 CAVEAT_SNAPPING = (
     "police.uk locations are snapped to anonymous map points (each covering at least eight addresses); "
     "street-level positions are approximate."
@@ -110,7 +145,24 @@ def attribution(fig: Figure, source: str, extra: str | None = None) -> None:
     text = f"Source: {source}. {ATTRIBUTION}"
     if extra:
         text = f"{extra}\n{text}"
-    fig.text(0.01, 0.005, text, ha="left", va="bottom", fontsize=6.5, color="#333333", wrap=True)
+    artist = fig.text(0.01, 0.005, text, ha="left", va="bottom", fontsize=6.5, color="#333333", wrap=True)
+    _prewrap(fig, artist)
+
+
+# Wrapped attribution lines by (text, figure width, dpi). Matplotlib wraps by measuring ever longer
+# prefixes of the line on every draw of every figure (a tenth of a report's chart time); the same few
+# lines recur on every chart of every report in a run, so they are measured once.
+_WRAPPED: dict[tuple[str, float, float], str] = {}
+
+
+def _prewrap(fig: Figure, artist: Text) -> None:
+    """Replace matplotlib's draw-time wrapping by the same line breaks, computed once per text and width."""
+    key = (artist.get_text(), float(fig.bbox.width), float(fig.dpi))
+    if key not in _WRAPPED:
+        artist._renderer = fig.canvas.get_renderer()  # what Text.draw sets before it wraps
+        _WRAPPED[key] = artist._get_wrapped_text()
+    artist.set_text(_WRAPPED[key])
+    artist.set_wrap(False)
 
 
 def render(fig: Figure, *, name: str, alt: str, title: str, svg: bool = False) -> Chart:

@@ -43,10 +43,6 @@ METHOD = [
 ]
 
 
-SNA_KICKER = "Strategic needs assessment (draft for the partnership)"
-KICKER = "Strategy progress report (for the partnership)"
-
-
 def area_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """GSS code -> name for every area of the study area (county, districts, LSOAs)."""
     names: dict[str, str] = {}
@@ -169,7 +165,8 @@ def build_report(statuses: list[StrategyStatus], settings: Settings,
     report = Report(title="Strategy progress report",
                     subtitle="Objectives, actions and indicators computed from the evidence store",
                     area_name=", ".join(areas), period_label=f"status on {_d(today)}",
-                    attribution=ATTRIBUTION, software_version=__version__)
+                    attribution=ATTRIBUTION, software_version=__version__,
+                    kind_label="Strategy progress report")
     summary = report.section("Summary")
     items = []
     for s in statuses:
@@ -204,8 +201,7 @@ def write_report(statuses: list[StrategyStatus], out_dir: Path, *, settings: Set
     report = build_report(statuses, settings, area_names(con))
     out_dir.mkdir(parents=True, exist_ok=True)
     outputs: list[Path] = []
-    # The shared template's kicker names the needs assessment; this document is a progress report.
-    html = html_string(report).replace(SNA_KICKER, KICKER)
+    html = html_string(report)
     if "html" in formats:
         (out_dir / "index.html").write_text(html, encoding="utf-8")
         outputs.append(out_dir / "index.html")
