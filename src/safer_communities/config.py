@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     session_max_age_s: int = Field(
         default=8 * 3600, description="Web session lifetime in seconds."
     )
+    reports_dir: Path | None = Field(
+        default=None,
+        description="Folder for needs assessments built from the web (default: 'reports' beside the store).",
+    )
     public_mode: bool = Field(
         default=False,
         description="Serve disclosure-controlled aggregates without login.",

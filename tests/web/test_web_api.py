@@ -153,5 +153,5 @@ def test_issue_page_links_evidence_register_and_strategy(viewer: TestClient) -> 
 def test_area_page_lists_every_measured_issue(viewer: TestClient) -> None:
     page = viewer.get(f"/areas/{BURNLEY}").text
     assert "<h1>Burnley</h1>" in page
-    assert page.count('<th scope="row"><a href="/?issue=') == 4  # the four police.uk issues
+    assert page.count('<th scope="row"><a href="/?issue=') == 5  # four police.uk issues and road safety
     assert "5,125" in page and "5,563" in page  # violence and ASB, as on the dashboard

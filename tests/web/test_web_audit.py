@@ -97,14 +97,26 @@ def test_admin_sees_and_exports_the_log(app, login_as) -> None:
 
 @pytest.mark.slow
 def test_an_analyst_builds_and_downloads_a_needs_assessment(app, login_as) -> None:
+    """The real builder, in the background: the request returns at once, then the job finishes."""
+    import time
     import zipfile
 
     analyst = login_as("analyst")
     token = csrf_from(analyst.get("/reports").text)
     form = {"area": "E07000117", "fmt": "html", "period": "latest-12-months", "csrf_token": token}
-    response = analyst.post("/reports", data=form)
-    assert response.status_code == 200, response.text[:500]
+    started = time.monotonic()
+    response = analyst.post("/reports", data=form, follow_redirects=False)
+    assert response.status_code == 303, response.text[:500]
+    assert time.monotonic() - started < 5
+    status_url = response.headers["location"] + "/status"
+    deadline = time.monotonic() + 300
+    while (status := analyst.get(status_url).json())["status"] not in ("done", "failed"):
+        assert time.monotonic() < deadline, status
+        time.sleep(1)
+    assert status["status"] == "done", status["error"]
+    response = analyst.get(status["download"])
     assert response.headers["content-type"] == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
     assert "index.html" in names and "manifest.json" in names
+    assert audit.entries(app.state.engine, action="report_built")[0]["actor"] == "analyst"
     assert audit.entries(app.state.engine, action="export_report")[0]["actor"] == "analyst"

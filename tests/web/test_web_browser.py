@@ -91,6 +91,20 @@ def _sign_in(page: object, name: str = "officer") -> None:
     page.wait_for_url("**/")
 
 
+def test_road_safety_on_the_dashboard(page: object) -> None:
+    """KSI collisions per 100,000: the map reads the rate field the answer names."""
+    _sign_in(page)
+    page.get_by_label("Issue").select_option("road-safety")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**/?issue=road-safety*")
+    page.wait_for_selector("#map[data-drawn='14']")
+    assert page.get_by_test_id("headline-count").inner_text() == "906"
+    assert page.get_by_test_id("headline-rate").inner_text() == "59.8"
+    assert page.locator("#map .legend").inner_text().startswith("Rate per 100,000")
+    assert page.locator("svg.trend-chart circle").count() == 12
+    _axe(page, "dashboard-road-safety")
+
+
 def test_dashboard_filters_map_and_chart(page: object) -> None:
     _sign_in(page)
     heading = page.get_by_role("heading", level=1).inner_text()
@@ -158,8 +172,14 @@ def test_build_and_download_a_report(page: object) -> None:
     page.goto("/reports")
     page.get_by_label("Area").select_option(label="Burnley")
     page.get_by_label("Format").select_option("html")
-    with page.expect_download(timeout=300000) as info:
-        page.get_by_role("button", name="Build and download").click()
+    page.get_by_role("button", name="Build report").click()
+    page.wait_for_url("**/reports/jobs/*")
+    # The job page refreshes itself until the build has finished, then offers the download.
+    page.locator("#download").wait_for(timeout=300000)
+    assert page.locator("#job-status").inner_text() == "done"
+    _axe(page, "report-job")
+    with page.expect_download(timeout=60000) as info:
+        page.locator("#download").click()
     download = info.value
     assert download.suggested_filename.startswith("needs-assessment-E07000117-")
     names = zipfile.ZipFile(download.path()).namelist()

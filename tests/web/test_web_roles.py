@@ -15,6 +15,7 @@ READ_PAGES = ["/", "/?issue=asb&area=E07000117&period=2021", "/framework", "/ame
 READ_API = ["/api/v1/areas", "/api/v1/issues", "/api/v1/evidence/rates", "/api/v1/evidence/trend",
             "/api/v1/evidence/map?area=E07000117", "/api/v1/framework", "/api/v1/framework/versions",
             "/api/v1/framework/issues/violence", "/api/v1/strategy/status", "/api/v1/me"]
+ACTION = "/strategy/actions/example-community-safety-agreement/family-hubs-outreach"
 # (method, path, roles allowed, status when allowed, status for anonymous)
 MATRIX: list[tuple[str, str, set[str], int, int]] = [
     *[("GET", p, EVERYONE, 200, 303) for p in READ_PAGES],
@@ -27,6 +28,8 @@ MATRIX: list[tuple[str, str, set[str], int, int]] = [
     ("POST", "/amendments/{id}/approve", {"approver"}, 303, 303),
     ("POST", "/amendments/{id}/reject", {"approver"}, 303, 303),
     ("POST", "/reports#refused-only", set(), 200, 303),
+    ("POST", ACTION, {"editor"}, 303, 303),
+    ("PATCH", "/api/v1" + ACTION, {"editor"}, 200, 401),
 ]
 FORMS = {
     "/amendments": {"kind": "issues", "entry_id": "violence", "op": "update",
@@ -35,6 +38,7 @@ FORMS = {
     "/amendments/{id}/approve": {"consulted": "Cabinet Member for Community and Cultural Services"},
     "/amendments/{id}/reject": {"note": "Not needed."},
     "/reports#refused-only": {"area": "E07000117", "fmt": "html"},
+    ACTION: {"status": "complete", "note": "Outreach finished in all districts."},
 }
 
 
@@ -50,6 +54,9 @@ def test_route_by_role(app, login_as, role: str, method: str, path: str, allowed
     c = _client(app, login_as, role)
     if method == "GET":
         response = c.get(path, follow_redirects=False)
+    elif method == "PATCH":
+        token = csrf_from(c.get("/login").text) if role == ANON else csrf_from(c.get("/").text)
+        response = c.patch(path, json={"status": "complete"}, headers={"X-CSRF-Token": token})
     else:
         if path == "/reports#refused-only" and role == "analyst":
             pytest.skip("building a report is tested on its own (it takes about 40 s)")

@@ -26,6 +26,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "read": frozenset(ROLES),
     "build_report": frozenset({"analyst"}),
     "propose_amendment": frozenset({"editor"}),
+    "update_action": frozenset({"editor"}),
     "decide_amendment": frozenset({"approver"}),
     "admin": frozenset({"admin"}),
 }

@@ -86,9 +86,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(SecurityHeaders, settings=settings, signer=app.state.signer)
 
-    from safer_communities.web.routes import admin, api, auth, pages, subjects, work
+    from safer_communities.web.routes import admin, api, auth, pages, subjects, tracker, work
 
     app.include_router(api.router)
+    app.include_router(tracker.api)
+    app.include_router(tracker.pages)
     app.include_router(auth.router)
     app.include_router(pages.router)
     app.include_router(subjects.router)

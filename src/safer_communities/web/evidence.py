@@ -22,8 +22,12 @@ from safer_communities.analysis.definitions import Definitions, load_definitions
 from safer_communities.config import Settings
 from safer_communities.errors import InputError, NotFoundError
 from safer_communities.publish.disclosure import suppress_counts, suppress_table
+from safer_communities.web import road_safety as road
 
 RATE_COLUMNS = {"rate_per_1000": "count", "ci_low": "count", "ci_high": "count"}
+# Which rate field a result carries and how to label it (road safety is per 100,000: web.road_safety).
+POLICE_LABELS = {"rate_key": "rate_per_1000", "rate_label": "per 1,000 residents", "count_label": "Records",
+                 "count_noun": "records"}
 _CACHE: OrderedDict[tuple, Any] = OrderedDict()
 _CACHE_SIZE = 256
 _LOCK = threading.Lock()
@@ -66,9 +70,10 @@ def definitions() -> Definitions:
 
 
 def issue_options() -> list[dict[str, Any]]:
-    """Every issue of the definitions, and whether the dashboard can measure it (police.uk issues)."""
-    return [{"id": d.issue, "label": d.label, "source": d.source, "measurable":
-             d.source == queries.POLICE_SOURCE, "caveat": d.caveat, "definition_version": d.version}
+    """Every issue of the definitions, and whether the dashboard can measure it (police.uk and STATS19)."""
+    measured = (queries.POLICE_SOURCE, queries.STATS19_SOURCE)
+    return [{"id": d.issue, "label": d.label, "source": d.source, "measurable": d.source in measured,
+             "caveat": d.caveat, "definition_version": d.version}
             for d in definitions()]
 
 
@@ -148,6 +153,8 @@ def rates_by_area(con: duckdb.DuckDBPyConnection, settings: Settings, issue: str
     level, name = area_level(con, settings, area_code)
 
     def compute() -> dict[str, Any]:
+        if issue == road.ISSUE:
+            return road.rates_by_area(con, level, name, area_code, period, settings)
         unit_level = "district" if level == "county" else "lsoa"
         own = rates.issue_rates(con, issue, area_level=level, period=period)
         own = own[own["area_code"] == area_code].reset_index(drop=True)
@@ -160,7 +167,7 @@ def rates_by_area(con: duckdb.DuckDBPyConnection, settings: Settings, issue: str
                             ["count", "population", "rate_per_1000", "ci_low", "ci_high"])[0]
         unit_records, notes = _protected_rates(units, own, settings)
         return {"area": {"code": area_code, "name": name, "level": level}, "issue": issue,
-                "headline": headline, "unit_level": unit_level, "units": unit_records,
+                "headline": headline, "unit_level": unit_level, "units": unit_records, **POLICE_LABELS,
                 "meta": _meta(units.attrs, list(dict.fromkeys(head.notes + notes)))}
 
     return cached(settings, ("rates", issue, area_code, period), compute)
@@ -173,6 +180,8 @@ def trend(con: duckdb.DuckDBPyConnection, settings: Settings, issue: str, area_c
     level, name = area_level(con, settings, area_code)
 
     def compute() -> dict[str, Any]:
+        if issue == road.ISSUE:
+            return road.trend(con, level, name, area_code, period, settings)
         series = trends.monthly_series(con, issue, area_level=level, area_code=area_code, period=period)
         series = series[series["area_code"] == area_code]
         counts = pd.Series(series["count"].astype("Float64").to_numpy(),
@@ -219,8 +228,9 @@ def rates_geojson(con: duckdb.DuckDBPyConnection, settings: Settings, issue: str
             raise InputError("No boundaries match the areas of this result.", found=area_code,
                              hint="Load boundaries with 'safer ingest geography'.")
         collection = json.loads(frame.to_json(na="null", drop_id=True))
-        collection["meta"] = {**result["meta"], "unit_level": result["unit_level"], "area": result["area"],
-                              "crs": "EPSG:4326"}
+        labels = {k: result.get(k, v) for k, v in POLICE_LABELS.items()}
+        collection["meta"] = {**result["meta"], **labels, "unit_level": result["unit_level"],
+                              "area": result["area"], "crs": "EPSG:4326"}
         return collection
 
     return cached(settings, ("geojson", issue, area_code, period), compute)

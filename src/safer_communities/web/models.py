@@ -61,3 +61,28 @@ class AuditEntry(Base):
     object: Mapped[str] = mapped_column(sa.String(300))
     ip: Mapped[str] = mapped_column(sa.String(64))
     detail: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class ReportJob(Base):
+    """A needs assessment being built in the background (migration ``0004_report_jobs``): every worker
+    reads the same row, so the page that polls need not be served by the worker that builds."""
+
+    __tablename__ = "report_jobs"
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    created_by: Mapped[str] = mapped_column(sa.String(200))
+    area_code: Mapped[str] = mapped_column(sa.String(20))
+    period: Mapped[str] = mapped_column(sa.String(40))
+    fmt: Mapped[str] = mapped_column(sa.String(10))
+    status: Mapped[str] = mapped_column(sa.String(10))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    output_dir: Mapped[str] = mapped_column(sa.String(1000))
+    file_name: Mapped[str | None] = mapped_column(sa.String(300))
+    error: Mapped[str | None] = mapped_column(sa.Text)
+
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
+        sa.Index("ix_report_jobs_created_at", "created_at"),
+    )

@@ -1,7 +1,8 @@
 """``/api/v1``: areas, issues, evidence (rates, trends, GeoJSON maps), framework, strategy status.
 
-Read-only. Evidence endpoints are open in public mode; the framework and strategy need a signed-in
-user or an API token. Every number has passed ``publish.disclosure``.
+Read-only (the one write, updating a strategy action, is in ``routes.tracker``). Evidence endpoints are
+open in public mode; the framework and strategy need a signed-in user or an API token. Every number has
+passed ``publish.disclosure``; road safety's numbers come from ``web.road_safety``.
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ def framework_entry(engine: EngineDep, _: Reader,
     return fq.show(register, kind, entry_id)
 
 
-@router.get("/strategy/status", summary="Each strategy's indicators (RAG), overdue and unowned actions")
+@router.get("/strategy/status", summary="Each strategy's indicators (RAG) and actions (overdue, unowned)")
 def strategy_status(engine: EngineDep, con: Evidence, settings: SettingsDep, _: Reader) -> dict[str, Any]:
     """Indicator values on fewer records than the disclosure threshold are null, with the reason."""
     from safer_communities.strategy.status import status
@@ -135,6 +136,7 @@ def strategy_status(engine: EngineDep, con: Evidence, settings: SettingsDep, _: 
     for item in status(engine, con, today=date.today()):
         body = item.to_dict()
         body["indicators"] = protected_indicators(item.indicators, settings)
+        body["actions"] = [a.to_dict() for a in item.actions]
         out.append(body)
     return {"strategies": out}
 

@@ -45,9 +45,10 @@ def dashboard(request: Request, con: Evidence, account: PublicReader,
         result = ev.rates_by_area(con, settings, issue, area, period)
         series = ev.trend(con, settings, issue, area, period)
         label = next((i["label"] for i in context["issues"] if i["id"] == issue), issue)
+        what = result.get("count_noun", "records")
         context.update(result=result, trend=series, issue_label=label,
                        chart=Markup(trend_svg(series["months"],
-                                              title=f"{label}: monthly records, {result['area']['name']}")))
+                                              title=f"{label}: {what} per month, {result['area']['name']}")))
     except SaferError as exc:
         context.setdefault("areas", [])
         context.setdefault("area", area)
@@ -81,8 +82,11 @@ def strategy(request: Request, con: Evidence, account: Reader) -> HTMLResponse:
         return render(request, "strategy.html", {"problem": exc.to_dict(), "strategies": []}, account=account)
     settings = request.app.state.settings
     indicators = {s.id: protected_indicators(s.indicators, settings) for s in strategies}
+    from safer_communities.strategy.updates import STATUSES
+
     return render(request, "strategy.html", {"problem": None, "strategies": strategies,
-                                             "indicators": indicators}, account=account)
+                                             "indicators": indicators, "statuses": STATUSES,
+                                             "can_update": account.can("update_action")}, account=account)
 
 
 @router.get("/quality", response_class=HTMLResponse)

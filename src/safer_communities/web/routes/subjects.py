@@ -74,7 +74,9 @@ def area_page(request: Request, con: Evidence, account: Reader,
             result = ev.rates_by_area(con, settings, issue["id"], area_code, "latest-12-months")
         except (NoDataError, NotFoundError):
             continue
-        rows.append({"issue": issue, "headline": result["headline"],
-                     "period": result["meta"]["period_label"]})
+        rows.append({"issue": issue, "headline": result["headline"], "period": result["meta"]["period_label"],
+                     "rate_key": result.get("rate_key", "rate_per_1000"),
+                     "per": str(result.get("rate_label", "per 1,000 residents")).replace(" residents", ""),
+                     "what": result.get("count_noun", "records")})
     return render(request, "area.html", {"area": {"code": area_code, "name": name, "level": level},
                                          "rows": rows}, account=account)

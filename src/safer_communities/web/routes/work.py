@@ -1,24 +1,21 @@
-"""Work pages: framework amendments (propose, approve, reject, history) and needs-assessment reports."""
+"""Work pages: framework amendments (propose, approve, reject, history) and needs-assessment reports
+(built in the background: a job page that refreshes itself, then the download)."""
 
 from __future__ import annotations
 
-import io
-import tempfile
-import zipfile
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated, Any
 
 import duckdb
 import yaml
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from safer_communities.errors import InputError, SaferError
 from safer_communities.framework import amendments as fa
 from safer_communities.framework.model import KINDS
 from safer_communities.framework.register import DEFAULT_CONSULTEE
-from safer_communities.web import audit, deps
+from safer_communities.web import audit, deps, report_jobs
 from safer_communities.web import evidence as ev
 from safer_communities.web.accounts import Account
 from safer_communities.web.routes.common import render
@@ -31,7 +28,7 @@ Editor = Annotated[Account, Depends(deps.require("propose_amendment"))]
 Approver = Annotated[Account, Depends(deps.require("decide_amendment"))]
 Analyst = Annotated[Account, Depends(deps.require("build_report"))]
 Csrf = [Depends(deps.csrf)]
-REPORT_FORMATS = {"html": ("html",), "docx": ("docx",), "pdf": ("pdf",), "tables": ("tables",)}
+REPORT_FORMATS = report_jobs.FORMATS
 
 
 def _amendments_page(request: Request, account: Account, *, problem: dict[str, Any] | None = None,
@@ -107,42 +104,56 @@ def reject(request: Request, amendment_id: int, account: Approver,
     return RedirectResponse(f"/amendments#amendment-{amendment_id}", status_code=303)
 
 
+def _reports_page(request: Request, con: duckdb.DuckDBPyConnection, account: Account, *,
+                  problem: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+    areas = ev.area_options(con, request.app.state.settings)
+    jobs = report_jobs.recent(request.app.state.engine)
+    return render(request, "reports.html", {"areas": areas, "problem": problem, "jobs": jobs,
+                                            "formats": list(REPORT_FORMATS),
+                                            "busy": any(not j.finished for j in jobs)},
+                  account=account, status_code=status_code)
+
+
 @router.get("/reports", response_class=HTMLResponse)
 def reports(request: Request, con: Evidence, account: Analyst) -> HTMLResponse:
-    areas = ev.area_options(con, request.app.state.settings)
-    return render(request, "reports.html", {"areas": areas, "problem": None, "formats": list(REPORT_FORMATS)},
-                  account=account)
+    return _reports_page(request, con, account)
 
 
 @router.post("/reports", dependencies=Csrf)
 def build_report(request: Request, con: Evidence, account: Analyst, area: Annotated[str, Form(max_length=20)],
                  period: Annotated[str, Form(max_length=40)] = "latest-12-months",
                  fmt: Annotated[str, Form(max_length=10)] = "html") -> Response:
-    """Build the strategic needs assessment and send it as a zip (every file the builder wrote)."""
-    from safer_communities.publish.sna import build_needs_assessment
-
+    """Start building the needs assessment in the background and show its job page."""
     settings = request.app.state.settings
     try:
-        if fmt not in REPORT_FORMATS:
-            raise InputError("That report format is not offered.", found=repr(fmt),
-                             hint=f"Choose one of: {', '.join(REPORT_FORMATS)}.")
         ev.area_level(con, settings, area)
-        with tempfile.TemporaryDirectory(prefix="safer-report-") as tmp:
-            folder = Path(tmp) / "report"
-            build_needs_assessment(con, settings, area_code=area, period=period, out_dir=folder,
-                                   formats=REPORT_FORMATS[fmt])
-            buffer = io.BytesIO()
-            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-                for path in sorted(folder.rglob("*")):
-                    if path.is_file():
-                        archive.write(path, path.relative_to(folder).as_posix())
+        job = report_jobs.start(request.app.state.engine, settings, by=account.name, area_code=area,
+                                period=period, fmt=fmt, ip=client_ip(request))
     except SaferError as exc:
-        areas = ev.area_options(con, settings)
-        return render(request, "reports.html", {"areas": areas, "problem": exc.to_dict(),
-                                                "formats": list(REPORT_FORMATS)},
-                      account=account, status_code=422)
-    name = f"needs-assessment-{area}-{datetime.now(UTC):%Y%m%d}.zip"
-    audit.record(request.app.state.engine, actor=account.name, action="export_report", obj=name,
-                 ip=client_ip(request), detail=f"{fmt}, period {period}")
-    return Response(buffer.getvalue(), media_type="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return _reports_page(request, con, account, problem=exc.to_dict(), status_code=422)
+    return RedirectResponse(f"/reports/jobs/{job.id}", status_code=303)
+
+
+JobId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}$")]
+
+
+@router.get("/reports/jobs/{job_id}", response_class=HTMLResponse)
+def report_job(request: Request, account: Analyst, job_id: JobId) -> HTMLResponse:
+    """Refreshes itself every few seconds until the job has finished."""
+    job = report_jobs.get(request.app.state.engine, job_id)
+    return render(request, "report_job.html", {"job": job}, account=account)
+
+
+@router.get("/reports/jobs/{job_id}/status")
+def report_job_status(request: Request, account: Analyst, job_id: JobId) -> dict[str, Any]:
+    return report_jobs.get(request.app.state.engine, job_id).to_dict()
+
+
+@router.get("/reports/jobs/{job_id}/download")
+def report_download(request: Request, account: Analyst, job_id: JobId) -> Response:
+    engine = request.app.state.engine
+    job = report_jobs.get(engine, job_id)
+    path = report_jobs.zip_path(job)
+    audit.record(engine, actor=account.name, action="export_report", obj=path.name, ip=client_ip(request),
+                 detail=f"job {job.id}: {job.area_code}, {job.fmt}, period {job.period}")
+    return FileResponse(path, media_type="application/zip", filename=path.name)

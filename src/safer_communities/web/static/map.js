@@ -26,16 +26,20 @@
   fetch(el.dataset.geojson, { credentials: "same-origin" })
     .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
     .then(function (data) {
-      var values = data.features.map(function (f) { return f.properties.rate_per_1000; })
+      // Which rate the answer carries: per 1,000 for police.uk issues, per 100,000 for road safety.
+      var key = (data.meta && data.meta.rate_key) || "rate_per_1000";
+      var per = ((data.meta && data.meta.rate_label) || "per 1,000 residents").replace(" residents", "");
+      var what = ((data.meta && data.meta.count_label) || "records").toLowerCase();
+      var values = data.features.map(function (f) { return f.properties[key]; })
         .filter(function (v) { return v !== null && v !== undefined; });
       var cuts = breaks(values);
       var layer = L.geoJSON(data, {
         style: function (f) {
-          return { color: "#0b0c0c", weight: 1, fillOpacity: 0.8, fillColor: colour(f.properties.rate_per_1000, cuts) };
+          return { color: "#0b0c0c", weight: 1, fillOpacity: 0.8, fillColor: colour(f.properties[key], cuts) };
         },
         onEachFeature: function (f, lyr) {
           var p = f.properties;
-          lyr.bindTooltip(p.area_name + ": " + p.rate_per_1000_published + " per 1,000 (" + p.count_published + " records)");
+          lyr.bindTooltip(p.area_name + ": " + p[key + "_published"] + " " + per + " (" + p.count_published + " " + what + ")");
         }
       }).addTo(map);
       map.fitBounds(layer.getBounds());
@@ -44,7 +48,7 @@
         // Built with DOM calls, not innerHTML, so the strict Content Security Policy allows the colours.
         var div = L.DomUtil.create("div", "legend");
         var title = L.DomUtil.create("strong", "", div);
-        title.textContent = "Rate per 1,000";
+        title.textContent = "Rate " + per;
         function row(fill, text) {
           L.DomUtil.create("br", "", div);
           var swatch = L.DomUtil.create("i", "", div);
