@@ -7,9 +7,10 @@ from collections import Counter
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
-from safer_communities.analysis.road_safety import collision_rates, collision_times
+from safer_communities.analysis.road_safety import collision_rates, collision_times, collisions_over_period
 from safer_communities.errors import InputError
 
 EVIDENCE_DATA = Path(__file__).resolve().parents[1] / "data" / "evidence"
@@ -69,3 +70,16 @@ def test_a_period_with_no_collisions_loaded_is_flagged(evidence_con: duckdb.Duck
     out = collision_rates(evidence_con, period="2022-07..2023-06")
     assert len(out.attrs["missing_months"]) == 6
     assert any("gaps, not zeros" in c for c in out.attrs["caveats"])
+
+
+def test_a_period_across_years_sums_collisions_and_counts_each_resident_once() -> None:
+    rates = pd.DataFrame({
+        "area_code": ["E07000125", "E07000125"], "area_name": ["Rossendale", "Rossendale"],
+        "year": [2022, 2023], "collisions": [10, 20], "population": [70000, 71000],
+    })
+    rates.attrs["period_label"] = "2022-07..2023-06"
+    [row] = collisions_over_period(rates).itertuples()
+    assert (row.count, row.population) == (30, 70500)
+    assert row.rate_per_100000 == pytest.approx(1e5 * 30 / 70500, rel=1e-12)
+    assert row.ci_low < row.rate_per_100000 < row.ci_high
+    assert collisions_over_period(rates).attrs["period_label"] == "2022-07..2023-06"

@@ -148,6 +148,21 @@ def collision_rates(
     return out.sort_values(["area_code", "year"]).reset_index(drop=True)
 
 
+def collisions_over_period(rates: pd.DataFrame) -> pd.DataFrame:
+    """``collision_rates`` rows (area x year) folded into one row per area for the whole period.
+
+    Collisions are summed over the period's years and residents averaged over them, so a 12-month
+    period across two calendar years counts each resident once. Columns: area_code, area_name, count,
+    population, rate_per_100000, ci_low, ci_high (exact Poisson 95%); ``attrs`` are kept.
+    """
+    grouped = rates.groupby(["area_code", "area_name"], as_index=False).agg(
+        count=("collisions", "sum"), population=("population", "mean"))
+    grouped["population"] = grouped["population"].round()
+    out = add_rates(grouped, count="count", per=100000.0)
+    out.attrs = dict(rates.attrs)
+    return out
+
+
 def collision_times(
     con: duckdb.DuckDBPyConnection,
     *,

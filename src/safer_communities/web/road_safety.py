@@ -15,7 +15,6 @@ import pandas as pd
 
 from safer_communities.analysis import queries, road_safety
 from safer_communities.analysis.periods import Period
-from safer_communities.analysis.rates import add_rates
 from safer_communities.config import Settings
 from safer_communities.publish.disclosure import suppress_counts, suppress_table
 
@@ -25,15 +24,6 @@ COLUMNS = ["count", "population", RATE_KEY, "ci_low", "ci_high"]
 RATE_COLUMNS = {RATE_KEY: "count", "ci_low": "count", "ci_high": "count"}
 LABELS = {"rate_key": RATE_KEY, "rate_label": "per 100,000 residents", "count_label": "KSI collisions",
           "count_noun": "KSI collisions"}
-
-
-def _over_period(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per area for the whole period: collisions summed over its years, residents averaged over
-    them (a 12-month period across two calendar years counts each resident once)."""
-    grouped = frame.groupby(["area_code", "area_name"], as_index=False).agg(
-        count=("collisions", "sum"), population=("population", "mean"))
-    grouped["population"] = grouped["population"].round()
-    return add_rates(grouped, count="count", per=100000.0)
 
 
 def _meta(attrs: dict[str, Any], notes: list[str]) -> dict[str, Any]:
@@ -51,11 +41,11 @@ def rates_by_area(con: duckdb.DuckDBPyConnection, level: str, name: str, area_co
 
     unit_level = "district" if level == "county" else "lsoa"
     own_raw = road_safety.collision_rates(con, area_level=level, period=period, severity="ksi")
-    own = _over_period(own_raw[own_raw["area_code"] == area_code])
+    own = road_safety.collisions_over_period(own_raw[own_raw["area_code"] == area_code])
     units_raw = road_safety.collision_rates(con, area_level=unit_level, period=period, severity="ksi")
     if unit_level == "lsoa":
         units_raw = units_raw[units_raw["area_code"].isin(set(queries.units_within(con, "lsoa", area_code)))]
-    units = _over_period(units_raw)
+    units = road_safety.collisions_over_period(units_raw)
 
     head = suppress_table(own, count_columns=["count"], rate_columns=RATE_COLUMNS, settings=settings)
     headline = _records(own, head.published, head.values, COLUMNS)[0]
