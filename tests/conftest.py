@@ -6,6 +6,13 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# CI runs on a loaded 2-core machine: a per-example deadline fails property tests that are only slow,
+# so no property test has one (issue 10). Profiles load before test modules are imported, so every
+# @settings(...) that does not name a deadline inherits this.
+hypothesis_settings.register_profile("safer", deadline=None)
+hypothesis_settings.load_profile("safer")
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_DATA = REPO / "tests" / "data"
