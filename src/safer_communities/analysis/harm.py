@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 import yaml
 
-from safer_communities.analysis import queries
+from safer_communities.analysis import placement, queries
 from safer_communities.analysis.definitions import Definition, Definitions, resolve
 from safer_communities.analysis.periods import Period
 from safer_communities.analysis.rates import add_rates, base_attrs
@@ -152,6 +152,7 @@ def issue_harm(
             definition,
             p,
             cov,
+            unlocated=placement.unlocated(con, weighted, p),
             area_level=area_level,
             population_note=pop.note,
             harm_version=weights.version,

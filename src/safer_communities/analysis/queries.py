@@ -13,6 +13,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from safer_communities.analysis import placement
 from safer_communities.analysis.definitions import Definition
 from safer_communities.analysis.periods import Period, months_between, parse_period
 from safer_communities.errors import InputError, NoDataError
@@ -155,7 +156,9 @@ def crime_counts(
     """Counts of the issue's records per study-area unit (and month), zeros included for every unit.
 
     Rows are counted as police.uk publishes them (a repeated Crime ID is counted each time it appears,
-    as on police.uk's own maps; see the ``crime_id_repeats`` view).
+    as on police.uk's own maps; see the ``crime_id_repeats`` view). At county level of a study area that
+    is a whole police force area, the force's records without a location are counted too (see
+    :mod:`placement`); ``attrs['unlocated']`` says how many there were either way.
     """
     code, _ = _LEVEL_COLUMNS[check_level(area_level)]
     where, params = _crime_filter(definition)
@@ -183,6 +186,15 @@ def crime_counts(
     else:
         out = units.merge(counts, on="area_code", how="left")
     out["count"] = out["count"].fillna(0).astype("int64")
+    u = placement.unlocated(con, definition.crime_types, period)
+    if u.included(area_level) and area_code in (None, u.force_area.code):  # type: ignore[union-attr]
+        county = out["area_code"] == u.force_area.code  # type: ignore[union-attr]
+        if by_month:
+            extra = out.loc[county, "month"].map(lambda m: u.by_month.get(m.date(), 0))
+            out.loc[county, "count"] += extra.astype("int64")
+        else:
+            out.loc[county, "count"] += u.records
+    out.attrs["unlocated"] = u
     return out
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 from safer_communities.analysis import queries
 from safer_communities.analysis.definitions import Definition, Definitions, resolve
 from safer_communities.analysis.periods import Period
+from safer_communities.analysis.placement import Unlocated
 from safer_communities.analysis.stats import poisson_ci
 
 RATE_COLUMNS = [
@@ -34,9 +35,18 @@ def definition_for(issue: str | Definition, definitions: Definitions | Path | st
     return definition
 
 
-def base_attrs(definition: Definition, period: Period, cov: queries.Coverage, **extra: object) -> dict:
-    """The metadata every result carries: definition and version, period, gaps, caveats."""
-    caveats = [c for c in (definition.caveat, cov.note()) if c]
+def base_attrs(
+    definition: Definition,
+    period: Period,
+    cov: queries.Coverage,
+    *,
+    unlocated: Unlocated | None = None,
+    **extra: object,
+) -> dict:
+    """The metadata every result carries: definition and version, period, gaps, unplaced records, caveats."""
+    level = str(extra.get("area_level", ""))
+    placed = [unlocated.caveat(level), unlocated.anomaly_caveat()] if unlocated is not None else []
+    caveats = [c for c in (definition.caveat, cov.note(), *placed) if c]
     attrs: dict[str, object] = {
         "definition_id": definition.issue,
         "definition_version": definition.version,
@@ -47,6 +57,8 @@ def base_attrs(definition: Definition, period: Period, cov: queries.Coverage, **
         "proxy": definition.proxy,
         "caveats": caveats,
     }
+    if unlocated is not None:
+        attrs["unlocated"] = unlocated.to_dict(level)
     attrs.update(extra)
     return attrs
 
@@ -106,6 +118,7 @@ def issue_rates(
             definition,
             p,
             cov,
+            unlocated=counts.attrs["unlocated"],
             area_level=area_level,
             population_note=pop.note,
             rate_basis="per 1,000 residents over the whole period (not annualised)",

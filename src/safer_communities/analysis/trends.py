@@ -53,11 +53,12 @@ def monthly_series(
     p = _all_loaded(con) if period is None else queries.resolve_period(con, queries.POLICE_SOURCE, period)
     cov = queries.coverage(con, queries.POLICE_SOURCE, p)
     out = queries.crime_counts(con, definition, p, area_level, by_month=True, area_code=area_code)
+    unlocated = out.attrs["unlocated"]
     out["count"] = out["count"].astype("Int64")
     if cov.missing:
         out.loc[out["month"].isin(pd.to_datetime(cov.missing)), "count"] = pd.NA
     out = out[["area_code", "area_name", "month", "count"]].sort_values(["area_code", "month"])
-    out.attrs.update(base_attrs(definition, p, cov, area_level=area_level))
+    out.attrs.update(base_attrs(definition, p, cov, unlocated=unlocated, area_level=area_level))
     return out.reset_index(drop=True)
 
 
