@@ -62,7 +62,7 @@ def _run(*args: str) -> str:
 def test_rates_json_has_exactly_the_documented_keys(db: Path) -> None:
     records = json.loads(
         _run("rates", "--issue", "violence", "--area-level", "district", "--period", "2021", "--json")
-    )
+    )["records"]
     assert [list(r) for r in records] == [RATE_KEYS] * 3
     rossendale = next(r for r in records if r["area_name"] == "Rossendale")
     assert (rossendale["count"], rossendale["population"], rossendale["population_year"]) == (
@@ -121,7 +121,7 @@ def test_rates_csv_to_stdout_and_gpkg(db: Path, tmp_path: Path) -> None:
     ],
 )
 def test_every_command_prints_json_records(db: Path, args: list[str], keys: set[str]) -> None:
-    records = json.loads(_run(*args, "--json"))
+    records = json.loads(_run(*args, "--json"))["records"]
     assert records and keys <= set(records[0])
 
 
@@ -159,7 +159,7 @@ def test_near_repeat_on_partner_dates(db: Path) -> None:
         _run(
             "near-repeat", str(TESTS / "data" / "near-repeat" / "chicago_arson.csv"), "--seed", "1", "--json"
         )
-    )
+    )["records"]
     close = next(
         r for r in records if r["calculator_distance"] == "1 to 200" and r["calculator_time"] == "0 to 1"
     )

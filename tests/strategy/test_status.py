@@ -24,14 +24,16 @@ def _status(engine, con, today=date(2022, 1, 15), **kw):
 
 
 def test_indicator_is_rated_against_an_independently_computed_trajectory(engine, con, write):
-    load(engine, con, write(minimal()), by="t")
+    data = minimal()  # a baseline of the same months a year before the latest (like with like)
+    data["strategies"][0]["objectives"][0]["indicators"][0]["baseline_period"] = "2021-08..2021-10"
+    load(engine, con, write(data), by="t")
     [item] = _status(engine, con)
     [i] = item.indicators
-    baseline = count(FYLDE, VIOLENCE, "2021-04", "2021-06")
+    baseline = count(FYLDE, VIOLENCE, "2021-08", "2021-10")
     current = count(FYLDE, VIOLENCE, "2022-08", "2022-10")  # latest 3 months of the slice
     target = baseline * 0.9
-    # months from the end of the baseline (2021-06) to the target (2024-03): 33; to 2022-10: 16
-    expected = baseline + (target - baseline) * 16 / 33
+    # months from the end of the baseline (2021-10) to the target (2024-03): 29; to 2022-10: 12
+    expected = baseline + (target - baseline) * 12 / 29
     worse = current - expected
     rating = "green" if worse <= 0 else "amber" if worse <= 0.05 * expected else "red"
     assert (i.baseline_value, i.current_value, i.current_period) == (baseline, current, "2022-08..2022-10")
@@ -39,6 +41,16 @@ def test_indicator_is_rated_against_an_independently_computed_trajectory(engine,
     assert i.expected_value == pytest.approx(expected)
     assert i.rating == rating
     assert i.baseline_stored == baseline and not any("changed" in n for n in i.notes)
+
+
+def test_a_baseline_of_other_months_of_the_year_is_not_rated(engine, con, write):
+    """April-June 2021 against August-October 2022 would rate the season, not the change (issue 10)."""
+    load(engine, con, write(minimal()), by="t")
+    [i] = _status(engine, con)[0].indicators
+    assert i.baseline_value == count(FYLDE, VIOLENCE, "2021-04", "2021-06")
+    assert i.current_value == count(FYLDE, VIOLENCE, "2022-08", "2022-10")
+    assert i.rating == ind.NOT_RATED == "not enough data to rate" and i.expected_value is None
+    assert any("different months of the year" in n for n in i.notes)
 
 
 def test_rate_indicator_with_a_fixed_target(engine, con, write):
@@ -65,10 +77,13 @@ def test_example_status(engine, con):
     assert ratings["domestic-abuse-crimes"] == "no data"
     da = next(i for i in csa.indicators if i.indicator_id == "domestic-abuse-crimes")
     assert "does not flag domestic abuse" in da.notes[0]
-    assert {i.rating for i in csa.indicators} - {"no data"} <= {"green", "amber", "red"}
-    # road safety: baseline 2023 is the only year loaded, so the current year equals it: on trajectory
+    assert {i.rating for i in csa.indicators} - {"no data"} <= {"green", "amber", "red", ind.NOT_RATED}
+    # road safety: baseline 2023 is the only year loaded, so the current year equals it: nothing to rate
+    # (issue 10: it was rated green against itself)
     ksi = next(i for i in csa.indicators if i.indicator_id == "ksi-collisions-county")
-    assert ksi.current_period == "2023" and ksi.rating == "green"
+    assert ksi.current_period == "2023" and ksi.rating == ind.NOT_RATED
+    assert ksi.current_value == ksi.baseline_value and isinstance(ksi.current_value, int)
+    assert any("is the baseline itself" in n for n in ksi.notes)
     assert [a.action_id for a in csa.unowned] == ["community-trigger-review"]
     assert {a.action_id for a in csa.overdue} == {"positive-activities-summer", "community-trigger-review",
                                                   "freedom-programme-groups"}  # cfws: complete

@@ -70,8 +70,34 @@ class Period:
         n = self.n_months
         return Period.from_months(add_months(self.start, -n), add_months(self.start, -1))
 
+    @property
+    def words(self) -> str:
+        """The period as a reader says it: "April 2021 to March 2022", "2021", "July 2021"."""
+        return period_words(self.start, self.end)
+
+    def same_months_year_before(self) -> Period:
+        """The same calendar months one year earlier (like with like: the same season)."""
+        return Period.from_months(add_months(self.start, -12), add_months(self.end, -12))
+
     def __str__(self) -> str:
         return self.label
+
+
+def period_words(start: date, end: date) -> str:
+    """Months in words for report and web pages (CSV and JSON keep the ISO label)."""
+    if start == end:
+        return f"{start:%B %Y}"
+    if start.month == 1 and end.month == 12 and start.year == end.year:
+        return str(start.year)
+    return f"{start:%B %Y} to {end:%B %Y}"
+
+
+def label_words(label: str) -> str:
+    """An ISO period label ("2021-04..2022-03", "2021-07", "2021") in words; other text unchanged."""
+    try:
+        return parse_period(label).words
+    except InputError:
+        return label
 
 
 def _month(year: str, month: str, text: str) -> date:

@@ -91,8 +91,9 @@ class Unlocated:
             )
         if self.force_area is not None:
             return (
-                f"{share} had no location and cannot be placed in a {area_level}: {area_level} figures leave "
-                f"them out, so they add up to less than the {self.force_area.name} figure, which includes them."
+                f"{share} had no location and cannot be placed in a {area_level}: {area_level} figures "
+                f"leave them out, so they add up to less than the {self.force_area.name} figure, which "
+                "includes them."
             )
         return (
             f"{share} published without a location are not in these figures: the study area is not a whole "
@@ -148,7 +149,9 @@ def unlocated(con: duckdb.DuckDBPyConnection, crime_types: tuple[str, ...], peri
         params,
     ).fetchall()
     flags = anomalous_months(np.array([r[1] for r in rows], float), np.array([r[2] for r in rows], float))
-    inside = [(m, n, t, f) for (m, n, t), f in zip(rows, flags, strict=True) if period.start <= m <= period.end]
+    inside = [
+        (m, n, t, f) for (m, n, t), f in zip(rows, flags, strict=True) if period.start <= m <= period.end
+    ]
     return Unlocated(
         records=sum(int(n) for _, n, _, _ in inside),
         total=sum(int(t) for _, _, t, _ in inside),

@@ -123,19 +123,30 @@ class Coverage:
             return ""
         months = ", ".join(m.strftime("%Y-%m") for m in self.missing)
         return (
-            f"{len(self.missing)} of {self.period.n_months} months of {self.period.label} are not in the "
+            f"{len(self.missing)} of {self.period.n_months} months of {self.period.words} are not in the "
             f"store ({months}): they are gaps, not zeros, so totals for this period are incomplete."
         )
 
 
 def coverage(con: duckdb.DuckDBPyConnection, source: str, period: Period) -> Coverage:
-    """The months of ``period`` missing from the store for ``source``."""
+    """The months of ``period`` missing from the store for ``source``; ``NoDataError`` when every month
+    is missing (a period with no data is refused, never answered with zeros)."""
     loaded = set(months_loaded(con, source))
     if not loaded:
         raise NoDataError(
             f"No {_SOURCE_LABEL[source]} records are loaded.", found="0 records", hint=_LOAD_HINT[source]
         )
-    return Coverage(period, [m for m in period.months if m not in loaded])
+    missing = [m for m in period.months if m not in loaded]
+    if len(missing) == period.n_months:
+        held = Period.from_months(min(loaded), max(loaded))
+        raise NoDataError(
+            f"No {_SOURCE_LABEL[source]} records are in the store for {period.words}: a period with no "
+            "data is a gap, never a zero.",
+            found=f"the store holds {held.words} ({held.label}); asked for {period.label}",
+            hint=f"Choose a period within {held.label}, or load the months you need. "
+            + _LOAD_HINT[source],
+        )
+    return Coverage(period, missing)
 
 
 def _crime_filter(definition: Definition) -> tuple[str, list[object]]:

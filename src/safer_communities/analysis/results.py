@@ -64,6 +64,27 @@ def write_csv(frame: pd.DataFrame, path: Path | str) -> None:
         table.to_csv(path, index=False, lineterminator="\n")
 
 
+def write_csv_metadata(frame: pd.DataFrame, path: Path | str, *, title: str, notes: list[str]) -> Path:
+    """The notes a CSV cannot carry, beside it as ``PATH-metadata.json`` (the CSV on the Web naming).
+
+    A CSV has no place for "3 of 12 months are missing"; a reader who opens only the CSV would take
+    the totals as complete, so every CSV file written gets this sidecar.
+    """
+    import json
+
+    sidecar = Path(f"{path}-metadata.json")
+    body = {
+        "@context": "http://www.w3.org/ns/csvw",
+        "url": Path(path).name,
+        "dc:title": title,
+        "notes": notes,
+        "meta": clean_attrs(frame.attrs),
+        "tableSchema": {"columns": [{"name": str(c)} for c in frame.columns if c != "geometry"]},
+    }
+    sidecar.write_text(json.dumps(body, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    return sidecar
+
+
 def area_geometries(con: duckdb.DuckDBPyConnection, area_level: str) -> gpd.GeoDataFrame:
     """Boundaries of the study-area units at ``area_level`` (EPSG:27700) from ``area_boundaries``."""
     import geopandas as gpd

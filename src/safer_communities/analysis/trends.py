@@ -19,9 +19,11 @@ from safer_communities.analysis.definitions import Definition, Definitions
 from safer_communities.analysis.periods import Period
 from safer_communities.analysis.rates import base_attrs, definition_for
 from safer_communities.analysis.stats import rate_ratio
-from safer_communities.errors import NoDataError
+from safer_communities.errors import InputError, NoDataError
 
 Defs = Definitions | Path | str | None
+COMPARE_AGAINST = ("year-before", "previous")
+SEASON_MONTHS = 24  # below this a long-run trend cannot be told apart from season
 
 
 def _all_loaded(con: duckdb.DuckDBPyConnection) -> Period:
@@ -70,21 +72,32 @@ def compare_periods(
     period: str | Period | None = "latest-12-months",
     area_code: str | None = None,
     definitions: Defs = None,
+    against: str = "year-before",
 ) -> pd.DataFrame:
-    """The period against the same length immediately before, per area, with an exact rate-ratio test.
+    """The period against the same months a year earlier (``against="year-before"``, the default: like
+    with like, the same season) or the same length immediately before (``"previous"``), per area, with
+    an exact rate-ratio test.
 
     Exposure is resident-months: population (of each period's year, or the latest earlier) times the
-    months present in the store, so a gap lowers the exposure instead of pretending to be a zero. The
-    interval and p-value are conditional on the total count (exact binomial).
+    months present in the store, so a gap lowers the exposure instead of pretending to be a zero. When the
+    two periods hold different numbers of months, counts are compared per month (``change_pct``) and a
+    caveat says why. The interval and p-value are conditional on the total count (exact binomial).
     """
     definition = definition_for(issue, definitions)
     definition.require_source(expected=queries.POLICE_SOURCE)
+    if against not in COMPARE_AGAINST:
+        raise InputError(
+            "That comparison is not known.",
+            found=repr(against),
+            hint=f"Use one of: {', '.join(COMPARE_AGAINST)}.",
+        )
     p = queries.resolve_period(con, queries.POLICE_SOURCE, period)
-    prev = p.previous()
+    prev = p.same_months_year_before() if against == "year-before" else p.previous()
     cov, prev_cov = (queries.coverage(con, queries.POLICE_SOURCE, x) for x in (p, prev))
-    frames = []
+    frames, frames_unlocated = [], []
     for label, per, c in (("", p, cov), ("previous_", prev, prev_cov)):
         counts = queries.crime_counts(con, definition, per, area_level, area_code=area_code)
+        frames_unlocated.append(counts.attrs["unlocated"])
         pop = queries.population(con, area_level, per.end.year)
         f = counts.merge(pop.table, on="area_code", how="left")
         f["months"] = per.n_months - len(c.missing)
@@ -98,7 +111,7 @@ def compare_periods(
             ).set_index(["area_code", "area_name"])
         )
     out = frames[0].join(frames[1]).reset_index()
-    if (out["months"] == 0).any() or (out["previous_months"] == 0).any():
+    if out.empty or (out["months"] == 0).any() or (out["previous_months"] == 0).any():
         raise NoDataError(
             "One of the two periods has no months of data in the store.",
             found=f"{p.label}: {out['months'].iloc[0]} months; "
@@ -120,9 +133,11 @@ def compare_periods(
     out[["rate_ratio", "ci_low", "ci_high", "p_value"]] = pd.DataFrame(results, index=out.index)
     out["issue"], out["period"], out["previous_period"] = definition.issue, p.label, prev.label
     out["change"] = out["count"] - out["previous_count"]
+    per_month = out["count"] / out["months"]
+    previous_per_month = out["previous_count"] / out["previous_months"]
     with np.errstate(divide="ignore", invalid="ignore"):
         out["change_pct"] = np.where(
-            out["previous_count"] > 0, 100.0 * out["change"] / out["previous_count"], np.nan
+            previous_per_month > 0, 100.0 * (per_month - previous_per_month) / previous_per_month, np.nan
         )
     out["direction"] = np.select(
         [
@@ -157,10 +172,27 @@ def compare_periods(
         cov,
         area_level=area_level,
         previous_missing_months=[m.isoformat() for m in prev_cov.missing],
-        method="Rate ratio per resident-month; exact conditional binomial 95% CI and two-sided p-value.",
+        unlocated=frames_unlocated[0],
+        against=against,
+        method=(
+            f"{p.words} against {prev.words} ("
+            + ("the same months a year earlier" if against == "year-before" else "the months just before")
+            + "); rate ratio per resident-month; exact conditional binomial 95% CI and two-sided p-value."
+        ),
     )
-    if prev_cov.missing:
-        attrs["caveats"] = [*attrs["caveats"], prev_cov.note()]
+    extra = [prev_cov.note()] if prev_cov.missing else []
+    months, previous_months = int(out["months"].iloc[0]), int(out["previous_months"].iloc[0])
+    if months != previous_months:
+        extra.append(
+            f"The two periods hold different numbers of months ({months} against {previous_months}): "
+            "counts are compared per month (change_pct), and the months present differ in season."
+        )
+    if against == "previous" and p.n_months < 12:
+        extra.append(
+            f"{p.words} and {prev.words} are different seasons; compare with the same months a year "
+            "earlier (the default) to see change rather than season."
+        )
+    attrs["caveats"] = [*attrs["caveats"], *extra]
     out.attrs.update(attrs)
     return out
 
@@ -275,13 +307,22 @@ def long_run_trend(
     out.insert(3, "period", series.attrs["period_label"])
     out["direction"] = np.select(
         [
+            out["months_used"] < SEASON_MONTHS,
             (out["p_value"] < 0.05) & (out["change_per_year_pct"] > 0),
             (out["p_value"] < 0.05) & (out["change_per_year_pct"] < 0),
         ],
-        ["rising", "falling"],
+        ["cannot separate trend from season", "rising", "falling"],
         "no significant trend",
     )
     out.attrs.update(series.attrs)
+    short = out[out["months_used"] < SEASON_MONTHS]
+    if len(short):
+        out.attrs["caveats"] = [
+            *out.attrs.get("caveats", []),
+            f"Fewer than {SEASON_MONTHS} months of data ({int(short['months_used'].max())}): a trend over "
+            "them cannot be separated from the seasonal pattern, so no direction is given. Use 24 months "
+            "or more.",
+        ]
     out.attrs["method"] = (
         "Quasi-Poisson regression of monthly counts on a linear time term with "
         "month-of-year terms (24+ months); % change per year = exp(12 b) - 1."

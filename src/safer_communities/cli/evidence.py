@@ -43,7 +43,9 @@ DefsOpt = Annotated[
         show_default=False,
     ),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON list of records.")]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print a JSON object: records, and meta (missing months, notes).")
+]
 CsvOpt = Annotated[
     str | None, typer.Option("--csv", help="Write CSV to PATH ('-' for stdout).", show_default=False)
 ]
@@ -86,9 +88,12 @@ def _emit(
     layer: str = "evidence",
     extra: list[str] | None = None,
 ) -> None:
-    """Print or write one result; caveats go to stderr under the table."""
+    """Print or write one result, always with its notes: under the table (stderr), in the JSON object
+    (``meta``), and in a CSVW-style sidecar ``PATH-metadata.json`` beside a CSV file (stderr for ``-``)."""
     from safer_communities.analysis import results
 
+    columns, constant = _table_columns(frame)
+    notes = result_notes(frame, constant=constant, extra=extra)
     if gpkg is not None:
         if to_map is None:
             raise typer.BadParameter("this command has no map output", param_hint="--gpkg")
@@ -97,32 +102,48 @@ def _emit(
     if csv is not None:
         results.write_csv(frame, csv)
         if csv != "-":
-            console_err.print(f"{len(frame):,} rows written to {csv}.", highlight=False)
+            sidecar = results.write_csv_metadata(frame, csv, title=title, notes=notes)
+            console_err.print(f"{len(frame):,} rows written to {csv} (notes in {sidecar}).", highlight=False)
+        elif not as_json:
+            for line in notes:
+                console_err.print(f"Note: {line}", highlight=False, markup=False)
     if as_json:
-        print_json(results.to_records(frame))
+        print_json({"records": results.to_records(frame), "meta": json_meta(frame, title=title, notes=notes)})
         return
     if csv == "-" or (csv is not None and gpkg is None) or gpkg is not None:
         return
     table = Table(title=title, title_justify="left")
-    columns, constant = _table_columns(frame)
     for column in columns:
         numeric = pd.api.types.is_numeric_dtype(frame[column])
         table.add_column(str(column), justify="right" if numeric else "left")
     for record in results.to_records(frame):
         table.add_row(*(_fmt(record[c], str(c)) for c in columns))
     console.print(table)
+    for line in notes:
+        console_err.print(f"Note: {line}", highlight=False, markup=False)
+
+
+def result_notes(frame: pd.DataFrame, *, constant: list[str] | None = None, extra: list[str] | None = None
+                 ) -> list[str]:
+    """Every line a reader needs beside the numbers: definition, constants, method, caveats."""
     attrs = frame.attrs
+    lines: list[str] = []
     if attrs.get("definition_id"):
-        console_err.print(
+        lines.append(
             f"Definition: {attrs['definition_id']} (version {attrs.get('definition_version', '')})"
-            + (f"; {attrs['population_note']}" if attrs.get("population_note") else ""),
-            highlight=False,
+            + (f"; {attrs['population_note']}" if attrs.get("population_note") else "")
         )
     caveats = list(attrs.get("caveats", []))
     if attrs.get("caveat") and attrs["caveat"] not in caveats:
         caveats.append(attrs["caveat"])
-    for line in [*constant, *(extra or []), *caveats]:
-        console_err.print(f"Note: {line}", highlight=False, markup=False)
+    return list(dict.fromkeys([*lines, *(constant or []), *(extra or []), *caveats]))
+
+
+def json_meta(frame: pd.DataFrame, *, title: str, notes: list[str]) -> dict[str, Any]:
+    """The JSON ``meta`` object: the result's metadata (missing months, versions...) and its notes."""
+    from safer_communities.analysis import results
+
+    return {"title": title, **results.clean_attrs(frame.attrs), "notes": notes}
 
 
 _CONSTANT_COLUMNS = ("issue", "period", "previous_period", "severity", "population_year", "unit")
@@ -152,7 +173,8 @@ def definitions_cmd(definitions: DefsOpt = None, as_json: JsonOpt = False, csv: 
     frame["severity"] = frame["severity"].map(lambda v: ", ".join(map(str, v)))
     frame["source"] = frame["source"].fillna("none: no open data")
     if as_json:
-        print_json([d.to_dict() for d in defs])
+        print_json({"records": [d.to_dict() for d in defs], "meta": {"version": defs.version,
+                                                                   "path": defs.path}})
         return
     shown = frame if csv else frame[["issue", "version", "label", "source", "crime_types", "proxy"]]
     _emit(shown, as_json=False, csv=csv, title=f"Issue definitions ({defs.path}, version {defs.version})")
@@ -235,22 +257,35 @@ def compare_cmd(
     period: PeriodOpt = "latest-12-months",
     area: AreaOpt = None,
     definitions: DefsOpt = None,
+    against: Annotated[
+        str,
+        typer.Option(
+            "--against",
+            help="year-before (the same months a year earlier: like with like) or previous (just before).",
+        ),
+    ] = "year-before",
     as_json: JsonOpt = False,
     csv: CsvOpt = None,
 ) -> None:
-    """The period against the same length before it: rate ratio, exact 95% CI and p-value."""
+    """The period against the same months a year earlier (or just before): rate ratio, exact 95% CI."""
     from safer_communities.analysis.trends import compare_periods
 
     with _store(ctx) as con:
         frame = compare_periods(
-            con, issue, area_level=area_level, period=period, area_code=area, definitions=definitions
+            con,
+            issue,
+            area_level=area_level,
+            period=period,
+            area_code=area,
+            definitions=definitions,
+            against=against,
         )
     _emit(
         frame,
         as_json=as_json,
         csv=csv,
         extra=[frame.attrs["method"]],
-        title=f"{issue}: {frame.attrs['period_label']} against the previous period",
+        title=f"{issue}: {frame.attrs['period_label']} against {frame['previous_period'].iloc[0]}",
     )
 
 

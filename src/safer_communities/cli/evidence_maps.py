@@ -190,8 +190,11 @@ def near_repeat_cmd(
     )
     if as_json:
         from safer_communities.analysis.results import to_records
+        from safer_communities.cli.evidence import json_meta, result_notes
 
-        print_json(to_records(frame))
+        title = f"Knox near-repeat test: {events.name}, {permutations} permutations"
+        print_json({"records": to_records(frame),
+                    "meta": json_meta(frame, title=title, notes=result_notes(frame))})
         return
     _emit(
         frame,

@@ -25,7 +25,8 @@ TodayOpt = Annotated[str | None, typer.Option("--today", help="Date to check aga
                                                               "(default: today).", show_default=False)]
 StrategyOpt = Annotated[str | None, typer.Option("--strategy", "-s", help="One strategy id (default: all).",
                                                  show_default=False)]
-RATING_STYLE = {"green": "green", "amber": "yellow", "red": "red", "no data": "dim"}
+RATING_STYLE = {"green": "green", "amber": "yellow", "red": "red", "no data": "dim",
+                "not enough data to rate": "dim"}
 
 
 def _today(text: str | None) -> date:

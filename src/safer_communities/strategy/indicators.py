@@ -35,7 +35,8 @@ UNITS: dict[tuple[str, str], str] = {
     ("ksi", queries.STATS19_SOURCE): "KSI collisions",
     ("rate", queries.STATS19_SOURCE): "KSI collisions per 100,000 residents",
 }
-RATINGS = ("green", "amber", "red", "no data")
+NOT_RATED = "not enough data to rate"
+RATINGS = ("green", "amber", "red", "no data", NOT_RATED)
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def measure(con: duckdb.DuckDBPyConnection, *, issue: str, measure_name: str, ar
                                  hint="Use period_rule calendar-year and a baseline such as 2023.")
             row = rows.iloc[0]
             records = int(row["collisions"])
-            value = float(records) if measure_name == "ksi" else _float(row["rate_per_100000"])
+            value = records if measure_name == "ksi" else _float(row["rate_per_100000"])
         elif measure_name == "harm":
             table = issue_harm(con, definition, area_level=level, period=period, definitions=defs)
             row = table[table["area_code"] == area_code].iloc[0]
@@ -140,7 +141,7 @@ def measure(con: duckdb.DuckDBPyConnection, *, issue: str, measure_name: str, ar
             table = issue_rates(con, definition, area_level=level, period=period, definitions=defs)
             row = table[table["area_code"] == area_code].iloc[0]
             records = int(row["count"])
-            value = float(records) if measure_name == "count" else _float(row["rate_per_1000"])
+            value = records if measure_name == "count" else _float(row["rate_per_1000"])
     except NoDataError as exc:
         return Measurement(None, None, period, unit, note=f"No data: {exc.what}")
     attrs = table.attrs
@@ -159,6 +160,27 @@ def _float(value: object) -> float | None:
     except (TypeError, ValueError):
         return None
     return None if result != result else result  # NaN -> None
+
+
+def unlike_periods(baseline: Period, current: Period | None) -> str:
+    """Why ``current`` cannot be rated against ``baseline`` (empty when they are like with like).
+
+    A rating needs two different periods of the same length and season: the same months of the year,
+    or 12 months each (which hold every season once).
+    """
+    if current is None:
+        return ""
+    if current == baseline or (current.start, current.end) == (baseline.start, baseline.end):
+        return (f"the latest period with data ({current.words}) is the baseline itself, so there is no "
+                "change to rate yet")
+    if current.n_months != baseline.n_months:
+        return (f"the latest period ({current.words}, {current.n_months} months) and the baseline "
+                f"({baseline.words}, {baseline.n_months} months) differ in length")
+    if current.n_months < 12 and current.start.month != baseline.start.month:
+        return (f"the latest period ({current.words}) covers different months of the year from the "
+                f"baseline ({baseline.words}), so the comparison would show season, not change; it can be "
+                "rated once the same months a year later are in the store")
+    return ""
 
 
 def target_value(baseline: float | None, *, value: float | None, change_pct: float | None) -> float | None:

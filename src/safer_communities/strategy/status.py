@@ -122,14 +122,17 @@ def indicator_status(con: duckdb.DuckDBPyConnection, strategy_id: str, objective
     if current is not None and current.note:
         notes.append(f"Current {current.period.label if current.period else ''}: {current.note}")
     if baseline is not None and row.baseline_value is not None and abs(baseline - row.baseline_value) > 1e-9:
-        notes.append("The baseline has changed since the strategy was loaded (was "
-                     f"{row.baseline_value:,.2f}): the evidence store was updated.")
-    if source is not None and ind.rule_months(row.period_rule) < 12:
-        notes.append("A period shorter than 12 months compares different seasons with the baseline; read "
-                     "the rating with care.")
+        was = f"{row.baseline_value:,.{0 if row.measure in ('count', 'ksi') else 2}f}"
+        notes.append(f"The baseline has changed since the strategy was loaded (was {was}): the evidence "
+                     "store was updated.")
+    unlike = ind.unlike_periods(baseline_period, current.period if current is not None else None)
+    if unlike:
+        notes.append(f"{ind.NOT_RATED.capitalize()}: {unlike}.")
     target = ind.target_value(baseline, value=row.target_value, change_pct=row.target_change_pct)
     expected, rating = None, "no data"
-    if baseline is not None and target is not None and current is not None and current.complete \
+    if unlike and baseline is not None and current is not None and current.complete:
+        rating = ind.NOT_RATED
+    elif baseline is not None and target is not None and current is not None and current.complete \
             and current.period is not None:
         expected = ind.expected_value(baseline, target, start=baseline_period.end, end=row.target_date,
                                       at=current.period.end)

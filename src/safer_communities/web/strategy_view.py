@@ -9,6 +9,8 @@ import pandas as pd
 from safer_communities.config import Settings
 from safer_communities.publish.disclosure import MISSING, suppress_table
 
+COUNT_MEASURES = ("count", "ksi")  # indicators whose value is the number of records itself
+
 
 def protected_indicators(indicators: list[Any], settings: Settings) -> list[dict[str, Any]]:
     """Each indicator's dict with ``*_published`` texts; a value on few records is withheld."""
@@ -37,6 +39,8 @@ def protected_indicators(indicators: list[Any], settings: Settings) -> list[dict
             clean[col] = None if pd.isna(value) else float(value)
             clean[f"{col}_published"] = str(published[col])
         for prefix in ("baseline", "current"):
+            if row.get("measure") in COUNT_MEASURES:  # a count is its own numerator: show it as an integer
+                clean[f"{prefix}_value_published"] = clean[f"{prefix}_records_published"]
             if row[f"{prefix}_records"] is None:  # not measurable from the store: a gap, never a zero
                 clean[f"{prefix}_value_published"] = clean[f"{prefix}_records_published"] = MISSING
         out.append(clean)
