@@ -54,3 +54,28 @@ def app_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's evidence store (Lancashire's 14 districts: a whole police force area), built once per
+    run from demo/data through the ingesters: geography, population and the police.uk archive.
+
+    Read it only (copy it for writes). Under pytest-xdist the workers share one build under a file lock.
+    """
+    import fcntl
+
+    from safer_communities.ingest.runner import run_ingest
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    path = shared / "demo-store" / "demo.duckdb"
+    with (shared / "demo-store.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (path.parent / "done").exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            for source in ("geography", "population", "police-uk"):
+                paths = sorted((DEMO_DATA / source).iterdir())
+                run_ingest(path, source, [p for p in paths if p.name != "README.md"])
+            (path.parent / "done").write_text("ok", encoding="utf-8")
+    return path

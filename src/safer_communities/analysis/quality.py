@@ -51,6 +51,7 @@ class QualityReport:
     duplicate_crime_ids: dict[str, Any]
     rejected_rows: dict[str, Any]
     warnings: list[QualityWarning] = field(default_factory=list)
+    unlocated_by_type: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (``safer quality --json``)."""
@@ -91,6 +92,7 @@ def quality_report(con: duckdb.DuckDBPyConnection) -> QualityReport:
         malformed_lsoa_codes=_malformed(con),
         duplicate_crime_ids=_duplicates(con),
         rejected_rows=_rejected(con),
+        unlocated_by_type=_unlocated_by_type(con),
     )
     report.warnings = _warnings(report)
     return report
@@ -192,6 +194,39 @@ def _by_month(con: duckdb.DuckDBPyConnection, condition: str) -> dict[str, Any]:
 
 def _unlocated(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     return _by_month(con, "longitude IS NULL OR latitude IS NULL")
+
+
+def _unlocated_by_type(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Rows without a location by crime type and month, with their share and the anomalous months
+    (``placement.ANOMALY_RULE``); ``"All crime types"`` first."""
+    import numpy as np
+
+    from safer_communities.analysis.placement import ANOMALY_RULE, anomalous_months
+
+    rows = con.execute(
+        """
+        SELECT coalesce(crime_type, 'All crime types'), strftime(month, '%Y-%m'),
+               count(*) FILTER (WHERE lsoa_code IS NULL), count(*)
+        FROM crimes GROUP BY GROUPING SETS ((crime_type, month), (month)) ORDER BY 1, 2
+        """
+    ).fetchall()
+    grouped: dict[str, list[tuple[str, int, int]]] = {}
+    for crime_type, month, n, total in rows:
+        grouped.setdefault(crime_type, []).append((month, int(n), int(total)))
+    out: dict[str, Any] = {}
+    for crime_type in sorted(grouped, key=lambda c: (c != "All crime types", c)):
+        months = grouped[crime_type]
+        flags = anomalous_months(
+            np.array([m[1] for m in months], float), np.array([m[2] for m in months], float)
+        )
+        out[crime_type] = {
+            "rows": sum(m[1] for m in months),
+            "share": round(sum(m[1] for m in months) / sum(m[2] for m in months), 4),
+            "by_month": {m[0]: m[1] for m in months},
+            "share_by_month": {m[0]: round(m[1] / m[2], 4) for m in months},
+            "anomalous_months": [m[0] for m, f in zip(months, flags, strict=True) if f],
+        }
+    return {"rule": ANOMALY_RULE, "by_crime_type": out} if out else {}
 
 
 def _no_lsoa(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
@@ -361,7 +396,28 @@ def _warnings(report: QualityReport) -> list[QualityWarning]:
         warnings.append(
             QualityWarning(
                 f"{unlocated['total']:,} street-level rows ({unlocated['share']:.1%}) have no location.",
-                "They count in totals but cannot be mapped or given an area; say so under maps.",
+                "Where the study area is a whole police force area they count in force-level (county) "
+                "figures; they cannot be placed in a district or LSOA, so district and LSOA figures leave "
+                "them out and say how many. Otherwise they are reported beside the figures.",
+            )
+        )
+    by_type = report.unlocated_by_type.get("by_crime_type", {})
+    every = by_type.get("All crime types", {})
+    others = {
+        c: e["anomalous_months"] for c, e in by_type.items() if c != "All crime types" and e["anomalous_months"]
+    }
+    if every.get("anomalous_months") or others:
+        shares = every.get("share_by_month", {})
+        months = ", ".join(f"{m} ({shares[m]:.1%})" for m in every.get("anomalous_months", []))
+        kinds = "; ".join(f"{c}: {month_runs(m)}" for c, m in others.items())
+        warnings.append(
+            QualityWarning(
+                "An unusual share of rows without a location"
+                + (f" in {months}" if months else "")
+                + (f" (by crime type - {kinds})" if kinds else "")
+                + ".",
+                f"The rule: {report.unlocated_by_type['rule']}. District and LSOA counts dip in those "
+                "months: do not read the dip as a fall; compare force-level figures, which count these rows.",
             )
         )
     no_lsoa = report.no_lsoa_rows

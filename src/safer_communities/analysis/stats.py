@@ -74,3 +74,92 @@ def funnel_limits(expected: np.ndarray | float, *, level: float) -> tuple[np.nda
         low = np.where(e > 0, stats.chi2.ppf(alpha / 2, 2 * e) / 2, 0.0)
         high = stats.chi2.ppf(1 - alpha / 2, 2 * e + 2) / 2
     return low, high
+
+
+OVERDISPERSION_METHODS = ("multiplicative", "additive", "none")
+
+
+@dataclass(frozen=True)
+class Overdispersion:
+    """How much more the areas vary than Poisson chance allows (Spiegelhalter 2005), and the allowance.
+
+    ``phi`` is the mean squared winsorised z-score (1 under pure Poisson variation); ``tau2`` the
+    between-area variance of the rate per person (DerSimonian-Laird, from the same z-scores). The
+    allowance is applied only when ``k * phi`` exceeds the 95th centile of chi-squared on k - 1 degrees
+    of freedom (``overdispersed``), as Spiegelhalter recommends; otherwise the limits stay Poisson.
+    """
+
+    method: str
+    phi: float
+    tau2: float
+    k: int
+    winsor: float
+    overdispersed: bool
+
+    @property
+    def adjusted(self) -> bool:
+        return self.method != "none" and self.overdispersed
+
+    def describe(self, *, per: float = 1000.0) -> str:
+        """One sentence for the reader: the estimate and what was done with it."""
+        base = (f"Overdispersion: phi = {self.phi:,.1f} from {self.k} areas' z-scores winsorised at "
+                f"{self.winsor:.0%} each end (Spiegelhalter 2005; 1 means Poisson variation only)")
+        if self.method == "none":
+            return base + "; no allowance made (unadjusted Poisson limits)."
+        if not self.overdispersed:
+            return base + "; not significantly above 1, so the limits are unadjusted Poisson."
+        if self.method == "multiplicative":
+            return base + f"; limits widened by sqrt(phi) = {np.sqrt(self.phi):.2f} (multiplicative)."
+        return (base + f"; limits include a between-area standard deviation tau = "
+                f"{np.sqrt(self.tau2) * per:,.2f} per {per:,.0f} (additive random effects).")
+
+    def to_dict(self) -> dict[str, object]:
+        return {"method": self.method, "phi": self.phi, "tau2": self.tau2, "k": self.k,
+                "winsor": self.winsor, "overdispersed": self.overdispersed, "adjusted": self.adjusted}
+
+
+def overdispersion(observed: np.ndarray, population: np.ndarray, *, method: str = "multiplicative",
+                   winsor: float = 0.1) -> Overdispersion:
+    """Estimate overdispersion of area counts around the overall rate (Spiegelhalter 2005, section 5).
+
+    z_i = (O_i - E_i) / sqrt(E_i) with E_i = theta * n_i and theta = sum(O) / sum(n); the lowest and
+    highest ``winsor`` share of z-scores are set to the next value in (winsorised); phi = mean(z^2).
+    tau^2 = (k phi - (k - 1)) / (sum w - sum w^2 / sum w), w_i = n_i / theta (0 if negative).
+    """
+    from scipy.stats.mstats import winsorize
+
+    if method not in OVERDISPERSION_METHODS:
+        raise ValueError(f"method must be one of {OVERDISPERSION_METHODS}")
+    o = np.asarray(observed, dtype=float)
+    n = np.asarray(population, dtype=float)
+    theta = o.sum() / n.sum()
+    e = theta * n
+    z = (o - e) / np.sqrt(e)
+    k = len(z)
+    zw = np.asarray(winsorize(z, limits=(winsor, winsor))) if winsor > 0 else z
+    phi = float(np.mean(zw**2))
+    w = n / theta
+    tau2 = max(0.0, (k * phi - (k - 1)) / (w.sum() - (w**2).sum() / w.sum()))
+    significant = k > 1 and k * phi > stats.chi2.ppf(0.95, k - 1)
+    return Overdispersion(method, phi, tau2, k, winsor, bool(significant))
+
+
+def adjusted_funnel_limits(expected: np.ndarray | float, population: np.ndarray | float, *, level: float,
+                           od: Overdispersion | None) -> tuple[np.ndarray, np.ndarray]:
+    """Exact Poisson limits for a count, widened for overdispersion when ``od`` calls for it.
+
+    The distance of each exact limit from the expected count is scaled by sqrt(phi) (multiplicative) or
+    by sqrt((E + tau^2 n^2) / E) (additive: the variance of the count under random effects over its
+    Poisson variance), so the limits equal the exact Poisson ones when there is no overdispersion.
+    """
+    e = np.asarray(expected, dtype=float)
+    n = np.asarray(population, dtype=float)
+    low, high = funnel_limits(e, level=level)
+    if od is None or not od.adjusted:
+        return low, high
+    if od.method == "multiplicative":
+        scale = np.sqrt(od.phi)
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.sqrt(np.where(e > 0, (e + od.tau2 * n**2) / np.where(e > 0, e, 1.0), 1.0))
+    return np.maximum(e - (e - low) * scale, 0.0), e + (high - e) * scale

@@ -445,16 +445,31 @@ def peers_cmd(
     area_level: LevelOpt = "district",
     period: PeriodOpt = "latest-12-months",
     definitions: DefsOpt = None,
+    overdispersion: Annotated[
+        str,
+        typer.Option(
+            "--overdispersion",
+            help="Overdispersion allowance (Spiegelhalter 2005): multiplicative, additive or none.",
+        ),
+    ] = "multiplicative",
     as_json: JsonOpt = False,
     csv: CsvOpt = None,
     gpkg: GpkgOpt = None,
 ) -> None:
-    """Each area against the overall rate, with funnel-plot limits (95% and 99.8%)."""
+    """Each area against the overall rate, with funnel-plot limits (95% and 99.8%) allowing for
+    overdispersion."""
     from safer_communities.analysis import results
     from safer_communities.analysis.peers import funnel
 
     with _store(ctx) as con:
-        frame = funnel(con, issue, period=period, area_level=area_level, definitions=definitions)
+        frame = funnel(
+            con,
+            issue,
+            period=period,
+            area_level=area_level,
+            definitions=definitions,
+            overdispersion_method=overdispersion,
+        )
         _emit(
             frame,
             as_json=as_json,

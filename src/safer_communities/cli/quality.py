@@ -72,13 +72,24 @@ def _print_report(report: QualityReport, db: str) -> None:
     checks.add_row("rejected rows (all kinds)", f"{report.rejected_rows['total']:,}", "")
     console.print(checks)
 
-    if unlocated["total"]:
+    by_type = report.unlocated_by_type.get("by_crime_type", {})
+    if unlocated["total"] and by_type:
+        every = by_type["All crime types"]
         by_month = Table(title="Rows without a location, by month")
-        by_month.add_column("month")
-        by_month.add_column("rows", justify="right")
-        for month, n in unlocated["by_month"].items():
-            by_month.add_row(month, f"{n:,}")
+        for column in ("month", "rows", "share", "anomalous"):
+            by_month.add_column(column, justify="left" if column in ("month", "anomalous") else "right")
+        for month, n in every["by_month"].items():
+            by_month.add_row(month, f"{n:,}", _share(every["share_by_month"][month]),
+                             "yes" if month in every["anomalous_months"] else "")
         console.print(by_month)
+        kinds = Table(title="Rows without a location, by crime type")
+        for column in ("crime type", "rows", "share", "anomalous months"):
+            kinds.add_column(column, justify="right" if column in ("rows", "share") else "left")
+        for crime_type, entry in by_type.items():
+            kinds.add_row(crime_type, f"{entry['rows']:,}", _share(entry["share"]),
+                          month_runs(entry["anomalous_months"]) if entry["anomalous_months"] else "")
+        console.print(kinds)
+        console.print(f"Anomalous: {report.unlocated_by_type['rule']}.", highlight=False)
 
     for warning in report.warnings:
         console.print(f"[yellow]Warning:[/] {warning.message}", highlight=False)

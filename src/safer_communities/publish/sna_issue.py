@@ -4,12 +4,10 @@ harm, outcomes and who. Every number comes from ``analysis`` and is published th
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from safer_communities.analysis import harm, outcomes, peers, trends
 from safer_communities.analysis.definitions import Definition
-from safer_communities.analysis.stats import funnel_limits
 from safer_communities.errors import NoDataError, SaferError
 from safer_communities.publish import charts
 from safer_communities.publish.disclosure import suppress_table
@@ -29,6 +27,10 @@ WHO_GAP = (
     "report cannot describe victim or offender cohorts. Partner data (police crime extracts with "
     "victim age and sex, emergency department ISTV data, youth justice caseloads) is needed; until "
     "it is loaded this is a gap in the evidence, not an absence of need."
+)
+FOCUS_RULE = (
+    "Districts are ordered by the strength of the evidence: the number of records above the upper 99.8% "
+    "limit allowing for overdispersion."
 )
 WHEN_GAP = (
     "police.uk gives the month only, not the date or time, so time of day and day of week cannot be "
@@ -167,14 +169,7 @@ def _funnel(ctx: Context, definition: Definition) -> list:
     fun = shared.memo(("funnel", definition.issue), lambda: peers.funnel(
         shared.con, definition, period=shared.period, area_level="district", definitions=shared.definitions))
     overall = float(fun["overall_rate_per_1000"].iloc[0])
-    pop = np.linspace(max(1.0, fun["population"].astype(float).min() * 0.8),
-                      fun["population"].astype(float).max() * 1.1, 120)
-    expected = overall / 1000.0 * pop
-    limits = pd.DataFrame({"population": pop})
-    for level, name in ((0.95, "95"), (0.998, "998")):
-        low, high = funnel_limits(expected, level=level)
-        limits[f"lower_{name}"] = low / pop * 1000.0
-        limits[f"upper_{name}"] = high / pop * 1000.0
+    limits = peers.funnel_curve(fun)
     chart = shared.memo(("funnel_chart", definition.issue), lambda: charts.funnel_chart(
         withheld_as_missing(ctx, definition, fun), label_column="area_name", count_column="count",
         population_column="population",
@@ -182,16 +177,22 @@ def _funnel(ctx: Context, definition: Definition) -> list:
         title=f"{definition.label}: districts against the {shared.county_name} rate",
         name=f"{definition.issue}-funnel", source=POLICE_SOURCE_TEXT, value_label="Rate per 1,000 residents",
         settings=shared.settings))
-    above = fun.loc[fun["flag"] == "above", "area_name"].tolist()
+    # Strongest evidence first: records above the adjusted 99.8% upper limit (FOCUS_RULE).
+    ranked = fun.sort_values(["excess", "area_name"], ascending=[False, True])
+    above = ranked.loc[ranked["flag"] == "above", "area_name"].tolist()
     below = fun.loc[fun["flag"] == "below", "area_name"].tolist()
-    text = ("Districts above the 99.8% limit (higher than chance would explain): "
+    od_text = str(fun.attrs.get("method", "")).split("limits. ", 1)[-1]
+    text = ("Districts above the 99.8% limit, allowing for overdispersion (higher than chance and the "
+            "usual variation between districts would explain), strongest evidence first: "
             + (", ".join(above) or "none"))
-    text += "; below: " + (", ".join(below) or "none") + "."
+    text += "; below: " + (", ".join(below) or "none") + ". " + FOCUS_RULE
     if ctx.is_county and above:
         ctx.find(Finding(definition.issue, "funnel",
-                         f"{definition.label}: {', '.join(above)} above the 99.8% funnel limit.",
+                         f"{definition.label}: {', '.join(above)} above the 99.8% funnel limit "
+                         "allowing for overdispersion.",
                          prompt=f"Focus partnership attention on {definition.label.lower()} in "
-                                f"{', '.join(above[:3])}.", weight=10.0 * len(above)))
+                                f"{', '.join(above[:3])} ({FOCUS_RULE.lower().rstrip('.')}).",
+                         weight=10.0 * len(above)))
     elif not ctx.is_county:
         flag = fun.loc[fun["area_code"] == ctx.area_code, "flag"]
         if not flag.empty and flag.iloc[0] != "within":
@@ -200,7 +201,8 @@ def _funnel(ctx: Context, definition: Definition) -> list:
                              prompt=f"Compare {definition.label.lower()} responses with districts of "
                                     "similar size within the limits.", weight=20.0))
     return [ctx.figure(chart, "Funnel plot: each district's rate against its population; points outside the "
-                              "dotted 99.8% limits differ from the overall rate by more than chance."),
+                              "dotted 99.8% limits differ from the overall rate by more than chance and the "
+                              "usual variation between districts. " + od_text),
             Paragraph(text)]
 
 
