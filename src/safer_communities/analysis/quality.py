@@ -404,7 +404,9 @@ def _warnings(report: QualityReport) -> list[QualityWarning]:
     by_type = report.unlocated_by_type.get("by_crime_type", {})
     every = by_type.get("All crime types", {})
     others = {
-        c: e["anomalous_months"] for c, e in by_type.items() if c != "All crime types" and e["anomalous_months"]
+        c: e["anomalous_months"]
+        for c, e in by_type.items()
+        if c != "All crime types" and e["anomalous_months"]
     }
     if every.get("anomalous_months") or others:
         shares = every.get("share_by_month", {})
