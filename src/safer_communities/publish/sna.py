@@ -155,6 +155,7 @@ _WORKER_SHARED: dict[tuple, Shared] = {}
 def _shared(con: duckdb.DuckDBPyConnection, settings: Settings, defs: Definitions, period: str,
             strategy: dict[str, list[dict[str, Any]]] | None = None) -> Shared:
     p = queries.resolve_period(con, queries.POLICE_SOURCE, period)
+    queries.coverage(con, queries.POLICE_SOURCE, p)  # a period with no data is refused, never reported as 0
     areas = queries.area_list(con, "county")
     return Shared(con=con, settings=settings, definitions=defs, period=p,
                   county_code=str(areas["area_code"].iloc[0]), county_name=str(areas["area_name"].iloc[0]),
@@ -167,8 +168,8 @@ def assemble(ctx: Context) -> Report:
     report = Report(
         title=f"Community safety strategic needs assessment: {ctx.area_name}",
         subtitle=f"Evidence for the partnership's strategic assessment and Serious Violence Duty strategy, "
-                 f"{ctx.period.label}",
-        area_name=ctx.area_name, period_label=ctx.period.label, attribution=ATTRIBUTION,
+                 f"{ctx.period.words}",
+        area_name=ctx.area_name, period_label=ctx.period.words, attribution=ATTRIBUTION,
         software_version=__version__,
     )
     summary = report.section("Summary of key findings")

@@ -8,6 +8,7 @@ import pandas as pd
 
 from safer_communities.analysis import harm, outcomes, peers, trends
 from safer_communities.analysis.definitions import Definition
+from safer_communities.analysis.periods import label_words
 from safer_communities.errors import NoDataError, SaferError
 from safer_communities.publish import charts
 from safer_communities.publish.disclosure import suppress_table
@@ -89,7 +90,7 @@ def _volume(ctx: Context, definition: Definition) -> list:
     row = published.loc[ctx.area_code]
     raw = frame.set_index("area_code").loc[ctx.area_code]
     text = (f"{ctx.area_name} recorded {row['count']} {definition.label.lower()} records in "
-            f"{ctx.period.label}, a rate of {row['rate_per_1000']} per 1,000 residents (95% interval "
+            f"{ctx.period.words}, a rate of {row['rate_per_1000']} per 1,000 residents (95% interval "
             f"{row['ci_low']} to {row['ci_high']}; population {int(raw['population']):,}, mid-"
             f"{int(raw['population_year'])}).")
     if not ctx.is_county:
@@ -98,12 +99,15 @@ def _volume(ctx: Context, definition: Definition) -> list:
     ctx.find(Finding(definition.issue, "volume", f"{definition.label}: {row['count']} records, "
                      f"{row['rate_per_1000']} per 1,000 residents."))
     blocks: list = [Paragraph(text)]
+    placed = frame.attrs.get("county_unlocated_caveat" if ctx.is_county else "unlocated_caveat")
+    if placed:
+        blocks.append(Paragraph(placed, kind="note"))
     missing = frame.attrs.get("missing_months") or []
     if missing:
         blocks.append(Paragraph(f"{len(missing)} month(s) of the period are missing from the store "
                                 f"({', '.join(missing)}): totals are incomplete, not zero.", kind="warning"))
     blocks.append(Table.from_published(
-        f"{definition.label}: records and rate per 1,000 residents by district, {ctx.period.label}",
+        f"{definition.label}: records and rate per 1,000 residents by district, {ctx.period.words}",
         table, key=f"{definition.issue}-rates",
         columns={"area_name": "Area", "count": "Records", "population": "Population",
                  "rate_per_1000": "Rate per 1,000", "ci_low": "95% CI low", "ci_high": "95% CI high"},
@@ -134,7 +138,7 @@ def _trend(ctx: Context, definition: Definition) -> list:
         row = cmp[cmp["area_code"] == ctx.area_code].iloc[0]
         blocks.append(Paragraph(_change_text(ctx, definition, row)))
     except SaferError as exc:
-        blocks.append(Paragraph(f"No comparison with the previous {ctx.period.n_months} months: {exc.what}",
+        blocks.append(Paragraph(f"No comparison with the same months a year earlier: {exc.what}",
                                 kind="note"))
     if count.notna().sum() >= 24:
         trend = trends.poisson_trend(count.to_numpy(), series["month"])
@@ -149,15 +153,17 @@ def _trend(ctx: Context, definition: Definition) -> list:
 def _change_text(ctx: Context, definition: Definition, row: pd.Series) -> str:
     small = min(row["count"], row["previous_count"]) < ctx.settings.rate_numerator_min
     if small:
-        return (f"The numbers are too small to compare {row['period']} with {row['previous_period']} "
+        return (f"The numbers are too small to compare {label_words(row['period'])} with "
+                f"{label_words(row['previous_period'])} "
                 "reliably.")
-    text = (f"{row['count']:,} records in {row['period']} against {row['previous_count']:,} in "
-            f"{row['previous_period']} ({row['change_pct']:+.1f}%; rate ratio {row['rate_ratio']:.2f}, 95% "
+    text = (f"{row['count']:,} records in {label_words(row['period'])} against {row['previous_count']:,} in "
+            f"{label_words(row['previous_period'])}, the same months a year earlier "
+            f"({row['change_pct']:+.1f}% per month; rate ratio {row['rate_ratio']:.2f}, 95% "
             f"interval {row['ci_low']:.2f} to {row['ci_high']:.2f}): {row['direction']}.")
     if row["direction"] != "no significant change":
         ctx.find(Finding(definition.issue, "change",
                          f"{definition.label} in {ctx.area_name}: {row['direction']} of "
-                         f"{abs(row['change_pct']):.0f}% on the previous {ctx.period.n_months} months.",
+                         f"{abs(row['change_pct']):.0f}% on the same months a year earlier.",
                          prompt=f"Understand what drove the {row['direction'].split()[-1]} in "
                                 f"{definition.label.lower()} before setting targets.",
                          weight=abs(float(row["change_pct"]))))
@@ -255,7 +261,7 @@ def _harm(ctx: Context, definition: Definition) -> list:
                   f"starting point), {definition.label.lower()} in {ctx.area_name} amounts to "
                   f"{row['harm_per_1000']} harm days per 1,000 residents; the crime type adding most harm is "
                   f"{frame.set_index('area_code').loc[ctx.area_code, 'top_harm_crime_type']}."),
-        Table.from_published(f"{definition.label}: harm by district (CCHI days), {ctx.period.label}", table,
+        Table.from_published(f"{definition.label}: harm by district (CCHI days), {ctx.period.words}", table,
                              key=f"{definition.issue}-harm",
                              columns={"area_name": "Area", "count": "Records", "harm_days": "Harm (days)",
                                       "harm_per_1000": "Harm days per 1,000"}),

@@ -4,6 +4,9 @@ safety, the summary, what the evidence suggests, methods and references.
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 import pandas as pd
 
 from safer_communities.analysis import road_safety
@@ -43,6 +46,7 @@ def area_section(report_section: Section, ctx: Context) -> None:
         return
     frame, _ = district_rates_table(ctx, first)
     pop = frame[["area_code", "area_name", "population", "population_year"]].copy()
+    pop["population_year"] = pop["population_year"].map(lambda y: str(int(y)))  # a year, not "2,020"
     row = pop.set_index("area_code").loc[ctx.area_code]
     if ctx.is_county:
         text = (f"{ctx.area_name} is made up of {len(shared.districts)} districts with "
@@ -125,18 +129,49 @@ def _quality(ctx: Context) -> list:
     for label, value in (("Records without a location", report.unlocated_rows),
                          ("Records without an LSOA", report.no_lsoa_rows),
                          ("Records outside the study area (left out)", report.outside_area_rows),
-                         ("Repeated Crime IDs", report.duplicate_crime_ids),
                          ("Rows rejected at load", report.rejected_rows)):
         if isinstance(value, dict):
             number = value.get("rows", value.get("count", value.get("total")))
             share = value.get("share")
             if number is not None:
                 facts.append(f"{label}: {int(number):,}" + (f" ({100 * float(share):.1f}%)" if share else ""))
+    dup = report.duplicate_crime_ids
+    if dup.get("ids"):
+        facts.append(
+            f"Crime IDs published more than once: {dup['ids']:,} IDs, on {dup['rows']:,} rows "
+            f"({dup['extra_rows']:,} rows more than one per crime; {dup['within_month_ids']:,} IDs repeat "
+            f"within a month, {dup['across_months_ids']:,} across months). Rows are counted as police.uk "
+            "publishes them, so these repeats are in the counts.")
     if facts:
         blocks.append(BulletList(facts))
+    blocks.extend(_unlocated_table(report, ctx.shared.settings.suppress_below))
     for warning in report.warnings[:8]:
+        if "Crime IDs repeat" in warning.message:
+            continue  # said once above, with its explanation
         blocks.append(Paragraph(f"{warning.message} {warning.hint}", kind="note"))
     return blocks
+
+
+def _unlocated_table(report: Any, suppress_below: int) -> list:
+    """Records without a location by month, for all crime and each crime type (share, anomalous)."""
+    by_type = report.unlocated_by_type.get("by_crime_type", {})
+    if not by_type or not report.unlocated_rows.get("total"):
+        return []
+    months = list(by_type["All crime types"]["by_month"])
+    rows = []
+    for crime_type, entry in by_type.items():
+        if entry["rows"] < suppress_below:  # too few to show by month (and nothing to learn from)
+            continue
+        cells = [f"{100 * entry['share_by_month'][m]:.1f}%" + ("*" if m in entry["anomalous_months"] else "")
+                 for m in months]
+        rows.append([crime_type, f"{entry['rows']:,}", f"{100 * entry['share']:.1f}%", *cells])
+    headers = ["Crime type", "Without a location", "Share",
+               *[date(int(m[:4]), int(m[5:7]), 1).strftime("%b %Y") for m in months]]
+    return [Table(title="Share of records without a location, by crime type and month", key="unlocated",
+                  headers=headers, rows=rows,
+                  notes=[f"* anomalous: {report.unlocated_by_type['rule']}. Force-level figures count these "
+                         "records where the study area is a whole police force area; district and LSOA "
+                         "figures cannot."])]
 
 
 def road_section(parent: Section, ctx: Context) -> None:
@@ -210,7 +245,7 @@ def summary_blocks(ctx: Context) -> list:
                      + ": these are evidence gaps, not zeros.")
     if not items:
         return [Paragraph("No finding could be drawn from the data loaded.", kind="warning")]
-    return [Paragraph(f"Key findings for {ctx.area_name}, {ctx.period.label}, generated from the evidence "
+    return [Paragraph(f"Key findings for {ctx.area_name}, {ctx.period.words}, generated from the evidence "
                       "store (read with the data quality notes).", kind="lead"), BulletList(items)]
 
 

@@ -24,6 +24,10 @@ def district_rates_table(ctx: Context, definition: Definition) -> tuple[pd.DataF
         c = rates.issue_rates(shared.con, definition, area_level="county", period=shared.period,
                               definitions=shared.definitions)
         frame = pd.concat([d, c], ignore_index=True)
+        # concat keeps attrs only when they agree; keep the districts' and the county's placement notes
+        frame.attrs = {**d.attrs,
+                       "unlocated_caveat": _placement_caveat(d.attrs),
+                       "county_unlocated_caveat": _placement_caveat(c.attrs)}
         table = suppress_table(
             frame, count_columns=["count"], key_column="area_code", total_row=shared.county_code,
             rate_columns={"rate_per_1000": "count", "ci_low": "count", "ci_high": "count"},
@@ -32,6 +36,12 @@ def district_rates_table(ctx: Context, definition: Definition) -> tuple[pd.DataF
         return frame, table
 
     return shared.memo(("district_rates", definition.issue), compute)
+
+
+def _placement_caveat(attrs: dict) -> str:
+    """The caveat saying how many records could not be placed (see ``analysis.placement``)."""
+    hits = [c for c in attrs.get("caveats", []) if "without a location" in c or "no location" in c]
+    return " ".join(hits)
 
 
 def area_count_withheld(ctx: Context, definition: Definition) -> bool:

@@ -54,7 +54,7 @@ def where_blocks(ctx: Context, definition: Definition) -> list:
         name=f"{definition.issue}-lsoa-rates", source=POLICE_SOURCE_TEXT, value_label="Per 1,000 residents",
         outlines=outlines, settings=ctx.settings, total=published_total(ctx, definition))
     blocks.append(ctx.figure(chart, f"{definition.label} per 1,000 residents in each LSOA, "
-                                    f"{ctx.period.label}.", is_map=True))
+                                    f"{ctx.period.words}.", is_map=True))
     conc = concentration(mine["count"].astype(float).to_numpy(), shares=(0.05, 0.10))
     top10 = conc.iloc[1]
     blocks.append(Paragraph(
@@ -120,7 +120,7 @@ def _persistent(ctx: Context, definition: Definition, points: pd.DataFrame, cell
                                 "multi-agency problem solving rather than short-term patrols.",
                          weight=persistent / 5))
     return [Paragraph(
-        f"Over the quarters of {ctx.period.label}, {persistent:,} cells are persistent hot spots (hot in at "
+        f"Over the quarters of {ctx.period.words}, {persistent:,} cells are persistent hot spots (hot in at "
         f"least three quarters of the periods, including the latest) and {emerging:,} are emerging (hot in "
         "the latest but not in the first half). Categories are in the hotspots.gpkg history layer.")]
 
