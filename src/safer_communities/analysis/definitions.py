@@ -6,6 +6,7 @@ Violence Duty lets partnerships agree their own definition) and every result rec
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -15,7 +16,10 @@ import yaml
 
 from safer_communities.errors import InputError, NoDataError, NotFoundError
 
-SOURCES = ("police_uk_street", "stats19")
+SOURCES = ("police_uk_street", "stats19", "force_extract")
+# Home Office offence codes as forces record them: "1", "8N", "105A", "37/1", "003/01" (classification and
+# optional subdivision). A force crime extract carries them; police.uk does not.
+OFFENCE_CODE = re.compile(r"^[0-9]{1,3}[A-Z]{0,2}(/[0-9]{1,3})?$")
 POLICE_UK_CRIME_TYPES = frozenset(
     {
         "Anti-social behaviour",
@@ -52,6 +56,7 @@ class Definition:
     description: str = ""
     caveat: str = ""
     proxy: bool = False
+    offence_codes: tuple[str, ...] = ()
 
     @property
     def has_data(self) -> bool:
@@ -60,6 +65,14 @@ class Definition:
 
     def require_source(self, *, expected: str | None = None) -> str:
         """The source, or ``NoDataError`` (an issue without data is never answered with a zero)."""
+        if self.source == "force_extract":
+            raise NoDataError(
+                f"No force crime extract is loaded for {self.label.lower()}.",
+                found=f"definition '{self.issue}' (version {self.version}) counts Home Office offence codes "
+                f"{', '.join(self.offence_codes)} from a force crime extract",
+                hint="Load the force's crime extract (a record-level partner feed) to measure it; until then "
+                "it is a gap, not a zero.",
+            )
         if self.source is None:
             raise NoDataError(
                 f"No data source loaded for {self.label.lower()}.",
@@ -91,6 +104,7 @@ class Definition:
             "description": self.description,
             "caveat": self.caveat,
             "proxy": self.proxy,
+            "offence_codes": list(self.offence_codes),
         }
 
 
@@ -144,6 +158,7 @@ def _definition(issue: str, raw: Any, version: str, path: str) -> Definition:
         "caveat",
         "proxy",
         "version",
+        "offence_codes",
     }
     if unknown:
         raise InputError(
@@ -174,6 +189,29 @@ def _definition(issue: str, raw: Any, version: str, path: str) -> Definition:
             found=path,
             hint="Add crime_types: [...].",
         )
+    codes = tuple(
+        str(c).strip().upper()
+        for c in _as_tuple(raw.get("offence_codes"), issue=issue, key="offence_codes", path=path)
+    )
+    bad_codes = [c for c in codes if not OFFENCE_CODE.match(c)]
+    if bad_codes:
+        raise InputError(
+            f"Issue '{issue}' has offence codes that are not Home Office offence codes.",
+            found=f"{path}: {bad_codes}",
+            hint="Write codes as the Home Office Counting Rules do: 1, 8N, 105A, 37/1 or 003/01.",
+        )
+    if codes and source != "force_extract":
+        raise InputError(
+            f"Issue '{issue}' lists offence codes but its source is {source!r}.",
+            found=f"{path}: offence_codes {list(codes)}",
+            hint="Offence codes need source: force_extract (police.uk records carry no offence code).",
+        )
+    if source == "force_extract" and not codes:
+        raise InputError(
+            f"Issue '{issue}' is measured from a force extract but lists no offence codes.",
+            found=path,
+            hint="Add offence_codes: [...] (Home Office offence codes).",
+        )
     severity = tuple(int(s) for s in _as_tuple(raw.get("severity"), issue=issue, key="severity", path=path))
     if source == "stats19":
         severity = severity or (1, 2)
@@ -193,6 +231,7 @@ def _definition(issue: str, raw: Any, version: str, path: str) -> Definition:
         description=str(raw.get("description", "") or "").strip(),
         caveat=str(raw.get("caveat", "") or "").strip(),
         proxy=bool(raw.get("proxy", False)),
+        offence_codes=codes,
     )
 
 

@@ -331,6 +331,7 @@ def heatmap_chart(
     name: str,
     source: str,
     settings: Settings | None = None,
+    data_source: str | None = None,
 ) -> Chart:
     """Time of day (columns 0-23) by day of week (rows, Monday first) with counts written in each cell.
 
@@ -343,7 +344,7 @@ def heatmap_chart(
     framed["all"] = framed[hours].sum(axis=1)
     framed.loc["All days"] = framed.sum(axis=0)
     table = suppress_table(framed, count_columns=[*hours, "all"], total_row="All days", total_column="all",
-                           settings=settings)
+                           settings=settings, source=data_source)
     values = table.values.loc[DAY_NAMES, hours].to_numpy(dtype=float)
     texts = table.published.loc[DAY_NAMES, hours].to_numpy()
     with style.figure(height_in=3.3) as fig:

@@ -34,6 +34,7 @@ from safer_communities.publish.disclosure_audit import (
     is_pinned,
     protect_against_total,
 )
+from safer_communities.publish.sources import published_record_level
 
 SECONDARY = "[c]"
 UNRELIABLE = "[u]"
@@ -206,8 +207,12 @@ def suppress_table(
     key_column: str | None = None,
     settings: Settings | None = None,
     decimals: int | Mapping[str, int] = 1,
+    source: str | None = None,
 ) -> PublishedTable:
     """Apply primary and secondary suppression to one table before it is published.
+
+    ``source`` names where the counts come from; a source its publisher releases record by record
+    (``publish.sources``: STATS19) gets no count suppression, only the rate reliability rule.
 
     Parameters
     ----------
@@ -256,7 +261,7 @@ def suppress_table(
         if not np.isnan(counts[total])
     ]
     _check_additive(counts, relations)
-    primary = (counts >= 1) & (counts < t)
+    primary = (counts >= 1) & (counts < t) & (not published_record_level(source))
     suppressed = _secondary(counts, primary, relations, t)
 
     n = len(frame)
@@ -331,7 +336,8 @@ def _notes(
 
 
 def suppress_counts(
-    counts: pd.Series, *, settings: Settings | None = None, with_total: bool = True
+    counts: pd.Series, *, settings: Settings | None = None, with_total: bool = True,
+    source: str | None = None,
 ) -> PublishedTable:
     """A single column of counts (months, hours, categories), protected against its own total.
 
@@ -343,6 +349,7 @@ def suppress_counts(
     if with_total and frame["count"].notna().any():
         total = pd.DataFrame({"count": [frame["count"].sum()]}, index=[TOTAL])
         return suppress_table(
-            pd.concat([frame, total]), count_columns=["count"], total_row=TOTAL, settings=settings
+            pd.concat([frame, total]), count_columns=["count"], total_row=TOTAL, settings=settings,
+            source=source,
         )
-    return suppress_table(frame, count_columns=["count"], settings=settings)
+    return suppress_table(frame, count_columns=["count"], settings=settings, source=source)

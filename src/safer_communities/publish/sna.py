@@ -55,8 +55,10 @@ SVD_TEXT = (
     "authorities to identify the kinds of serious violence in the area and their causes, and to prepare "
     "and implement a strategy. Serious violence as the Act defines it includes domestic abuse, sexual "
     "offences, violence against property and threats of violence. police.uk cannot separate homicide, "
-    "knife and gun crime or county lines, so the figures below are a proxy and must be read with "
-    "partner data (hospital admissions for assault, ISTV emergency department data)."
+    "knife and gun crime or county lines, so the figures below count every record of violence and sexual "
+    "offences, robbery and possession of weapons: a proxy that contains all violence and is larger than "
+    "it, not a count of serious violence. Read it with partner data (hospital admissions for assault, "
+    "ISTV emergency department data)."
 )
 
 
@@ -198,7 +200,7 @@ def assemble(ctx: Context) -> Report:
     try:
         sv = defs.get(SERIOUS_VIOLENCE)
         if sv.source == queries.POLICE_SOURCE:
-            issue_section(serious, ctx, sv, title=f"{sv.label}: police-recorded proxy")
+            issue_section(serious, ctx, sv, title=sv.label)
         else:
             strategy_subsection(no_data_section(serious, sv), ctx.shared.strategy, sv.issue)
     except NotFoundError as exc:

@@ -15,6 +15,9 @@ from safer_communities.publish import charts
 from safer_communities.publish.disclosure import suppress_table
 from safer_communities.publish.document import BulletList, Paragraph, Section, Table
 from safer_communities.publish.sna_context import STATS19_SOURCE_TEXT, Context, Finding, guarded
+from safer_communities.publish.sources import methods_lines
+
+STATS19 = "stats19"  # the source key of publish.sources
 
 REFERENCES = [
     "Home Office (2022) Serious Violence Duty: statutory guidance for responsible authorities, England "
@@ -192,7 +195,7 @@ def _road(ctx: Context) -> list:
             frame, count_columns=["fatal", "serious", "collisions"], key_column="area_code",
             total_row=shared.county_code, total_column="collisions",  # KSI = fatal + serious
             rate_columns={"rate_per_100000": "collisions", "ci_low": "collisions", "ci_high": "collisions"},
-            settings=shared.settings)
+            settings=shared.settings, source=STATS19)  # DfT publishes every collision: not suppressed
         return frame, table, year
 
     frame, table, year = shared.memo(("road",), compute)
@@ -225,7 +228,7 @@ def _road(ctx: Context) -> list:
                                         area_code=None if ctx.is_county else ctx.area_code)
     heat = charts.heatmap_chart(times.T, title=f"Injury collisions by hour and day, {ctx.area_name}",
                                 name="road-safety-times", source=STATS19_SOURCE_TEXT,
-                                settings=shared.settings)
+                                settings=shared.settings, data_source=STATS19)
     blocks.append(ctx.figure(heat, "All injury collisions by hour of the day and day of the week."))
     return blocks
 
@@ -268,18 +271,25 @@ def methods_blocks(ctx: Context) -> list:
         BulletList([
             "Rates are per 1,000 residents over the period (not annualised), with exact Poisson 95% "
             "intervals; road collisions per 100,000 residents per year.",
-            "Change is the rate ratio of the period against the same length before it, with an exact "
-            "conditional binomial interval and test; a missing month lowers the exposure instead of counting "
-            "as zero.",
+            "Change is the rate ratio of the period against the same months a year earlier (like with like: "
+            "the same season), with an exact conditional binomial interval and test; a missing month lowers "
+            "the exposure instead of counting as zero, and periods holding different numbers of months are "
+            "compared per month.",
             "Districts are compared on funnel plots with exact Poisson 95% and 99.8% limits around the rate "
-            "for the whole area.",
+            "for the whole area, widened for overdispersion (Spiegelhalter 2005): phi is the mean squared "
+            "z-score after winsorising 10% at each end, and the limits are scaled by the square root of phi "
+            "when phi is significantly above 1. Districts above the limits are listed strongest evidence "
+            "first (records above the adjusted upper limit).",
+            "Where the study area is a whole police force area, force-level figures include the records the "
+            "force published without a location; district and LSOA figures cannot, and say how many.",
             "Hot spots are Getis-Ord Gi* on a regular grid (binary weights, the cell and its eight "
             "neighbours), with Benjamini-Hochberg false discovery rate control at 5%.",
             "Harm uses the Cambridge Crime Harm Index mapped to police.uk crime types.",
             f"Disclosure control: counts 1 to {settings.suppress_below - 1} withheld; rates and percentages "
             f"on fewer than {settings.rate_numerator_min} records withheld; further cells withheld wherever "
             "a total (row, column, or district to county) would let a reader recompute a withheld one, "
-            "checked by bounding every withheld cell with linear programming.",
+            "checked by bounding every withheld cell with linear programming. The rule depends on the "
+            "source: " + " ".join(methods_lines()),
             "Every figure can be reproduced from manifest.json (store ingests, definition versions, "
             "options).",
         ]),

@@ -47,13 +47,14 @@ def rates_by_area(con: duckdb.DuckDBPyConnection, level: str, name: str, area_co
         units_raw = units_raw[units_raw["area_code"].isin(set(queries.units_within(con, "lsoa", area_code)))]
     units = road_safety.collisions_over_period(units_raw)
 
-    head = suppress_table(own, count_columns=["count"], rate_columns=RATE_COLUMNS, settings=settings)
+    head = suppress_table(own, count_columns=["count"], rate_columns=RATE_COLUMNS, settings=settings,
+                          source=queries.STATS19_SOURCE)
     headline = _records(own, head.published, head.values, COLUMNS)[0]
     # The headline is a known total of the units, so secondary suppression protects withheld units from it.
     frame = pd.concat([units, own], ignore_index=True)
     frame["key"] = [*units["area_code"].astype(str), "__total__"]
     table = suppress_table(frame, count_columns=["count"], rate_columns=RATE_COLUMNS, total_row="__total__",
-                           key_column="key", settings=settings, decimals=1)
+                           key_column="key", settings=settings, decimals=1, source=queries.STATS19_SOURCE)
     n = len(units)
     unit_records = _records(frame.iloc[:n], table.published.iloc[:n], table.values.iloc[:n], COLUMNS)
     return {"area": {"code": area_code, "name": name, "level": level}, "issue": ISSUE, "headline": headline,
@@ -78,7 +79,7 @@ def trend(con: duckdb.DuckDBPyConnection, level: str, name: str, area_code: str,
         counts[month.strftime("%Y-%m")] = None if missing else \
             float(frame.loc[frame["area_code"] == area_code, "collisions"].sum())
     series = pd.Series(list(counts.values()), index=list(counts), dtype="Float64")
-    table = suppress_counts(series, settings=settings, with_total=True)
+    table = suppress_counts(series, settings=settings, with_total=True, source=queries.STATS19_SOURCE)
     points = [{"month": m, "count": _num(table.values["count"].loc[m]),
                "published": str(table.published["count"].loc[m])} for m in series.index]
     total = {"count": _num(table.values["count"].iloc[-1]),
