@@ -166,4 +166,74 @@ def issue_harm(
             *out.attrs["caveats"],
             f"Not harm-weighted (no weight): {', '.join(unweighted)}.",
         ]
+    if len(weighted) == 1:
+        out.attrs["caveats"] = [*out.attrs["caveats"], single_category_note(weighted[0], weights)]
+    out.attrs["caveats"] = [*out.attrs["caveats"], f"Harm weights version {weights.version}."]
     return out.sort_values("area_code").reset_index(drop=True)
+
+
+def single_category_note(crime_type: str, weights: HarmWeights) -> str:
+    """Why harm of one police.uk category says nothing the count does not."""
+    return (
+        "Harm within one police.uk category is the count times one weight "
+        f"({weights.weights[crime_type]:,.2f} {weights.unit} per '{crime_type}' record, {weights.version}), "
+        "so it ranks areas exactly as the "
+        "count does; harm adds information only for a mix of categories (see the harm share of each "
+        "category in all crime: safer evidence harm --by-crime-type)."
+    )
+
+
+def harm_mix(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    area_level: str = "county",
+    period: str | Period | None = "latest-12-months",
+    weights_version: str | None = None,
+) -> pd.DataFrame:
+    """Each crime type's share of all crime's records and of its harm, per area: where harm means something.
+
+    Columns: area_code, area_name, period, crime_type, count, harm_days, count_share, harm_share (shares of
+    the area's weighted crime, 0 to 1). ``attrs`` carry the weights version and the caveats.
+    """
+    weights = harm_weights(weights_version)
+    p = queries.resolve_period(con, queries.POLICE_SOURCE, period)
+    cov = queries.coverage(con, queries.POLICE_SOURCE, p)
+    parts = []
+    for crime_type, weight in weights.weights.items():
+        one = Definition(
+            issue="all-crime",
+            version=weights.version,
+            label=crime_type,
+            source=queries.POLICE_SOURCE,
+            crime_types=(crime_type,),
+        )
+        c = queries.crime_counts(con, one, p, area_level)
+        c["crime_type"], c["harm_days"] = crime_type, c["count"] * weight
+        parts.append(c)
+    out = pd.concat(parts, ignore_index=True)
+    totals = out.groupby("area_code")[["count", "harm_days"]].transform("sum")
+    out["count_share"] = out["count"] / totals["count"].where(totals["count"] > 0)
+    out["harm_share"] = out["harm_days"] / totals["harm_days"].where(totals["harm_days"] > 0)
+    out["period"] = p.label
+    out = out[["area_code", "area_name", "period", "crime_type", "count", "harm_days", "count_share",
+               "harm_share"]].sort_values(["area_code", "harm_days"], ascending=[True, False])
+    every = Definition(issue="all-crime", version=weights.version, label="All crime",
+                       source=queries.POLICE_SOURCE, crime_types=tuple(weights.weights))
+    out.attrs.update(
+        base_attrs(
+            every,
+            p,
+            cov,
+            unlocated=placement.unlocated(con, tuple(weights.weights), p),
+            area_level=area_level,
+            harm_version=weights.version,
+            harm_unit=weights.unit,
+            harm_citation=weights.meta.get("citation", ""),
+        )
+    )
+    out.attrs["caveats"] = [
+        *out.attrs["caveats"],
+        f"Harm weights version {weights.version} ({weights.unit}); anti-social behaviour has no weight "
+        "(it is not a crime) and is left out of both shares.",
+    ]
+    return out.reset_index(drop=True)

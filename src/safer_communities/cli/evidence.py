@@ -299,14 +299,24 @@ def harm_cmd(
         str | None, typer.Option("--weights", help="Harm weights version.", show_default=False)
     ] = None,
     definitions: DefsOpt = None,
+    by_crime_type: Annotated[
+        bool,
+        typer.Option("--by-crime-type", help="Each crime type's share of all crime's records and harm."),
+    ] = False,
     as_json: JsonOpt = False,
     csv: CsvOpt = None,
     gpkg: GpkgOpt = None,
 ) -> None:
     """Harm-weighted counts (Cambridge Crime Harm Index days) and harm per 1,000 residents."""
     from safer_communities.analysis import results
-    from safer_communities.analysis.harm import issue_harm
+    from safer_communities.analysis.harm import harm_mix, issue_harm
 
+    if by_crime_type:
+        with _store(ctx) as con:
+            frame = harm_mix(con, area_level=area_level, period=period, weights_version=weights)
+        _emit(frame, as_json=as_json, csv=csv,
+              title=f"All crime: each crime type's share of records and harm, {frame.attrs['period_label']}")
+        return
     with _store(ctx) as con:
         frame = issue_harm(
             con,

@@ -251,10 +251,23 @@ def _harm(ctx: Context, definition: Definition) -> list:
             rate_columns={"harm_days": "count", "harm_per_1000": "count"}, settings=shared.settings,
             decimals={"harm_days": 0, "harm_per_1000": 0})
 
-    frame, table = shared.memo(("harm", definition.issue), compute)
-    if frame["harm_days"].fillna(0).sum() == 0:
+    weights = harm.harm_weights()
+    weighted = [c for c in definition.crime_types if c in weights.weights]
+    if not weighted:
         return [Paragraph(f"{definition.label} carries no Cambridge Crime Harm Index weight (anti-social "
                           "behaviour is not a crime), so no harm measure is given.", kind="note")]
+    if len(weighted) == 1:  # harm of one category is the count times a constant: show its share instead
+        mix = shared.memo(("harm_mix", ctx.area_level), lambda: harm.harm_mix(
+            shared.con, area_level=ctx.area_level, period=shared.period))
+        row = mix[(mix["area_code"] == ctx.area_code) & (mix["crime_type"] == weighted[0])].iloc[0]
+        return [
+            Paragraph(f"{definition.label} is {100 * row['count_share']:.0f}% of the crime records in "
+                      f"{ctx.area_name} but {100 * row['harm_share']:.0f}% of the harm of all crime, weighted by "
+                      f"the Cambridge Crime Harm Index (days of imprisonment at the sentencing starting point; "
+                      f"weights {weights.version})."),
+            Paragraph(harm.single_category_note(weighted[0], weights), kind="note"),
+        ]
+    frame, table = shared.memo(("harm", definition.issue), compute)
     row = table.published.set_index("area_code").loc[ctx.area_code]
     return [
         Paragraph(f"Weighted by the Cambridge Crime Harm Index (days of imprisonment at the sentencing "
@@ -264,7 +277,8 @@ def _harm(ctx: Context, definition: Definition) -> list:
         Table.from_published(f"{definition.label}: harm by district (CCHI days), {ctx.period.words}", table,
                              key=f"{definition.issue}-harm",
                              columns={"area_name": "Area", "count": "Records", "harm_days": "Harm (days)",
-                                      "harm_per_1000": "Harm days per 1,000"}),
+                                      "harm_per_1000": "Harm days per 1,000"},
+                             notes=[f"Harm weights {weights.version}."]),
     ]
 
 
