@@ -263,8 +263,8 @@ def _harm(ctx: Context, definition: Definition) -> list:
         return [
             Paragraph(f"{definition.label} is {100 * row['count_share']:.0f}% of the crime records in "
                       f"{ctx.area_name} but {100 * row['harm_share']:.0f}% of the harm of all crime, "
-                      "weighted by the Cambridge Crime Harm Index (days of imprisonment at the sentencing starting "
-                      f"point; weights {weights.version})."),
+                      "weighted by the Cambridge Crime Harm Index (days of imprisonment at the sentencing "
+                      f"starting point; weights {weights.version})."),
             Paragraph(harm.single_category_note(weighted[0], weights), kind="note"),
         ]
     frame, table = shared.memo(("harm", definition.issue), compute)
