@@ -140,8 +140,8 @@ def coverage(con: duckdb.DuckDBPyConnection, source: str, period: Period) -> Cov
     if len(missing) == period.n_months:
         held = Period.from_months(min(loaded), max(loaded))
         raise NoDataError(
-            f"No {_SOURCE_LABEL[source]} records are in the store for {period.words}: a period with no "
-            "data is a gap, never a zero.",
+            f"No data for this period: no {_SOURCE_LABEL[source]} records are in the store for "
+            f"{period.words}, and a period with no data is a gap, never a zero.",
             found=f"the store holds {held.words} ({held.label}); asked for {period.label}",
             hint=f"Choose a period within {held.label}, or load the months you need. "
             + _LOAD_HINT[source],

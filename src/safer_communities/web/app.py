@@ -12,6 +12,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from safer_communities import __version__
+from safer_communities.analysis.periods import label_words
 from safer_communities.config import Settings
 from safer_communities.store.app_db import open_app_db
 from safer_communities.web import errors
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.token_cache = {}
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["version"] = __version__
+    templates.env.filters["period_words"] = label_words  # "2021-04..2022-03" -> "April 2021 to March 2022"
     app.state.templates = templates
     errors.install(app)
 
