@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from safer_communities.publish.document import Report, Table
 
 _NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?$")
+TEXT_HEADERS = frozenset({"Version"})  # identifiers that look like numbers: "2025.1" is not 2025.1
 
 
 def _cell_value(text: str) -> object:
@@ -66,7 +67,8 @@ def render_tables(report: Report, out_dir: Path) -> list[Path]:
             cell.font = Font(bold=True)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for row in table.rows:
-            sheet.append([row[0], *(_cell_value(v) for v in row[1:])])
+            sheet.append([row[0], *(v if h in TEXT_HEADERS else _cell_value(v)
+                                    for h, v in zip(table.headers[1:], row[1:], strict=True))])
         sheet.append([])
         for note in table.notes:
             sheet.append([note])
