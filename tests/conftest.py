@@ -57,7 +57,7 @@ def app_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def force_area_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo's evidence store (Lancashire's 14 districts: a whole police force area), built once per
     run from demo/data through the ingesters: geography, population and the police.uk archive.
 

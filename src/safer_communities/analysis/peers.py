@@ -111,6 +111,18 @@ def funnel(
     return out
 
 
+FOCUS_RULE = (
+    "Districts are ordered by the strength of the evidence: the number of records above the upper 99.8% "
+    "limit allowing for overdispersion."
+)
+
+
+def focus_areas(frame: pd.DataFrame) -> list[str]:
+    """Names of the areas above the (adjusted) 99.8% limit, strongest evidence first (``FOCUS_RULE``)."""
+    above = frame[frame["flag"] == "above"]
+    return above.sort_values(["excess", "area_name"], ascending=[False, True])["area_name"].tolist()
+
+
 def funnel_curve(frame: pd.DataFrame, *, points: int = 120) -> pd.DataFrame:
     """The funnel's limits (rates per 1,000) over a grid of populations, with the result's allowance for
     overdispersion, for drawing the chart: population, lower_95, upper_95, lower_998, upper_998."""

@@ -29,10 +29,6 @@ WHO_GAP = (
     "victim age and sex, emergency department ISTV data, youth justice caseloads) is needed; until "
     "it is loaded this is a gap in the evidence, not an absence of need."
 )
-FOCUS_RULE = (
-    "Districts are ordered by the strength of the evidence: the number of records above the upper 99.8% "
-    "limit allowing for overdispersion."
-)
 WHEN_GAP = (
     "police.uk gives the month only, not the date or time, so time of day and day of week cannot be "
     "analysed for this issue; partner data with date and time would allow it."
@@ -183,21 +179,19 @@ def _funnel(ctx: Context, definition: Definition) -> list:
         title=f"{definition.label}: districts against the {shared.county_name} rate",
         name=f"{definition.issue}-funnel", source=POLICE_SOURCE_TEXT, value_label="Rate per 1,000 residents",
         settings=shared.settings))
-    # Strongest evidence first: records above the adjusted 99.8% upper limit (FOCUS_RULE).
-    ranked = fun.sort_values(["excess", "area_name"], ascending=[False, True])
-    above = ranked.loc[ranked["flag"] == "above", "area_name"].tolist()
+    above = peers.focus_areas(fun)  # strongest evidence first (peers.FOCUS_RULE)
     below = fun.loc[fun["flag"] == "below", "area_name"].tolist()
     od_text = str(fun.attrs.get("method", "")).split("limits. ", 1)[-1]
     text = ("Districts above the 99.8% limit, allowing for overdispersion (higher than chance and the "
             "usual variation between districts would explain), strongest evidence first: "
             + (", ".join(above) or "none"))
-    text += "; below: " + (", ".join(below) or "none") + ". " + FOCUS_RULE
+    text += "; below: " + (", ".join(below) or "none") + ". " + peers.FOCUS_RULE
     if ctx.is_county and above:
         ctx.find(Finding(definition.issue, "funnel",
                          f"{definition.label}: {', '.join(above)} above the 99.8% funnel limit "
                          "allowing for overdispersion.",
                          prompt=f"Focus partnership attention on {definition.label.lower()} in "
-                                f"{', '.join(above[:3])} ({FOCUS_RULE.lower().rstrip('.')}).",
+                                f"{', '.join(above[:3])} ({peers.FOCUS_RULE.lower().rstrip('.')}).",
                          weight=10.0 * len(above)))
     elif not ctx.is_county:
         flag = fun.loc[fun["area_code"] == ctx.area_code, "flag"]
