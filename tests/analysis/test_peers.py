@@ -23,7 +23,7 @@ def test_funnel_limits_are_exact_poisson_quantiles() -> None:
 
 
 def test_districts_against_the_overall_rate(evidence_con: duckdb.DuckDBPyConnection) -> None:
-    out = funnel(evidence_con, "violence", period="2021").set_index("area_name")
+    out = funnel(evidence_con, "violence", period="2021", overdispersion_method="none").set_index("area_name")
     overall = out["count"].sum() / out["population"].sum() * 1000
     assert list(out["overall_rate_per_1000"]) == pytest.approx([overall] * 3)
     assert out.loc["Rossendale", "flag"] == "above" and out.loc["Ribble Valley", "flag"] == "below"
@@ -33,10 +33,15 @@ def test_districts_against_the_overall_rate(evidence_con: duckdb.DuckDBPyConnect
     assert fylde["limit_95_low"] < fylde["rate_per_1000"] < fylde["limit_95_high"]
     assert fylde["limit_998_low"] < fylde["limit_95_low"]
     assert fylde["expected"] == pytest.approx(overall / 1000 * fylde["population"])
+    # Allowing for overdispersion (three districts varying far beyond Poisson chance) none is flagged.
+    adjusted = funnel(evidence_con, "violence", period="2021").set_index("area_name")
+    assert adjusted.attrs["overdispersion"]["phi"] > 10 and set(adjusted["flag"]) == {"within"}
+    assert (adjusted["flag_poisson"] == out["flag"]).all()
 
 
 def test_lsoa_funnel_has_flags_in_both_directions(evidence_con: duckdb.DuckDBPyConnection) -> None:
     out = funnel(evidence_con, "asb", period="2021", area_level="lsoa")
     assert len(out) == 134
-    assert set(out["flag"]) == {"above", "below", "within"}
+    assert set(out["flag_poisson"]) == {"above", "below", "within"}
+    assert (out["flag"] != "within").sum() < (out["flag_poisson"] != "within").sum()
     assert out.attrs["definition_id"] == "asb"
