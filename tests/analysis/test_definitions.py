@@ -96,3 +96,57 @@ def test_any_file_loads_or_raises_input_error(tmp_path_factory: pytest.TempPathF
     except InputError:
         return
     assert isinstance(defs.version, str)
+
+
+def test_serious_violence_is_named_for_what_it_counts() -> None:
+    """The police.uk proxy contains all violence, so it is never labelled as a count of serious violence."""
+    defs = load_definitions()
+    sv, violence = defs.get("serious-violence"), defs.get("violence")
+    assert sv.label == "Violence, robbery and weapons offences (police.uk proxy for serious violence)"
+    assert set(violence.crime_types) < set(sv.crime_types) and sv.proxy
+    assert not sv.label.lower().startswith("serious violence")
+
+
+def test_offence_code_definitions_for_a_force_extract(tmp_path: Path) -> None:
+    path = tmp_path / "defs.yaml"
+    path.write_text(
+        "version: lancs-2026.1\nissues:\n  serious-violence:\n    label: Serious violence\n"
+        "    source: force_extract\n    offence_codes: ['1', '4/1', '5A', '8N', '34A']\n",
+        encoding="utf-8",
+    )
+    sv = load_definitions(path).get("serious-violence")
+    assert sv.offence_codes == ("1", "4/1", "5A", "8N", "34A") and sv.to_dict()["offence_codes"][3] == "8N"
+    with pytest.raises(NoDataError, match="No force crime extract is loaded"):  # a gap, never a zero
+        sv.require_source()
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("    source: force_extract\n", "lists no offence codes"),
+        ("    source: police_uk_street\n    crime_types: [Robbery]\n    offence_codes: ['34A']\n",
+         "source is 'police_uk_street'"),
+        ("    source: force_extract\n    offence_codes: ['knife']\n", "not Home Office offence codes"),
+    ],
+)
+def test_bad_offence_code_definitions_are_refused(tmp_path: Path, body: str, message: str) -> None:
+    path = tmp_path / "defs.yaml"
+    path.write_text("version: 1\nissues:\n  x:\n" + body, encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        load_definitions(path)
+
+
+@settings(max_examples=80)
+@given(st.lists(st.text(max_size=8), max_size=5))
+def test_any_offence_codes_load_or_raise_input_error(tmp_path_factory: pytest.TempPathFactory,
+                                                      codes: list[str]) -> None:
+    import yaml
+
+    path = tmp_path_factory.mktemp("codes") / "defs.yaml"
+    body = {"version": "1", "issues": {"x": {"source": "force_extract", "offence_codes": codes}}}
+    path.write_text(yaml.safe_dump(body), encoding="utf-8")
+    try:
+        defs = load_definitions(path)
+    except InputError:
+        return
+    assert defs.get("x").offence_codes and all(c == c.strip().upper() for c in defs.get("x").offence_codes)

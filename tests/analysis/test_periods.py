@@ -85,3 +85,31 @@ def test_arbitrary_text_parses_or_raises_input_error(text: str) -> None:
     except InputError:
         return
     assert isinstance(p, Period) and p.start <= p.end and p.start.day == 1 == p.end.day
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("2021-04..2022-03", "April 2021 to March 2022"),
+        ("2021", "2021"),
+        ("2021-07", "July 2021"),
+        ("2021-01..2021-12", "2021"),
+        ("not a period", "not a period"),
+    ],
+)
+def test_periods_in_words_for_readers(text: str, words: str) -> None:
+    from safer_communities.analysis.periods import label_words
+
+    assert label_words(text) == words
+
+
+@given(st.integers(1900, 2990), st.integers(1, 12), st.integers(0, 40))
+def test_words_and_the_same_months_a_year_before(year: int, month: int, extra: int) -> None:
+    from safer_communities.analysis.periods import label_words
+
+    p = Period.from_months(date(year, month, 1), add_months(date(year, month, 1), extra))
+    assert (label_words(p.label) == p.words and p.start.strftime("%B") in p.words) or p.label == str(year)
+    before = p.same_months_year_before()
+    assert before.n_months == p.n_months and (before.start.month, before.end.month) == (p.start.month,
+                                                                                          p.end.month)
+    assert add_months(before.start, 12) == p.start
