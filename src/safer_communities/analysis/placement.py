@@ -17,6 +17,7 @@ from importlib import resources
 
 import duckdb
 import numpy as np
+import pandas as pd
 
 from safer_communities.analysis.periods import Period
 
@@ -159,3 +160,25 @@ def unlocated(con: duckdb.DuckDBPyConnection, crime_types: tuple[str, ...], peri
         force_area=fa,
         anomalous={m: n / t for m, n, t, f in inside if f},
     )
+
+
+UNPLACED_CODE = "unplaced"
+UNPLACED_NAME = "Not placed in a district (published without a location)"
+
+
+def with_unplaced_row(units: pd.DataFrame, total: pd.DataFrame) -> pd.DataFrame:
+    """``units`` plus one row for the records a force-level ``total`` counts but no unit can hold.
+
+    A table whose total row includes the unlocated records must show them as a part, or its parts would
+    not add up to its total (and disclosure control could not reason about it). Columns other than
+    area_code, area_name and the count columns are left empty (no population: no rate).
+    """
+    counts = [c for c in ("count", "harm_days") if c in units.columns and c in total.columns]
+    gap = {c: float(total[c].sum()) - float(units[c].sum()) for c in counts}
+    if not counts or gap[counts[0]] <= 0:
+        return units
+    row = {"area_code": UNPLACED_CODE, "area_name": UNPLACED_NAME, **gap}
+    extra = pd.DataFrame([row]).astype({c: units[c].dtype for c in counts if c == "count"})
+    out = pd.concat([units, extra], ignore_index=True)
+    out.attrs = dict(units.attrs)
+    return out

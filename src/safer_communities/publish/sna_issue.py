@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from safer_communities.analysis import harm, outcomes, peers, trends
+from safer_communities.analysis import harm, outcomes, peers, placement, trends
 from safer_communities.analysis.definitions import Definition
 from safer_communities.analysis.periods import label_words
 from safer_communities.errors import NoDataError, SaferError
@@ -239,7 +239,7 @@ def _harm(ctx: Context, definition: Definition) -> list:
                             definitions=shared.definitions)
         c = harm.issue_harm(shared.con, definition, area_level="county", period=shared.period,
                             definitions=shared.definitions)
-        frame = pd.concat([d, c], ignore_index=True)
+        frame = pd.concat([placement.with_unplaced_row(d, c), c], ignore_index=True)
         return frame, suppress_table(
             frame, count_columns=["count"], key_column="area_code", total_row=shared.county_code,
             rate_columns={"harm_days": "count", "harm_per_1000": "count"}, settings=shared.settings,

@@ -10,6 +10,7 @@ import pandas as pd
 
 from safer_communities.analysis import rates
 from safer_communities.analysis.definitions import Definition
+from safer_communities.analysis.placement import with_unplaced_row
 from safer_communities.publish.disclosure import suppress_table
 from safer_communities.publish.sna_context import Context
 
@@ -23,7 +24,7 @@ def district_rates_table(ctx: Context, definition: Definition) -> tuple[pd.DataF
                               definitions=shared.definitions)
         c = rates.issue_rates(shared.con, definition, area_level="county", period=shared.period,
                               definitions=shared.definitions)
-        frame = pd.concat([d, c], ignore_index=True)
+        frame = pd.concat([with_unplaced_row(d, c), c], ignore_index=True)
         # concat keeps attrs only when they agree; keep the districts' and the county's placement notes
         frame.attrs = {**d.attrs,
                        "unlocated_caveat": _placement_caveat(d.attrs),

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from safer_communities.analysis import queries, rates, trends
+from safer_communities.analysis import placement, queries, rates, trends
 from safer_communities.analysis.definitions import Definitions, load_definitions
 from safer_communities.config import Settings
 from safer_communities.errors import InputError, NotFoundError
@@ -135,9 +135,10 @@ def _meta(attrs: dict[str, Any], notes: list[str]) -> dict[str, Any]:
 
 def _protected_rates(table: pd.DataFrame, total: pd.DataFrame, settings: Settings) -> tuple[list, list]:
     """Rates of units with their total as a known row, so no withheld cell can be worked out from it."""
-    frame = pd.concat([table, total], ignore_index=True)
+    parts = placement.with_unplaced_row(table, total)  # the force-level total counts unlocated records
+    frame = pd.concat([parts, total], ignore_index=True)
     key = "__total__"
-    frame["key"] = [*table["area_code"].astype(str), key]
+    frame["key"] = [*parts["area_code"].astype(str), key]
     published = suppress_table(frame, count_columns=["count"], rate_columns=RATE_COLUMNS, total_row=key,
                                key_column="key", settings=settings, decimals=1)
     n = len(table)
