@@ -146,7 +146,7 @@ def test_openapi_document_lists_the_api(client: TestClient) -> None:
 
 def test_issue_page_links_evidence_register_and_strategy(viewer: TestClient) -> None:
     page = viewer.get("/issues/violence").text
-    assert "<strong>61,355</strong> records in Lancashire" in page
+    assert "<strong>69,497</strong> records in Lancashire" in page
     assert "Strategy actions" in page and "Early help for families where violence is a risk" in page
     assert "No open data source measures this issue." in viewer.get("/issues/domestic-abuse").text
     assert viewer.get("/issues/no-such-issue").status_code == 404
