@@ -69,3 +69,37 @@ def test_serious_violence_harm_is_weighted_sum(evidence_con: duckdb.DuckDBPyConn
     w = harm_weights().weights
     assert out.loc[0, "harm_days"] == pytest.approx(sum(n * w[t] for t, n in counts))
     assert out.loc[0, "count"] == sum(n for _, n in counts)
+
+
+def test_harm_of_one_category_says_it_is_the_count_times_a_weight(evidence_con: duckdb.DuckDBPyConnection
+                                                                  ) -> None:
+    out = issue_harm(evidence_con, "violence", area_level="district", period="2021")
+    w = harm_weights().weights["Violence and sexual offences"]
+    assert (out["harm_days"] == out["count"] * w).all()  # before: shown as if it added something
+    note = next(c for c in out.attrs["caveats"] if c.startswith("Harm within one police.uk category"))
+    assert f"{w:,.2f} days of imprisonment" in note and "cchi-2016-national" in note
+    assert any("Harm weights version cchi-2016-national" in c for c in out.attrs["caveats"])
+
+
+def test_harm_mix_shares_recomputed_from_the_files(evidence_con: duckdb.DuckDBPyConnection) -> None:
+    from safer_communities.analysis.harm import harm_mix
+
+    with (EVIDENCE_DATA / "lookup.csv").open(encoding="utf-8") as fh:
+        lookup = {row["LSOA11CD"]: row["LAD17CD"] for row in csv.DictReader(fh)}
+    weights = harm_weights().weights
+    counts: Counter = Counter()
+    for path in (EVIDENCE_DATA / "street").glob("2021-*.csv.gz"):
+        with gzip.open(path, "rt", encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                if row["LSOA code"] in lookup and row["Crime type"] in weights:
+                    counts[(lookup[row["LSOA code"]], row["Crime type"])] += 1
+    mix = harm_mix(evidence_con, area_level="district", period="2021")
+    for area, g in mix.groupby("area_code"):
+        harm = {t: counts[(area, t)] * w for t, w in weights.items()}
+        n = {t: counts[(area, t)] for t in weights}
+        for row in g.itertuples():
+            assert row.harm_share == pytest.approx(harm[row.crime_type] / sum(harm.values()), rel=1e-12)
+            assert row.count_share == pytest.approx(n[row.crime_type] / sum(n.values()), rel=1e-12)
+        violence = g.set_index("crime_type").loc["Violence and sexual offences"]
+        assert violence["harm_share"] > violence["count_share"]  # violence weighs more than its numbers
+    assert mix.attrs["harm_version"] == "cchi-2016-national"
