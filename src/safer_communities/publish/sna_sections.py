@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from safer_communities.analysis import road_safety
+from safer_communities.analysis.placement import UNPLACED_CODE
 from safer_communities.analysis.quality import quality_report
 from safer_communities.publish import charts
 from safer_communities.publish.disclosure import suppress_table
@@ -48,7 +49,8 @@ def area_section(report_section: Section, ctx: Context) -> None:
         report_section.add(Paragraph("No police.uk issue is defined, so no population table is built."))
         return
     frame, _ = district_rates_table(ctx, first)
-    pop = frame[["area_code", "area_name", "population", "population_year"]].copy()
+    pop = frame.loc[frame["area_code"] != UNPLACED_CODE, ["area_code", "area_name", "population",
+                                                           "population_year"]].copy()
     pop["population_year"] = pop["population_year"].map(lambda y: str(int(y)))  # a year, not "2,020"
     row = pop.set_index("area_code").loc[ctx.area_code]
     if ctx.is_county:
