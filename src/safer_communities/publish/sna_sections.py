@@ -11,7 +11,7 @@ import pandas as pd
 
 from safer_communities.analysis import road_safety
 from safer_communities.analysis.placement import UNPLACED_CODE
-from safer_communities.analysis.quality import quality_report
+from safer_communities.analysis.quality import month_runs, quality_report
 from safer_communities.publish import charts
 from safer_communities.publish.disclosure import suppress_table
 from safer_communities.publish.document import BulletList, Paragraph, Section, Table
@@ -158,25 +158,29 @@ def _quality(ctx: Context) -> list:
 
 
 def _unlocated_table(report: Any, suppress_below: int) -> list:
-    """Records without a location by month, for all crime and each crime type (share, anomalous)."""
+    """Records without a location by month (all crime) and by crime type, with the anomalous months."""
     by_type = report.unlocated_by_type.get("by_crime_type", {})
     if not by_type or not report.unlocated_rows.get("total"):
         return []
-    months = list(by_type["All crime types"]["by_month"])
-    rows = []
-    for crime_type, entry in by_type.items():
-        if entry["rows"] < suppress_below:  # too few to show by month (and nothing to learn from)
-            continue
-        cells = [f"{100 * entry['share_by_month'][m]:.1f}%" + ("*" if m in entry["anomalous_months"] else "")
-                 for m in months]
-        rows.append([crime_type, f"{entry['rows']:,}", f"{100 * entry['share']:.1f}%", *cells])
-    headers = ["Crime type", "Without a location", "Share",
-               *[date(int(m[:4]), int(m[5:7]), 1).strftime("%b %Y") for m in months]]
-    return [Table(title="Share of records without a location, by crime type and month", key="unlocated",
-                  headers=headers, rows=rows,
-                  notes=[f"* anomalous: {report.unlocated_by_type['rule']}. Force-level figures count these "
-                         "records where the study area is a whole police force area; district and LSOA "
-                         "figures cannot."])]
+    every = by_type["All crime types"]
+    rule = (f"Anomalous: {report.unlocated_by_type['rule']}. Force-level figures count these records where "
+            "the study area is a whole police force area; district and LSOA figures cannot.")
+    months = [[date(int(m[:4]), int(m[5:7]), 1).strftime("%B %Y"), f"{n:,}",
+               f"{100 * every['share_by_month'][m]:.1f}%", "yes" if m in every["anomalous_months"] else ""]
+              for m, n in every["by_month"].items()]
+    kinds = [[crime_type, f"{entry['rows']:,}", f"{100 * entry['share']:.1f}%",
+              month_runs(entry["anomalous_months"]) if entry["anomalous_months"] else ""]
+             for crime_type, entry in by_type.items()
+             if crime_type != "All crime types" and entry["rows"] >= suppress_below]
+    return [
+        Table(title="Records without a location, by month", key="unlocated-by-month",
+              headers=["Month", "Without a location", "Share of records", "Anomalous"], rows=months,
+              notes=[rule]),
+        Table(title="Records without a location, by crime type", key="unlocated-by-crime-type",
+              headers=["Crime type", "Without a location", "Share of records", "Anomalous months"],
+              rows=kinds,
+              notes=[rule]),
+    ]
 
 
 def road_section(parent: Section, ctx: Context) -> None:
