@@ -90,7 +90,8 @@ def _checks(kind: str) -> list[tuple[str, str, str]]:
         ("_month IS NULL", "Month", "unparseable month"),
         ("_file_month IS NOT NULL AND _month <> _file_month", "Month", "month does not match the file"),
         *_coords_checks(),
-        (f"nullif(trim({value}), '') IS NULL", field, f"empty {field.lower()}"),
+        (f"nullif(trim({value}, ' ' || chr(9) || chr(11) || chr(12) || chr(160)), '') IS NULL", field,
+         f"empty {field.lower()}"),
     ]
 
 
