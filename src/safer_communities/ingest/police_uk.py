@@ -1,7 +1,8 @@
 """police.uk street, outcomes and stop-and-search files -> the evidence store.
 
 Rules (docs/ingest-police-uk.md): every valid row is kept as published; a file replaces what the
-store holds for the same (kind, force, month); identical bytes already in the store are skipped;
+store holds for the same (kind, force, month), unless it does not look like a complete release of
+it (``replace_check``; docs/security-ingest.md); identical bytes already in the store are skipped;
 a bad row goes to ``rejects`` with its physical line number and the rest of the file loads; a file
 that is not a police.uk file stops the whole command (the runner rolls the transaction back).
 
