@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from safer_communities import __version__
 from safer_communities.cli import (
@@ -81,7 +82,7 @@ def main() -> None:
         if isinstance(code, int) and code:  # typer.Exit(n) is returned, not raised, here
             sys.exit(code)
     except SaferError as exc:
-        console_err.print(f"[bold red]Error:[/] {exc.what}", highlight=False)
+        console_err.print(f"[bold red]Error:[/] {escape(exc.what)}", highlight=False, markup=True)
         if exc.found:
             console_err.print(f"  Found: {exc.found}", highlight=False, markup=False)
         if exc.hint:
@@ -92,10 +93,23 @@ def main() -> None:
     except typer.Abort:
         console_err.print("Aborted.")
         sys.exit(1)
-    except Exception as exc:  # click usage errors carry their own exit codes
+    except typer.TyperException as exc:
+        # Usage errors (a missing path, an unknown option). Typer raises its own vendored copy of
+        # click's exception classes, so catching ``click.ClickException`` would miss them.
+        _usage_error(exc)
+    except Exception as exc:  # click itself, should a command ever be plain click
         import click
 
         if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+            _usage_error(exc)
         raise
+
+
+def _usage_error(exc: Exception) -> None:
+    """One tidy message (the usage line, a pointer to --help and the error) and exit code 2."""
+    show = getattr(exc, "show", None)
+    if callable(show):
+        show()
+    else:  # pragma: no cover - every Typer and click exception has show()
+        console_err.print(f"Error: {exc}", highlight=False)
+    sys.exit(2)

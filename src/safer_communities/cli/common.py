@@ -22,7 +22,11 @@ def _console(*, stderr: bool) -> Console:
     tables, so use 120 there unless COLUMNS says otherwise."""
     stream = sys.stderr if stderr else sys.stdout
     interactive = hasattr(stream, "isatty") and stream.isatty()
-    return Console(stderr=stderr, width=None if interactive or os.environ.get("COLUMNS") else 120)
+    # markup=False: values from the data ('Lancs [/b]', '[/x]') are printed as they are, never read as
+    # Rich markup (which would hide them or stop the command after its data had committed). Text
+    # meant as markup says so with markup=True and escapes every value inside it.
+    return Console(stderr=stderr, width=None if interactive or os.environ.get("COLUMNS") else 120,
+                   markup=False)
 
 
 console = _console(stderr=False)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 import yaml
+from rich.markup import escape
 from rich.table import Table
 
 from safer_communities.cli.common import console, console_err, print_json, settings_from
@@ -134,7 +135,8 @@ def show(
         print_json({"version": number, **result})
         return
     entry = result.pop("entry")
-    console.print(f"[bold]{entry['name']}[/] ({result.pop('kind')} '{entry['id']}', version {number})")
+    rest = f"({result.pop('kind')} '{entry['id']}', version {number})"
+    console.print(f"[bold]{escape(str(entry['name']))}[/] {escape(rest)}", markup=True)
     source = entry.pop("source")
     gaps = {g["approach"]: g["reason"] for g in entry.pop("gaps", [])}
     for key, value in entry.items():
@@ -147,7 +149,7 @@ def show(
     objectives = result.pop("strategy", None)
     for key, value in result.items():
         if isinstance(value, dict):
-            console.print(f"[bold]{key.replace('_', ' ')}[/]")
+            console.print(f"[bold]{escape(key.replace('_', ' '))}[/]", markup=True)
             for sub, items in value.items():
                 empty = f"none (known gap: {gaps[sub]})" if sub in gaps else "none"
                 console.print(f"  {sub}: {_names(items) or empty}", highlight=False, markup=False)
@@ -160,7 +162,7 @@ def show(
 
 def _print_strategy_links(objectives: list[dict[str, Any]]) -> None:
     """The strategy objectives and actions that serve an issue (or say there are none loaded)."""
-    console.print("[bold]strategy objectives and actions[/]")
+    console.print("[bold]strategy objectives and actions[/]", markup=True)
     if not objectives:
         console.print("  none: no loaded strategy has an objective for this issue ('safer strategy load')",
                       highlight=False, markup=False)

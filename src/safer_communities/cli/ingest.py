@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -47,7 +48,7 @@ def _run(ctx: typer.Context, source: str, paths: list[Path], as_json: bool, quie
     if as_json or quiet:
         report = run_ingest(settings.db, source, paths, **options)
     else:
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        columns = (TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                    TimeElapsedColumn())
         with Progress(*columns, console=console_err, transient=True) as bar:
             report = run_ingest(settings.db, source, paths, progress=_RichProgress(bar), **options)
@@ -72,7 +73,7 @@ def _print_report(report: IngestReport, db: Path, as_json: bool) -> None:
                   f"{report.rows_rejected:,}", f"{report.rows_replaced:,}", "")
     console.print(table)
     for warning in report.warnings:
-        console_err.print(f"[yellow]Warning:[/] {warning}", highlight=False)
+        console_err.print(f"[yellow]Warning:[/] {escape(warning)}", markup=True, highlight=False)
     if report.rows_rejected:
         console_err.print(
             f"{report.rows_rejected:,} row(s) rejected: see the 'rejects' table for file, line, "
@@ -85,11 +86,15 @@ def police_uk(
     paths: PathsArg,
     force: Annotated[str | None, typer.Option(
         "--force", help="Force slug (e.g. 'lancashire') for files whose name does not say it.")] = None,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="Replace a month the store holds even when the new file looks incomplete "
+                          "(far fewer rows, many rejects, another month's rows); see "
+                          "docs/security-ingest.md.")] = False,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """police.uk street, outcomes and stop-and-search files: an archive zip, a folder or CSVs."""
-    _run(ctx, "police-uk", paths, as_json, quiet, force=force)
+    _run(ctx, "police-uk", paths, as_json, quiet, force=force, replace=replace)
 
 
 @app.command("geography")

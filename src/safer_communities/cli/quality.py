@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from safer_communities.analysis.quality import QualityReport, month_runs, quality_report
@@ -92,7 +93,7 @@ def _print_report(report: QualityReport, db: str) -> None:
         console.print(f"Anomalous: {report.unlocated_by_type['rule']}.", highlight=False)
 
     for warning in report.warnings:
-        console.print(f"[yellow]Warning:[/] {warning.message}", highlight=False)
+        console.print(f"[yellow]Warning:[/] {escape(warning.message)}", highlight=False, markup=True)
         console.print(f"  Hint: {warning.hint}", highlight=False, markup=False)
     if not report.warnings:
         console.print("No problems found.")

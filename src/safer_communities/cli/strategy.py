@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from safer_communities.cli.common import console, console_err, print_json, settings_from
 from safer_communities.errors import InputError
@@ -79,7 +81,7 @@ def _fmt(value: float | None, measure: str) -> str:
 
 def _print(item: StrategyStatus) -> None:
     label = " [bold magenta]ILLUSTRATIVE EXAMPLE, not an adopted strategy[/]" if item.illustrative else ""
-    console.print(f"\n[bold]{item.name}[/]{label}", highlight=False)
+    console.print(f"\n[bold]{escape(item.name)}[/]{label}", highlight=False, markup=True)
     console.print(f"{item.kind_label}, {item.period_start:%d %b %Y} to {item.period_end:%d %b %Y}; "
                   f"next review {item.next_review:%d %b %Y}. Status on {item.today:%d %b %Y}: "
                   + ", ".join(f"{n} {r}" for r, n in item.ratings().items()), highlight=False)
@@ -88,23 +90,27 @@ def _print(item: StrategyStatus) -> None:
         table.add_column(column, justify="left" if column in ("indicator", "rating") else "right")
     for i in item.indicators:
         style = RATING_STYLE[i.rating]
-        table.add_row(f"{i.indicator_id}\n[dim]{i.unit}[/]",
-                      f"{_fmt(i.baseline_value, i.measure)}\n[dim]{i.baseline_period}[/]",
-                      f"{_fmt(i.current_value, i.measure)}\n[dim]{i.current_period or ''}[/]",
+        table.add_row(Text.from_markup(f"{escape(i.indicator_id)}\n[dim]{escape(i.unit)}[/]"),
+                      Text.from_markup(f"{_fmt(i.baseline_value, i.measure)}\n"
+                                       f"[dim]{escape(str(i.baseline_period))}[/]"),
+                      Text.from_markup(f"{_fmt(i.current_value, i.measure)}\n"
+                                       f"[dim]{escape(str(i.current_period or ''))}[/]"),
                       _fmt(i.expected_value, i.measure),
-                      f"{_fmt(i.target_value, i.measure)}\n[dim]{i.target_date:%b %Y}[/]",
-                      f"[{style}]{i.rating}[/]")
+                      Text.from_markup(f"{_fmt(i.target_value, i.measure)}\n[dim]{i.target_date:%b %Y}[/]"),
+                      Text.from_markup(f"[{style}]{escape(i.rating)}[/]"))
     console.print(table)
     for i in item.indicators:
         for note in i.notes:
             console.print(f"  {i.indicator_id}: {note}", highlight=False, markup=False)
     for a in item.overdue:
-        console.print(f"[red]Overdue[/] {a.action_id} ({a.status}, due {a.due:%d %b %Y}, "
-                      f"{a.days_overdue} days): {a.title} - owner {a.owner_name or 'none'}", highlight=False)
+        text = (f"{a.action_id} ({a.status}, due {a.due:%d %b %Y}, {a.days_overdue} days): {a.title} "
+                f"- owner {a.owner_name or 'none'}")
+        console.print(f"[red]Overdue[/] {escape(text)}", highlight=False, markup=True)
     for a in item.unowned:
-        console.print(f"[yellow]No owner[/] {a.action_id}: {a.title}", highlight=False)
+        console.print(f"[yellow]No owner[/] {escape(f'{a.action_id}: {a.title}')}", highlight=False,
+                      markup=True)
     for w in item.warnings:
-        console.print(f"[yellow]Warning:[/] {w}", highlight=False)
+        console.print(f"[yellow]Warning:[/] {escape(w)}", highlight=False, markup=True)
 
 
 @app.command("status")

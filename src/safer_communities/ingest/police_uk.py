@@ -1,7 +1,8 @@
 """police.uk street, outcomes and stop-and-search files -> the evidence store.
 
 Rules (docs/ingest-police-uk.md): every valid row is kept as published; a file replaces what the
-store holds for the same (kind, force, month); identical bytes already in the store are skipped;
+store holds for the same (kind, force, month), unless it does not look like a complete release of
+it (``replace_check``; docs/security-ingest.md); identical bytes already in the store are skipped;
 a bad row goes to ``rejects`` with its physical line number and the rest of the file loads; a file
 that is not a police.uk file stops the whole command (the runner rolls the transaction back).
 
@@ -10,7 +11,6 @@ Reusable pieces: ``read_police_csv`` (exact reader), ``read_header``, ``to_bng``
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import sys
@@ -23,6 +23,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 
 from safer_communities.errors import InputError
 from safer_communities.ingest import police_uk_sql as sql
@@ -34,17 +35,26 @@ from safer_communities.ingest.common import (
     new_ingest_id,
     record_ingest,
     record_rejects,
-    sha256_of,
 )
+from safer_communities.ingest.limits import DEFAULT_LIMITS, Limits, scan_text
 from safer_communities.ingest.police_uk_files import Source, find_sources
 from safer_communities.ingest.police_uk_read import (
     HINT,
     Header,
     PoliceCsv,
     force_slug,
+    iter_police_csv,
     name_parts,
+    police_csv_schema,
     read_header,
     read_police_csv,
+)
+from safer_communities.ingest.replace_check import (
+    DEFAULT_POLICY,
+    MonthRows,
+    ReplacePolicy,
+    implausible,
+    refuse,
 )
 
 __all__ = ["PoliceCsv", "ingest_police_uk", "read_header", "read_police_csv", "to_bng"]
@@ -83,25 +93,32 @@ def ingest_police_uk(
     *,
     progress: Progress,
     force: str | None = None,
+    replace: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
+    policy: ReplacePolicy = DEFAULT_POLICY,
 ) -> IngestReport:
     """Load police.uk files (archive zips, archive-layout folders, single CSV or CSV.GZ files).
 
     Runs inside the caller's transaction (``ingest.runner.run_ingest``): an ``InputError`` for any
     file means nothing from this command stays. ``force`` names the force for files whose name
     does not (required for stop-and-search files not named ``YYYY-MM-<force>-stop-and-search.csv``).
+    A file that would replace what the store holds for a (kind, force, month) with implausible data
+    (``replace_check``: far fewer rows, many rejects, another month's rows) is refused unless
+    ``replace`` is true; every file is read within ``limits`` (``ingest.limits``).
     """
     user_force = force_slug(force) if force else None
     if force is not None and not user_force:
         raise InputError("The --force value is not a force name.", found=repr(force),
                          hint="Use the police.uk slug, e.g. 'lancashire' or 'city-of-london'.")
-    sources = find_sources(paths)
     report = IngestReport(source="police-uk")
-    progress.start(len(sources), "police.uk files")
     with tempfile.TemporaryDirectory(prefix="safer-police-uk-") as workdir, _bounded_memory(con):
-        loader = _Loader(con, user_force, report.command_id, progress)
+        sources = find_sources(paths, Path(workdir), limits)
+        progress.start(len(sources), "police.uk files")
+        loader = _Loader(con, user_force, report.command_id, progress, Path(workdir),
+                         replace=replace, limits=limits, policy=policy)
         try:
             for index, source in enumerate(sources):
-                loader.add(index, source, Path(workdir))
+                loader.add(index, source)
             loader.flush()
         finally:
             sql.drop_stage(con)
@@ -139,8 +156,10 @@ class _Loader:
     """Groups archive-named files into batches for one DuckDB scan; the rest go one at a time."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, user_force: str | None, command_id: str,
-                 progress: Progress) -> None:
+                 progress: Progress, workdir: Path, *, replace: bool, limits: Limits,
+                 policy: ReplacePolicy) -> None:
         self.con, self.user_force, self.command_id, self.progress = con, user_force, command_id, progress
+        self.workdir, self.replace, self.limits, self.policy = workdir, replace, limits, policy
         self.batch: list[_Item] = []
         self.batch_bytes = 0
         self.done: dict[int, FileReport] = {}
@@ -150,12 +169,16 @@ class _Loader:
         self.shas = {r[0] for r in con.execute(
             "SELECT DISTINCT sha256 FROM ingests WHERE status = 'loaded'").fetchall()}
 
-    def add(self, index: int, source: Source, workdir: Path) -> None:
-        local = source.materialise(workdir, index)
-        header = read_header(local)
+    def add(self, index: int, source: Source) -> None:
+        local, packed_sha = source.materialise(self.workdir, index, self.limits)
+        header = read_header(local, display=source.display)
         month, name_force, name_kind = name_parts(source.name, source.parent)
         name_force = name_force or self.user_force
-        sha, lone_cr = _digest(local, header.compressed)
+        scan = scan_text(local, source.display, self.limits)
+        sha = packed_sha or scan.sha256
+        # DuckDB's reader stops on a bare CR (or a bare LF in a CRLF file), and skips the column
+        # holding an invalid UTF-8 byte only when it reads that column: both go to the exact reader.
+        lone_cr = scan.mixed_line_breaks or not scan.valid_utf8
         report = FileReport(path=source.display, kind=header.kind, sha256=sha, month=month,
                             force=name_force,
                             warnings=[w.replace(local.name, source.name) for w in header.warnings])
@@ -199,11 +222,13 @@ class _Loader:
     def _fast(self, items: list[_Item]) -> None:
         paths = [str(i.local) for i in items]
         sql.set_files(self.con, [(str(i.local), i.month) for i in items])
-        counts = _check(self.con, items, sql.csv_relation(items[0].header, paths))
+        counts = _check(self.con, items, sql.csv_relation(items[0].header, paths,
+                                                          self.limits.max_line_bytes))
         clean = [i for i in items if counts.get(str(i.local), (0, 0))[1] == 0]
         for item in clean:
-            item.report.rows_read = counts.get(str(item.local), (0, 0))[0]
-            self._assign(item, [item.month] if item.month else [])
+            rows = item.report.rows_read = counts.get(str(item.local), (0, 0))[0]
+            self._assign(item, {item.month: rows} if item.month else {}, rejected=0,
+                         months_in_rows={item.month: rows})
         if clean:
             loaded = sql.insert_valid(self.con, items[0].header.kind)
             expected = sum(i.report.rows_read for i in clean)
@@ -218,10 +243,23 @@ class _Loader:
             if item not in clean:
                 self._single(item)
 
-    def _assign(self, item: _Item, months: list[date]) -> None:
+    def _assign(self, item: _Item, new: dict[date, int], *, rejected: int,
+                months_in_rows: dict[date | None, int]) -> None:
+        """Give the file its ingest id, after deleting what it replaces (if that is plausible)."""
         report = item.report
         kind, force = item.header.kind, report.force or ""
+        months = sorted(new)
         if any(key in self.covered for key in [(kind, force, None)] + [(kind, force, m) for m in months]):
+            held = sql.held_counts(self.con, kind, force, months)
+            rows = [MonthRows(m, held.get(m, 0), new[m]) for m in months]
+            reasons = implausible(rows, rows_read=report.rows_read, rows_rejected=rejected,
+                                  file_month=item.month, months_in_rows=months_in_rows,
+                                  policy=self.policy)
+            if reasons and not self.replace:
+                raise refuse(report.path, kind, force, rows, reasons)
+            if reasons:
+                report.warnings.append(f"{item.source.name}: replaced because --replace was given, "
+                                       f"although {'; '.join(reasons)}.")
             report.rows_replaced = sql.replace_existing(self.con, kind, force, months)
         report.ingest_id = new_ingest_id(self.con)
         sql.assign(self.con, str(item.local), force=report.force or "", source_file=report.path,
@@ -244,46 +282,32 @@ class _Loader:
         """One file on its own: exact line numbers for its rejects, force and months from its rows."""
         report, local = item.report, str(item.local)
         sql.set_files(self.con, [(local, item.month)])
-        counts = {} if item.exact_only else _check(self.con, [item], sql.csv_relation(item.header, [local]))
+        counts = {} if item.exact_only else _check(
+            self.con, [item], sql.csv_relation(item.header, [local], self.limits.max_line_bytes))
         rejects: list[tuple[int | None, str | None, str, str | None]] = []
+        spill = self.workdir / f"{item.index:06d}-exact.parquet"
         if item.exact_only or counts.get(local, (0, 0))[1]:
-            exact = read_police_csv(item.local, item.header)
-            counts = _check(self.con, [item], sql.stage_exact(self.con, exact.table, local))
-            rejects = sorted(list(exact.rejects) + sql.reject_rows(self.con), key=lambda r: r[0] or 0)
+            structural: list[tuple[int, str | None, str, str | None]] = []
+            with pq.ParquetWriter(spill, police_csv_schema(item.header)) as writer:
+                for batch in iter_police_csv(item.local, item.header, structural,
+                                             display=item.source.display, limits=self.limits):
+                    writer.write_batch(batch)
+            counts = _check(self.con, [item], sql.stage_exact(str(spill), local))
+            rejects = sorted(list(structural) + sql.reject_rows(self.con), key=lambda r: r[0] or 0)
         rows_read = counts.get(local, (0, 0))[0] + len(rejects) - counts.get(local, (0, 0))[1]
         report.rows_read = rows_read
         report.force = _choose_force(self.con, item, self.user_force)
-        months = [item.month] if item.month else sql.valid_months(self.con)
-        if item.month is None and len(months) == 1:
-            report.month = months[0]
-        self._assign(item, months)
+        by_month = sql.month_counts(self.con)  # month -> (valid rows, rows)
+        new = {item.month: rows_read - len(rejects)} if item.month else {
+            m: valid for m, (valid, _) in by_month.items() if m is not None and valid}
+        if item.month is None and len(new) == 1:
+            report.month = next(iter(new))
+        self._assign(item, new, rejected=len(rejects),
+                     months_in_rows={m: n for m, (_, n) in by_month.items()})
         report.rows_loaded = sql.insert_valid(self.con, item.header.kind)
         report.rows_rejected = record_rejects(self.con, report.ingest_id or 0, report.path, rejects)
+        spill.unlink(missing_ok=True)
         self._record(item, rows_read)
-
-
-def _digest(path: Path, compressed: bool) -> tuple[str, bool]:
-    """sha256 of the file's bytes, and whether its line breaks change style part-way.
-
-    DuckDB's CSV reader stops with an error (which would abort the store's transaction) on a bare
-    CR, or a bare LF in a CRLF file, so such files go straight to the exact Python reader (a CRLF
-    file with a line break inside a quoted field goes there too: correct, only slower).
-    """
-    if compressed:
-        return sha256_of(path), False
-    digest = hashlib.sha256()
-    cr = lf = crlf = 0
-    tail = b""
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
-            joined = tail + block
-            cr += joined[:-1].count(b"\r")
-            crlf += joined.count(b"\r\n")
-            lf += block.count(b"\n")
-            tail = joined[-1:]
-    cr += tail == b"\r"
-    return digest.hexdigest(), cr != crlf or (crlf > 0 and lf != crlf)
 
 
 def _check(con: duckdb.DuckDBPyConnection, items: list[_Item], relation: str) -> dict[str, tuple[int, int]]:

@@ -11,7 +11,6 @@ import contextlib
 from datetime import date
 
 import duckdb
-import pyarrow as pa
 
 from safer_communities.ingest.bng import bng_sql
 from safer_communities.ingest.police_uk_read import COLUMNS, Header
@@ -20,7 +19,7 @@ from safer_communities.store.evidence import refresh_crime_monthly_counts
 # A generous box around the UK and Northern Ireland (WGS84); (0, 0) and swapped axes fall outside.
 LON_MIN, LON_MAX, LAT_MIN, LAT_MAX = -11.0, 2.5, 49.0, 61.5
 
-ARROW, FILES, CHECKED = "_police_arrow", "_police_files", "_police_checked"
+FILES, CHECKED = "_police_files", "_police_checked"
 CSV_REJECTS, CSV_SCANS = "_police_csv_rejects", "_police_csv_scans"
 TOUCHED = "_police_touched"
 TABLES = {"street": "crimes", "outcomes": "outcomes", "stop_search": "stop_search"}
@@ -31,7 +30,7 @@ def _text(col: str) -> str:
     return f"nullif({col}, '')"
 
 
-def csv_relation(header: Header, paths: list[str]) -> str:
+def csv_relation(header: Header, paths: list[str], max_line_bytes: int = 1 << 20) -> str:
     """DuckDB's strict CSV reader over ``paths`` (files sharing ``header``), every column VARCHAR.
 
     Malformed lines are skipped and logged in DuckDB's rejects tables (an error would abort the
@@ -43,20 +42,21 @@ def csv_relation(header: Header, paths: list[str]) -> str:
     )
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header.names))) + "}"
     compression = "gzip" if header.compressed else "none"
+    max_line = max(max_line_bytes + 2, 4096)  # DuckDB counts the line break; tiny limits it refuses
     return (
         f"(SELECT {select}, NULL::BIGINT AS line_number, NULL::VARCHAR AS raw_line, filename "
         f"FROM read_csv([{', '.join(_literal(p) for p in paths)}], columns = {columns}, "
         "header = true, auto_detect = false, delim = ',', "
         "quote = '\"', escape = '\"', strict_mode = true, null_padding = false, ignore_errors = true, "
         f"store_rejects = true, rejects_table = '{CSV_REJECTS}', rejects_scan = '{CSV_SCANS}', "
-        f"filename = true, compression = '{compression}'))"
+        f"filename = true, compression = '{compression}', max_line_size = {max_line}))"
     )
 
 
-def stage_exact(con: duckdb.DuckDBPyConnection, table: pa.Table, path: str) -> str:
-    """Register the exact Python reader's records (with line numbers and raw text) for ``check``."""
-    con.register(ARROW, table)
-    return f"(SELECT *, {_literal(path)} AS filename FROM {ARROW})"
+def stage_exact(spill: str, path: str) -> str:
+    """The exact Python reader's records (with line numbers and raw text), spilled to a Parquet file
+    so that memory stays bounded, as a relation for ``check``."""
+    return f"(SELECT *, {_literal(path)} AS filename FROM read_parquet({_literal(spill)}))"
 
 
 def _coords_checks() -> list[tuple[str, str, str]]:
@@ -90,7 +90,8 @@ def _checks(kind: str) -> list[tuple[str, str, str]]:
         ("_month IS NULL", "Month", "unparseable month"),
         ("_file_month IS NOT NULL AND _month <> _file_month", "Month", "month does not match the file"),
         *_coords_checks(),
-        (f"{_text(value)} IS NULL", field, f"empty {field.lower()}"),
+        (f"nullif(trim({value}, ' ' || chr(9) || chr(11) || chr(12) || chr(160)), '') IS NULL", field,
+         f"empty {field.lower()}"),
     ]
 
 
@@ -151,11 +152,27 @@ def reject_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[int | None, str | 
         "WHERE _reject_reason IS NOT NULL ORDER BY line_number").fetchall()
 
 
-def valid_months(con: duckdb.DuckDBPyConnection) -> list[date]:
-    """Months held by the valid rows (what a file without a month in its name replaces)."""
+def month_counts(con: duckdb.DuckDBPyConnection) -> dict[date | None, tuple[int, int]]:
+    """Month -> (valid rows, all rows) of the checked file: what a file without a month in its name
+    replaces, and which months the rows of a file named for one month really hold.
+
+    A valid row belongs to the file's month (a stop-and-search row may be the next month in UK
+    time); a rejected row counts under the month its own field holds (None: unparseable).
+    """
     rows = con.execute(
-        f"SELECT DISTINCT _month FROM {CHECKED} WHERE _reject_reason IS NULL ORDER BY 1").fetchall()
-    return [r[0] for r in rows]
+        f"SELECT CASE WHEN _reject_reason IS NULL THEN coalesce(_file_month, _month) ELSE _month END, "
+        f"count(*) FILTER (WHERE _reject_reason IS NULL), count(*) FROM {CHECKED} GROUP BY 1").fetchall()
+    return {m: (int(valid), int(n)) for m, valid, n in rows}
+
+
+def held_counts(con: duckdb.DuckDBPyConnection, kind: str, force: str, months: list[date]) -> dict[date, int]:
+    """Rows the store holds for (kind, force) in each of ``months`` (what a new file would replace)."""
+    if not months:
+        return {}
+    rows = con.execute(
+        f"SELECT month, count(*) FROM {TABLES[kind]} WHERE force = ? AND month IN "
+        "(SELECT unnest(?::DATE[])) GROUP BY 1", [force, months]).fetchall()
+    return {m: int(n) for m, n in rows}
 
 
 def reported_by(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -245,5 +262,3 @@ def drop_stage(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"DROP VIEW IF EXISTS {CHECKED}")
         for name in (FILES, CSV_REJECTS, CSV_SCANS):
             con.execute(f"DROP TABLE IF EXISTS {name}")
-    with contextlib.suppress(duckdb.Error):
-        con.unregister(ARROW)
