@@ -15,6 +15,7 @@ from safer_communities import __version__
 from safer_communities.config import Settings
 from safer_communities.store.app_db import open_app_db
 from safer_communities.web import errors
+from safer_communities.web.limits import BodyLimit
 from safer_communities.web.security import Signer, security_headers
 from safer_communities.web.sessions import check_secret
 
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = templates
     errors.install(app)
 
+    app.add_middleware(BodyLimit)  # inside SecurityHeaders, so a 413 carries the headers too
     app.add_middleware(SecurityHeaders, settings=settings, signer=app.state.signer)
 
     from safer_communities.web.routes import admin, api, auth, pages, subjects, tracker, work
