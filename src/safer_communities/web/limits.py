@@ -5,6 +5,10 @@
 * ``MAX_JSON_BYTES``, ``MAX_FORM_BYTES``, ``MAX_OTHER_BYTES``: request bodies larger than these are
   refused with 413 in the one error shape, from ``Content-Length`` before anything is read, or as soon
   as a body without one grows past the limit (so a 100 MB PATCH never reaches memory).
+
+FastAPI's own ``max_body_size`` is one limit per app or route, and answers a too-long
+``Content-Length`` with a plain-text "Content Too Large", not the one error shape; hence this
+middleware, with a limit per kind of body.
 """
 
 from __future__ import annotations
