@@ -20,7 +20,7 @@ def test_the_issue_payloads_are_neutralised() -> None:
 
 
 def test_numbers_and_plain_text_are_left_alone() -> None:
-    for value in ("-1.5", "+3", "-0", "-.5", "1e-3", "-2E+4", "Burnley", "<5", "[c]", "", 3, -4.5, None):
+    for value in ("-1.5", "+3", "-0", "-.5", "1e-3", "-2E+4", "-", "Burnley", "<5", "[c]", "", 3, -4.5, None):
         assert safe_cell(value) == value
 
 
@@ -29,8 +29,8 @@ def test_numbers_and_plain_text_are_left_alone() -> None:
 def test_no_text_leaves_as_a_formula(text: str) -> None:
     out = safe_cell(text)
     assert out == text or out == "'" + text  # nothing is lost: the original follows the apostrophe
-    if out == text and text.startswith(DANGEROUS):
-        float(text)  # only plain numbers keep their sign
+    if out == text and text.startswith(DANGEROUS) and text != "-":
+        float(text)  # only plain numbers (and a lone "-") keep their sign
     buffer = io.StringIO()
     csv.writer(buffer).writerow([out])
     assert next(csv.reader(io.StringIO(buffer.getvalue())), [""])[0] == out

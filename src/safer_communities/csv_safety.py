@@ -4,7 +4,8 @@ police.uk, STATS19 and partner files are written by others; a field such as ``=H
 would become a live formula when an analyst opens our CSV or Excel export. Every CSV the CLI, the web
 and the reports write goes through ``safe_cell`` (OWASP's advice): a text cell that begins with
 ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading apostrophe, which spreadsheets
-show as text. Plain numbers written as text (``-1.5``, ``+3``) are left alone: they are not formulas.
+show as text. Plain numbers written as text (``-1.5``, ``+3``) and a lone ``-`` are left alone: they
+are not formulas.
 Excel files are protected by storing such cells as text (``protect_sheet``).
 """
 
@@ -22,7 +23,8 @@ _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 def safe_cell(value: Any) -> Any:
     """``value`` with a leading apostrophe when it is text a spreadsheet would read as a formula."""
-    if isinstance(value, str) and value.startswith(DANGEROUS) and not _NUMBER.fullmatch(value):
+    if (isinstance(value, str) and value.startswith(DANGEROUS) and value != "-"  # "-" alone: a placeholder
+            and not _NUMBER.fullmatch(value)):
         return "'" + value
     return value
 
