@@ -36,7 +36,9 @@ demo: $(STAMP)
 	@echo "County needs assessment: demo/out/sna/index.html (also report.pdf, report.docx, tables.xlsx)"
 	@echo "Dashboard: add yourself, then serve it and open http://127.0.0.1:8000/"
 	@echo "  $(SAFER) users add YOUR-NAME --role admin --role analyst --role editor --role approver"
+	@echo "  export SAFER_SECRET_KEY=\$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(32))')"
 	@echo "  $(SAFER) serve"
+	@echo "(serve refuses to start with the default, an empty or a short secret: it would let anyone forge a sign-in)"
 	@echo "or, without login (disclosure-controlled aggregates only): SAFER_PUBLIC_MODE=true $(SAFER) serve"
 
 lint: $(STAMP)

@@ -184,3 +184,26 @@ def test_build_and_download_a_report(page: object) -> None:
     assert download.suggested_filename.startswith("needs-assessment-E07000117-")
     names = zipfile.ZipFile(download.path()).namelist()
     assert "index.html" in names
+
+
+def test_map_tooltips_show_names_as_text_never_as_html(page: object) -> None:
+    """A boundary name carrying HTML (as a hostile or broken source could deliver it) is shown as text."""
+    import json
+
+    payload = '<img src="x" id="injected" onerror="window.__pwned = 1">Burnley'
+
+    def hostile(route: object) -> None:
+        body = route.fetch().json()
+        for feature in body["features"]:
+            feature["properties"]["area_name"] = payload
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    page.route("**/api/v1/evidence/map*", hostile)
+    _sign_in(page)
+    page.wait_for_selector("#map[data-drawn='14']")
+    page.locator("#map path.leaflet-interactive").first.hover(force=True)
+    tooltip = page.locator(".leaflet-tooltip").first
+    tooltip.wait_for()
+    assert tooltip.inner_text().startswith(payload + ": ")
+    assert page.locator("#injected").count() == 0
+    assert page.evaluate("() => window.__pwned") is None

@@ -54,8 +54,10 @@ def clean_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_csv(frame: pd.DataFrame, path: Path | str) -> None:
-    """CSV without geometry; ``-`` is stdout."""
-    table = pd.DataFrame(to_records(frame), columns=[c for c in frame.columns if c != "geometry"])
+    """CSV without geometry; ``-`` is stdout. Text from the data is made formula-safe (csv_safety)."""
+    from safer_communities.csv_safety import safe_frame
+
+    table = safe_frame(pd.DataFrame(to_records(frame), columns=[c for c in frame.columns if c != "geometry"]))
     if str(path) == "-":
         import sys
 

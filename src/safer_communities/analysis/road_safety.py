@@ -148,6 +148,46 @@ def collision_rates(
     return out.sort_values(["area_code", "year"]).reset_index(drop=True)
 
 
+def monthly_collisions(
+    con: duckdb.DuckDBPyConnection,
+    area_code: str,
+    *,
+    area_level: str = "district",
+    period: str | Period | None = None,
+    severity: str = "ksi",
+    definitions: Definitions | Path | str | None = None,
+) -> pd.DataFrame:
+    """Collisions in one area month by month, in one query (columns: month, collisions).
+
+    A month of the period that the store does not hold is ``<NA>`` (a gap, never a zero); a held month
+    without collisions is 0. Placed like ``collision_rates`` (district by the ONS district code, county
+    through its districts, LSOA by the collision's LSOA).
+    """
+    definition = resolve(definitions).get("road-safety")
+    codes = _severity(severity)
+    if severity == "ksi" and definition.source == queries.STATS19_SOURCE:
+        codes = definition.severity
+    queries.check_level(area_level)
+    queries.require_areas(con)
+    p = _period(con, period)
+    cov = queries.coverage(con, queries.STATS19_SOURCE, p)
+    by_area = _collisions_sql(area_level).replace("k.accident_year AS year",
+                                                  "date_trunc('month', k.date) AS month")
+    rows = con.execute(f"SELECT month, sum(collisions) AS collisions FROM ({by_area}) WHERE area_code = ? "
+                       "GROUP BY month", [p.start, add_months(p.end, 1), list(codes), area_code]).fetchall()
+    counts = {pd.Timestamp(m).date().replace(day=1): int(n) for m, n in rows}
+    missing = set(cov.missing)
+    out = pd.DataFrame({"month": p.months,
+                        "collisions": pd.array([None if m in missing else counts.get(m, 0) for m in p.months],
+                                               dtype="Int64")})
+    out.attrs.update(
+        definition_id="road-safety", definition_version=definition.version, source="stats19",
+        severity=severity, severity_codes=list(codes), period_label=p.label, area_level=area_level,
+        missing_months=[m.isoformat() for m in cov.missing], caveats=[c for c in (CAVEAT, cov.note()) if c],
+    )
+    return out
+
+
 def collisions_over_period(rates: pd.DataFrame) -> pd.DataFrame:
     """``collision_rates`` rows (area x year) folded into one row per area for the whole period.
 

@@ -9,6 +9,7 @@ import typer
 from safer_communities.cli.common import console_err, settings_from
 from safer_communities.store.app_db import open_app_db
 from safer_communities.store.evidence import connect
+from safer_communities.web.sessions import check_secret
 
 
 def serve(
@@ -27,6 +28,9 @@ def serve(
     import uvicorn
 
     settings = settings_from(ctx)
+    if not check_secret(settings):  # a default, empty or short secret: refused here, before any worker
+        console_err.print("SAFER_SECRET_KEY cannot protect sessions: this public site starts with sign-in "
+                          "switched off (set a long random secret to allow it).")
     connect(settings.db, read_only=True).close()  # fail now, with a hint, if the store is missing
     open_app_db(settings.app_db_url).dispose()  # bring the schema up to date once, before the workers
     if workers > 1 and settings.app_db_url.startswith("sqlite"):

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import jinja2
 
+from safer_communities.csv_safety import protect_sheet, safe_row
 from safer_communities.errors import InputError
 from safer_communities.framework.loader import write_framework
 from safer_communities.framework.model import KINDS, AgeRange, Framework
@@ -155,8 +156,8 @@ def write_matrix(framework: Framework, fmt: str, out: Path | None, published: Pu
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         header, rows = tables[which]
-        writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerow(safe_row(header))
+        writer.writerows(safe_row(row) for row in rows)
         if out is None:
             return [], buffer.getvalue()
         _parent(out).write_text(buffer.getvalue(), encoding="utf-8")
@@ -193,6 +194,8 @@ def write_matrix(framework: Framework, fmt: str, out: Path | None, published: Pu
         info = book.create_sheet("about")
         info.append([f"{TITLE}, version {published.number}, published {published.published:%d %B %Y}"])
         info.append(["P prevention, EI early intervention, S support, E enforcement"])
+        for sheet in book.worksheets:
+            protect_sheet(sheet)  # register text never becomes a formula
         book.save(_parent(out))
         return [out], None
     raise InputError(f"Unknown matrix format '{fmt}'.", found=fmt, hint="Use csv, xlsx or html.")

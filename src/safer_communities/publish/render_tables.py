@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from safer_communities.csv_safety import protect_sheet, safe_row
 from safer_communities.publish.document import Report, Table
 
 _NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?$")
@@ -79,13 +80,15 @@ def render_tables(report: Report, out_dir: Path) -> list[Path]:
         path = csv_dir / f"{table.key}.csv"
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
-            writer.writerow(table.headers)
-            writer.writerows(table.rows)
+            writer.writerow(safe_row(table.headers))
+            writer.writerows(safe_row(row) for row in table.rows)
         written.append(path)
         contents.append([name, table.title, f"tables/{path.name}"])
     contents.column_dimensions["A"].width = 32
     contents.column_dimensions["B"].width = 80
     contents.column_dimensions["C"].width = 40
     xlsx = out_dir / "tables.xlsx"
+    for sheet in book.worksheets:
+        protect_sheet(sheet)  # text from the data never becomes a formula
     book.save(str(xlsx))
     return [xlsx, *written]

@@ -20,6 +20,8 @@ from safer_communities.errors import InputError, NotFoundError, PermissionDenied
 from safer_communities.store.app_db import as_utc, session_scope, utcnow
 from safer_communities.store.app_models import User, UserRole
 from safer_communities.web.models import ApiToken, Credential, LoginFailure
+from safer_communities.web.models_security import LoginGate
+from safer_communities.web.sessions import end_all
 
 ROLES = ("viewer", "analyst", "editor", "approver", "admin")
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -135,6 +137,7 @@ def set_password(engine: Engine, name: str, password: str) -> None:
             session.add(Credential(user_id=user.id, password_hash=hashed, updated_at=utcnow()))
         else:
             row.password_hash, row.updated_at = hashed, utcnow()
+        end_all(session, user.id)  # a new password signs every browser out
 
 
 def list_users(engine: Engine) -> list[dict[str, object]]:
@@ -172,12 +175,20 @@ def locked_until(session: sa.orm.Session, name: str, ip: str, now: datetime) -> 
     return max(ends) if ends else None
 
 
-def authenticate(engine: Engine, name: str, password: str, ip: str) -> Account:
-    """The account for a correct name and password, or ``PermissionDeniedError`` (the same message
-    whether the name or the password was wrong, so names cannot be discovered)."""
-    name = " ".join(name.split())
-    now = utcnow()
+def _reserve_attempt(engine: Engine, name: str, ip: str, now: datetime) -> int:
+    """Count the failures and book this attempt as one, atomically; the id of the booked row.
+
+    The first statement updates the one ``login_gate`` row, which takes its row lock (PostgreSQL) or
+    the database's write lock (SQLite) until the commit, so concurrent attempts pass here one at a
+    time: each sees the failures booked before it, and at most ``MAX_FAILURES`` attempts per name or
+    address are ever checked against a password, however many arrive at once.
+    """
     with session_scope(engine) as session:
+        bumped = session.execute(sa.update(LoginGate).where(LoginGate.id == 1)
+                                 .values(attempts=LoginGate.attempts + 1)).rowcount
+        if not bumped:  # a database made without migration 0005's row
+            session.add(LoginGate(id=1, attempts=1))
+            session.flush()
         until = locked_until(session, name, ip, now)
         if until is not None:
             raise PermissionDeniedError(
@@ -185,24 +196,42 @@ def authenticate(engine: Engine, name: str, password: str, ip: str) -> Account:
                 found=f"locked until {until:%H:%M} UTC",
                 hint="Wait, then try again; an administrator can reset the password "
                      "with 'safer users passwd'.")
+        booked = LoginFailure(at=now, username=name[:200], ip=ip[:64])
+        session.add(booked)
+        session.flush()
+        return booked.id
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return bool(_hasher.verify(password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def authenticate(engine: Engine, name: str, password: str, ip: str) -> Account:
+    """The account for a correct name and password, or ``PermissionDeniedError`` (the same message
+    whether the name or the password was wrong, so names cannot be discovered).
+
+    The attempt is booked as a failure before the password is checked (``_reserve_attempt``) and the
+    booking is removed on success, so the lockout holds against concurrent guesses.
+    """
+    name = " ".join(name.split())
+    now = utcnow()
+    booked = _reserve_attempt(engine, name, ip, now)
+    with session_scope(engine) as session:
         user = session.scalar(sa.select(User).where(User.name == name)) if name else None
         cred = session.get(Credential, user.id) if user is not None else None
-        try:
-            ok = _hasher.verify(cred.password_hash if cred else _DUMMY_HASH, password) and cred is not None
-        except (VerificationError, InvalidHashError):
-            ok = False
-        if not ok or user is None or cred is None:
-            session.add(LoginFailure(at=now, username=name[:200], ip=ip[:64]))
-            failure = PermissionDeniedError("The user name or password is not right.",
-                                            found=name or "no name",
-                                            hint="Check both and try again; after 5 failures sign-in is "
-                                                 "locked for 15 minutes.")
-        else:
-            session.execute(sa.delete(LoginFailure).where(LoginFailure.username == name))
+        ok = _verify(cred.password_hash if cred else _DUMMY_HASH, password) and cred is not None
+        if ok and user is not None and cred is not None:
+            session.execute(sa.delete(LoginFailure).where(
+                sa.or_(LoginFailure.username == name, LoginFailure.id == booked)))
             if _hasher.check_needs_rehash(cred.password_hash):
                 cred.password_hash = _hasher.hash(password)
             return Account(user.id, user.name, frozenset(user.role_names), _fingerprint(cred.password_hash))
-    raise failure
+    raise PermissionDeniedError("The user name or password is not right.", found=name or "no name",
+                                hint=f"Check both and try again; after {MAX_FAILURES} failures sign-in is "
+                                     f"locked for {int(LOCK_WINDOW.total_seconds() // 60)} minutes.")
 
 
 def token_hash(token: str) -> str:

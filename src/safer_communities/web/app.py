@@ -16,7 +16,9 @@ from safer_communities.analysis.periods import label_words
 from safer_communities.config import Settings
 from safer_communities.store.app_db import open_app_db
 from safer_communities.web import errors
+from safer_communities.web.limits import BodyLimit
 from safer_communities.web.security import Signer, security_headers
+from safer_communities.web.sessions import check_secret
 
 HERE = Path(__file__).parent
 log = logging.getLogger(__name__)
@@ -72,13 +74,13 @@ class SecurityHeaders:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The application; the caller builds the settings (``safer serve`` from the environment)."""
     settings = settings or Settings()
-    if settings.secret_key == Settings.model_fields["secret_key"].default:
-        log.warning("SAFER_SECRET_KEY is the default: set a long random secret before real use.")
+    sessions_enabled = check_secret(settings)  # a weak secret: refused, or sign-in off in public mode
     app = FastAPI(title="safer-communities", version=__version__, description=API_DESCRIPTION,
                   openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs", redoc_url=None)
     app.state.settings = settings
     app.state.engine = open_app_db(settings.app_db_url)
     app.state.signer = Signer(settings)
+    app.state.sessions_enabled = sessions_enabled
     app.state.token_cache = {}
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["version"] = __version__
@@ -86,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = templates
     errors.install(app)
 
+    app.add_middleware(BodyLimit)  # inside SecurityHeaders, so a 413 carries the headers too
     app.add_middleware(SecurityHeaders, settings=settings, signer=app.state.signer)
 
     from safer_communities.web.routes import admin, api, auth, pages, subjects, tracker, work

@@ -9,6 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from safer_communities.csv_safety import safe_cell
 from safer_communities.store.app_db import as_utc, session_scope, utcnow
 from safer_communities.web.models import AuditEntry
 
@@ -38,9 +39,10 @@ def entries(engine: Engine, *, limit: int | None = 500, action: str | None = Non
 
 def to_csv(rows: list[dict[str, object]]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    # Every text cell quoted: a carriage return inside a field must not end the record for a reader.
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
     writer.writeheader()
     for row in rows:
-        # A leading =, +, - or @ would run as a formula in a spreadsheet (CSV injection).
-        writer.writerow({k: f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v for k, v in row.items()})
+        # A leading =, +, -, @, tab or CR would run as a formula in a spreadsheet (CSV injection).
+        writer.writerow({k: safe_cell(v) for k, v in row.items()})
     return out.getvalue()

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from safer_communities.config import Settings
 from safer_communities.errors import PermissionDeniedError
 from safer_communities.store.evidence import connect
-from safer_communities.web import accounts
+from safer_communities.web import accounts, sessions
 from safer_communities.web.accounts import Account
 from safer_communities.web.errors import CsrfError, NotAuthenticatedError
 from safer_communities.web.security import CSRF_FIELD, CSRF_HEADER, Signer
@@ -95,7 +95,8 @@ def _cached_bearer(request: Request) -> Account | None:
 
 
 def optional_account(request: Request) -> Account | None:
-    """The signed-in user (session cookie or ``Authorization: Bearer``), or None."""
+    """The signed-in user (session cookie or ``Authorization: Bearer``), or None. A cookie counts
+    only when it names a live server-side session (``web.sessions``); a malformed one is no session."""
     if "account" in request.state._state:
         return request.state.account
     app_engine: Engine = request.app.state.engine
@@ -106,12 +107,11 @@ def optional_account(request: Request) -> Account | None:
         if found is None:
             raise NotAuthenticatedError("The API token is not valid.", found="an unknown or revoked token",
                                         hint="Ask an administrator for a token: safer users token NAME.")
-    else:
-        data = request.app.state.signer.session(request)
-        if data is not None:
-            candidate = accounts.account(app_engine, int(data.get("u", 0)))
-            if candidate is not None and candidate.fingerprint == data.get("f"):
-                found = candidate
+    elif request.app.state.sessions_enabled:
+        token = sessions.token_of(request.app.state.signer.session(request))
+        user = sessions.user_of(app_engine, token) if token is not None else None
+        if user is not None:
+            found = Account(user[0], user[1], user[2], "session")
     request.state.account = found
     return found
 

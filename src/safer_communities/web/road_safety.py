@@ -14,7 +14,6 @@ import duckdb
 import pandas as pd
 
 from safer_communities.analysis import queries, road_safety
-from safer_communities.analysis.periods import Period
 from safer_communities.config import Settings
 from safer_communities.publish.disclosure import suppress_counts, suppress_table
 
@@ -69,21 +68,16 @@ def trend(con: duckdb.DuckDBPyConnection, level: str, name: str, area_code: str,
     from safer_communities.web.evidence import _num
 
     whole = queries.resolve_period(con, queries.STATS19_SOURCE, period)
-    counts: dict[str, float | None] = {}
-    attrs: dict[str, Any] = {}
-    for month in whole.months:
-        frame = road_safety.collision_rates(con, area_level=level, period=Period.from_months(month, month),
-                                            severity="ksi")
-        attrs = attrs or dict(frame.attrs)
-        missing = bool(frame.attrs.get("missing_months"))  # a month not loaded is a gap, never a zero
-        counts[month.strftime("%Y-%m")] = None if missing else \
-            float(frame.loc[frame["area_code"] == area_code, "collisions"].sum())
+    monthly = road_safety.monthly_collisions(con, area_code, area_level=level, period=whole, severity="ksi")
+    attrs: dict[str, Any] = dict(monthly.attrs)  # one query for the whole period, not one per month
+    counts: dict[str, float | None] = {
+        m.strftime("%Y-%m"): None if pd.isna(n) else float(n)  # a month not loaded is a gap, never a zero
+        for m, n in zip(monthly["month"], monthly["collisions"], strict=True)}
     series = pd.Series(list(counts.values()), index=list(counts), dtype="Float64")
     table = suppress_counts(series, settings=settings, with_total=True, source=queries.STATS19_SOURCE)
     points = [{"month": m, "count": _num(table.values["count"].loc[m]),
                "published": str(table.published["count"].loc[m])} for m in series.index]
     total = {"count": _num(table.values["count"].iloc[-1]),
              "published": str(table.published["count"].iloc[-1])}
-    attrs["period_label"] = whole.label
     return {"area": {"code": area_code, "name": name, "level": level}, "issue": ISSUE, "months": points,
             "total": total, "meta": _meta(attrs, table.notes)}

@@ -1,4 +1,8 @@
-"""Signed session cookies with expiry, CSRF tokens (signed double-submit cookie) and security headers."""
+"""Signed session cookies with expiry, CSRF tokens (signed double-submit cookie) and security headers.
+
+The session cookie only carries the random token of a server-side session (``web.sessions``): the
+signature keeps garbage away from the database, the row decides who is signed in.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import secrets
 from typing import Any
 
 from fastapi import Request, Response
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 from safer_communities.config import Settings
 
@@ -22,22 +26,23 @@ class Signer:
 
     def __init__(self, settings: Settings) -> None:
         self.max_age = int(settings.session_max_age_s)
-        self._session = URLSafeTimedSerializer(settings.secret_key, salt="safer-session")
+        # "v2": cookies of the earlier format (user id and fingerprint) are not even read.
+        self._session = URLSafeTimedSerializer(settings.secret_key, salt="safer-session-v2")
         self._csrf = URLSafeTimedSerializer(settings.secret_key, salt="safer-csrf")
 
-    def session(self, request: Request) -> dict[str, Any] | None:
-        """The session payload, or None when absent, tampered with or older than ``max_age``."""
+    def session(self, request: Request) -> Any:
+        """The verified session payload, or None when absent, tampered with, older than ``max_age`` or
+        not even a signed value (any malformed cookie is no session, never an error)."""
         raw = request.cookies.get(SESSION_COOKIE)
-        if not raw:
+        if not raw or len(raw) > 4096:
             return None
         try:
-            data = self._session.loads(raw, max_age=self.max_age)
-        except (BadSignature, SignatureExpired):
+            return self._session.loads(raw, max_age=self.max_age)
+        except (BadData, ValueError, TypeError, UnicodeError):
             return None
-        return data if isinstance(data, dict) else None
 
-    def start_session(self, request: Request, response: Response, user_id: int, fingerprint: str) -> None:
-        value = self._session.dumps({"u": user_id, "f": fingerprint})
+    def start_session(self, request: Request, response: Response, token: str) -> None:
+        value = self._session.dumps({"s": token})
         _set_cookie(request, response, SESSION_COOKIE, value, self.max_age)
         # A new CSRF token at sign-in, so a token planted before it is worthless (session fixation).
         self.new_csrf(request, response)
@@ -68,7 +73,7 @@ class Signer:
             return None
         try:
             token = self._csrf.loads(raw, max_age=self.max_age)
-        except (BadSignature, SignatureExpired):
+        except (BadData, ValueError, TypeError, UnicodeError):
             return None
         return token if isinstance(token, str) else None
 

@@ -24,14 +24,17 @@ from safer_communities.framework.register import list_versions, read_version
 from safer_communities.web import deps
 from safer_communities.web import evidence as ev
 from safer_communities.web.accounts import Account
+from safer_communities.web.api_responses import error_responses
+from safer_communities.web.limits import MAX_PERIOD_MONTHS, CappedPeriod
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
+router = APIRouter(prefix="/api/v1", tags=["api"], responses=error_responses())
 
 Issue = Annotated[str, Query(pattern=r"^[a-z0-9-]{1,60}$", description="Issue id, e.g. violence.")]
 Area = Annotated[str | None, Query(pattern=r"^[EWSN]\d{8}$",
                                    description="County or district GSS code (default: the county).")]
-Period = Annotated[str, Query(min_length=1, max_length=40,
-                              description="2021, 2021-04..2022-03 or latest-12-months.")]
+Period = Annotated[CappedPeriod, Query(min_length=1, max_length=40,
+                                       description="2021, 2021-04..2022-03 or latest-12-months; at most "
+                                                   f"{MAX_PERIOD_MONTHS} months.")]
 Evidence = Annotated[duckdb.DuckDBPyConnection, Depends(deps.evidence)]
 SettingsDep = Annotated[Settings, Depends(deps.settings)]
 EngineDep = Annotated[Engine, Depends(deps.engine)]

@@ -1,4 +1,5 @@
-"""Sign in and out. Failures are counted per name and per address in the application database."""
+"""Sign in and out. Failures are counted per name and per address in the application database; a
+session is a server-side row (``web.sessions``) that signing out deletes."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from safer_communities.errors import PermissionDeniedError
-from safer_communities.web import accounts, audit, deps
+from safer_communities.web import accounts, audit, deps, sessions
 from safer_communities.web.routes.common import render
 from safer_communities.web.security import client_ip
 
@@ -33,6 +34,12 @@ def login(request: Request, username: Annotated[str, Form(max_length=200)],
           ) -> Response:
     engine = request.app.state.engine
     ip = client_ip(request)
+    if not request.app.state.sessions_enabled:
+        problem = {"error": "insecure_settings", "what": "Sign-in is switched off on this site.",
+                   "found": "SAFER_SECRET_KEY is the default, empty or short",
+                   "hint": "The administrator sets a long random SAFER_SECRET_KEY and restarts the site."}
+        return render(request, "login.html", {"next": _safe_next(next), "problem": problem,
+                                              "username": username}, account=None, status_code=403)
     try:
         account = accounts.authenticate(engine, username, password, ip)
     except PermissionDeniedError as exc:
@@ -42,7 +49,8 @@ def login(request: Request, username: Annotated[str, Form(max_length=200)],
                                               "username": username}, account=None, status_code=403)
     audit.record(engine, actor=account.name, action="login", ip=ip)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    request.app.state.signer.start_session(request, response, account.id, account.fingerprint)
+    token = sessions.start(engine, account.id, max_age_s=request.app.state.signer.max_age, ip=ip)
+    request.app.state.signer.start_session(request, response, token)
     return response
 
 
@@ -51,6 +59,9 @@ def logout(request: Request) -> Response:
     account = deps.optional_account(request)
     if account is not None:
         audit.record(request.app.state.engine, actor=account.name, action="logout", ip=client_ip(request))
+    token = sessions.token_of(request.app.state.signer.session(request))
+    if token is not None:
+        sessions.end(request.app.state.engine, token)  # the cookie is worthless from now on, even replayed
     response = RedirectResponse("/login", status_code=303)
     request.app.state.signer.end_session(request, response)
     request.app.state.signer.new_csrf(request, response)

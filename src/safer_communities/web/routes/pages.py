@@ -18,6 +18,7 @@ from safer_communities.web import deps
 from safer_communities.web import evidence as ev
 from safer_communities.web.accounts import Account
 from safer_communities.web.charts import trend_svg
+from safer_communities.web.limits import check_period_length
 from safer_communities.web.routes.common import render
 from safer_communities.web.strategy_view import protected_indicators
 
@@ -42,6 +43,7 @@ def dashboard(request: Request, con: Evidence, account: PublicReader,
         context["areas"] = areas
         area = area or next(a["code"] for a in areas if a["level"] == "county")
         context["area"] = area
+        check_period_length(period)
         result = ev.rates_by_area(con, settings, issue, area, period)
         series = ev.trend(con, settings, issue, area, period)
         label = next((i["label"] for i in context["issues"] if i["id"] == issue), issue)

@@ -19,11 +19,12 @@ from safer_communities.errors import InputError
 from safer_communities.strategy.updates import STATUSES, ActionChange, update_action
 from safer_communities.web import audit, deps
 from safer_communities.web.accounts import Account
+from safer_communities.web.api_responses import error_responses
 from safer_communities.web.errors import CsrfError
 from safer_communities.web.security import CSRF_HEADER, client_ip
 
 pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api/v1", tags=["api"])
+api = APIRouter(prefix="/api/v1", tags=["api"], responses=error_responses())
 Editor = Annotated[Account, Depends(deps.require("update_action"))]
 Slug = Annotated[str, PathParam(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=100)]
 

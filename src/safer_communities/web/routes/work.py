@@ -18,6 +18,7 @@ from safer_communities.framework.register import DEFAULT_CONSULTEE
 from safer_communities.web import audit, deps, report_jobs
 from safer_communities.web import evidence as ev
 from safer_communities.web.accounts import Account
+from safer_communities.web.limits import check_period_length
 from safer_communities.web.routes.common import render
 from safer_communities.web.security import client_ip
 
@@ -127,6 +128,7 @@ def build_report(request: Request, con: Evidence, account: Analyst, area: Annota
     settings = request.app.state.settings
     try:
         ev.area_level(con, settings, area)
+        check_period_length(period)
         job = report_jobs.start(request.app.state.engine, settings, by=account.name, area_code=area,
                                 period=period, fmt=fmt, ip=client_ip(request))
     except SaferError as exc:

@@ -39,7 +39,10 @@
         },
         onEachFeature: function (f, lyr) {
           var p = f.properties;
-          lyr.bindTooltip(p.area_name + ": " + p[key + "_published"] + " " + per + " (" + p.count_published + " " + what + ")");
+          // A DOM node with textContent, never an HTML string: a name from the data is shown, not parsed.
+          var tip = document.createElement("span");
+          tip.textContent = p.area_name + ": " + p[key + "_published"] + " " + per + " (" + p.count_published + " " + what + ")";
+          lyr.bindTooltip(tip);
         }
       }).addTo(map);
       map.fitBounds(layer.getBounds());
