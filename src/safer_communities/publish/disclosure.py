@@ -142,6 +142,33 @@ def _pick_partner(
     return min(candidates, key=lambda c: (values[c] < enough, c in totals, values[c], c))
 
 
+def _nearest_partner(cell: Cell, values: np.ndarray, suppressed: np.ndarray,
+                     relations: list[tuple[Cell, list[Cell]]]) -> Cell | None:
+    """When every cell beside a pinned one is withheld already, the nearest published non-zero cell
+    through withheld cells (relations hop by hop): withholding it frees the chain that pins ``cell``."""
+    seen, frontier = {cell}, [cell]
+    while frontier:
+        found: set[Cell] = set()
+        nxt: list[Cell] = []
+        for here in frontier:
+            for total, members in relations:
+                group = [total, *members]
+                if here not in group:
+                    continue
+                for c in group:
+                    if c in seen:
+                        continue
+                    seen.add(c)
+                    if suppressed[c]:
+                        nxt.append(c)
+                    elif values[c] > 0:
+                        found.add(c)
+        if found:
+            return min(found, key=lambda c: (values[c], c))
+        frontier = nxt
+    return None
+
+
 def _locally_exposed(total: Cell, members: list[Cell], values: np.ndarray, primary: np.ndarray,
                      suppressed: np.ndarray, t: int, exposed: Callable[[Cell, float, float], bool]) -> bool:
     """Whether this one relation alone narrows a withheld cell (closed form, no linear programme), so
@@ -211,10 +238,16 @@ def _secondary(
             if any(c in touched for total, members in mine for c in (total, *members)):
                 continue  # a partner added for another pinned cell this round may already protect it
             partner = _pick_partner(cell, values, suppressed, relations, totals, enough)
+            if partner is None and strict:
+                partner = _nearest_partner(cell, values, suppressed, relations)
             if partner is not None:
                 suppressed[partner] = True
                 touched.add(partner)
                 added = True
+        if not added and strict and not any(is_pinned(*ranges[c]) for c in pinned):
+            # Nothing left to withhold beside these (the top of the cube, say): the strict band cannot be
+            # kept, but no cell can be recomputed, which is the guarantee of every other table.
+            return suppressed
         if not added:
             raise DisclosureError(
                 "A table could not be protected: a suppressed cell can still be recomputed.",

@@ -113,7 +113,7 @@ def find_period(periods: Sequence[GridPeriod], period: Period, level: str) -> Gr
                     "LSOA figures are published only for financial years (April to March).",
                     found=f"{period.label} ({', '.join(KIND_LABELS[k] for k in gp.kinds)})",
                     hint="Choose a financial year such as 2021-04..2022-03; signed-in analysts may ask "
-                         "for any period (marked internal).")
+                         "for any period, marked internal (web: signed in; CLI files: --internal).")
             return gp
     examples = [gp.label for gp in periods if gp.kinds != (MONTH,)][-3:]
     raise OffGridError(
@@ -121,7 +121,7 @@ def find_period(periods: Sequence[GridPeriod], period: Period, level: str) -> Gr
         found=f"{period.label}",
         hint="Public figures are for a month, a calendar quarter, a financial or calendar year, or 12 months "
              f"ending on a month, inside the months loaded (for example {', '.join(examples) or 'none'}); "
-             "signed-in analysts may ask for any period (marked internal).")
+             "signed-in analysts (web) and --internal (CLI files) may ask for any period, marked internal.")
 
 
 def _fmt(v: float, decimals: int = 1) -> str:
@@ -409,3 +409,27 @@ def protect_issue(con: duckdb.DuckDBPyConnection, issue: str | Definition, *, se
 def internal_meta() -> dict[str, Any]:
     """What an answer for a signed-in analyst off the grid carries, so it is never mistaken for public."""
     return {"internal": True, "notice": INTERNAL_NOTICE}
+
+
+def published_rates_frame(protected: ProtectedGrid, level: str, gp: GridPeriod) -> pd.DataFrame:
+    """Every area of ``level`` in ``gp`` as it may be published (a file for --csv / --gpkg): numbers
+    where shown, blank where withheld, and the published symbol beside each."""
+    codes = protected.areas.loc[protected.areas["level"] == level, "area_code"].tolist()
+    frame, table = protected.table(codes, gp)
+    out = frame[["area_code", "area_name", "issue", "period"]].copy()
+    for col in ("count", "population", "rate_per_1000", "ci_low", "ci_high"):
+        out[col] = table.values[col].to_numpy()
+        if col != "population":
+            out[f"{col}_published"] = table.published[col].astype(str).to_numpy()
+    out.attrs.update({**frame.attrs, "caveats": [*frame.attrs.get("caveats", []), *table.notes],
+                      "area_level": level})
+    return out
+
+
+def mark_internal(frame: pd.DataFrame) -> pd.DataFrame:
+    """True counts for an analyst's own use: a column on every row says so, so the file cannot be
+    mistaken for a published one."""
+    out = frame.copy()
+    out["publication"] = "internal - not for publication"
+    out.attrs = {**frame.attrs, "caveats": [*frame.attrs.get("caveats", []), INTERNAL_NOTICE]}
+    return out
