@@ -147,7 +147,7 @@ class ProtectedGrid:
     months_loaded: list[date]
     relations: list[tuple[tuple[int, int], list[tuple[int, int]]]]
     settings: Settings
-    con_population: dict[tuple[str, int], pd.DataFrame]
+    populations: dict[tuple[str, int], queries.Population]
 
     def _row(self, code: str) -> int:
         rows = self._index.get(code)
@@ -184,7 +184,7 @@ class ProtectedGrid:
         return self.periods.index(gp)
 
     def _population(self, level: str, year: int) -> pd.DataFrame:
-        return self.con_population[(level, year)]
+        return self.populations[(level, year)].table
 
     def table(self, codes: Sequence[str], gp: GridPeriod, *, with_total: str | None = None) -> tuple[
             pd.DataFrame, PublishedTable]:
@@ -210,6 +210,7 @@ class ProtectedGrid:
             table = self._population(str(level), gp.period.end.year).set_index("area_code")["population"]
             pops.append(table.get(code, pd.NA))
         frame["population"] = pd.array(pops, dtype="Float64")
+        frame["population_year"] = self.populations[("county", gp.period.end.year)].year
         frame = add_rates(frame.assign(count=frame["count"].fillna(0.0)))
         frame["count"] = self.counts[rows, j]
         frame.loc[frame["count"].isna(), ["rate_per_1000", "ci_low", "ci_high"]] = np.nan
@@ -401,7 +402,7 @@ def protect_issue(con: duckdb.DuckDBPyConnection, issue: str | Definition, *, se
     suppressed = _secondary(values, primary, [r for r in relations if not np.isnan(values[r[0]])], t,
                             strict=True)
     years = {gp.period.end.year for gp in periods}
-    pops = {(level, year): queries.population(con, level, year).table for level in LEVELS for year in years}
+    pops = {(level, year): queries.population(con, level, year) for level in LEVELS for year in years}
     return ProtectedGrid(definition.issue, definition, areas, periods, counts, suppressed, primary, on_grid,
                          months, relations, settings, pops)
 
