@@ -75,13 +75,44 @@ def test_rates_json_has_exactly_the_documented_keys(db: Path) -> None:
 def test_rates_csv_to_stdout_and_gpkg(db: Path, tmp_path: Path) -> None:
     import geopandas as gpd
 
-    out = _run("rates", "--issue", "asb", "--area-level", "lsoa", "--period", "2021", "--csv", "-")
+    out = _run("rates", "--issue", "asb", "--area-level", "lsoa", "--period", "2021", "--csv", "-",
+               "--internal")
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert len(rows) == 134 and list(rows[0]) == RATE_KEYS
+    assert len(rows) == 134 and list(rows[0]) == [*RATE_KEYS, "publication"]
+    assert {r["publication"] for r in rows} == {"internal - not for publication"}
     gpkg = tmp_path / "asb.gpkg"
     _run("rates", "--issue", "asb", "--area-level", "district", "--period", "2021", "--gpkg", str(gpkg))
     layer = gpd.read_file(gpkg)
     assert len(layer) == 3 and layer.crs.to_epsg() == 27700 and layer["count"].sum() > 0
+
+
+def test_exports_for_publication_come_from_the_grid(
+    db: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --internal a file holds the grid's protected counts; an LSOA calendar year is refused."""
+    from safer_communities.analysis.rates import issue_rates
+    from safer_communities.store.evidence import connect
+
+    issue = "serious-organised-crime"
+    monkeypatch.setattr(sys, "argv", ["safer", "evidence", "rates", "--issue", issue, "--area-level", "lsoa",
+                                      "--period", "2021", "--csv", "-"])
+    with pytest.raises(SystemExit) as info:
+        main()
+    assert info.value.code == 2 and "financial years" in capsys.readouterr().err
+    out = _run("rates", "--issue", issue, "--area-level", "district", "--period", "2021", "--csv", "-")
+    rows = {r["area_code"]: r for r in csv.DictReader(io.StringIO(out))}
+    con = connect(db, read_only=True)
+    try:
+        truth = issue_rates(con, issue, area_level="district", period="2021").set_index("area_code")
+    finally:
+        con.close()
+    for code, row in rows.items():
+        n = int(truth.loc[code, "count"])
+        if 1 <= n <= 4:
+            assert (row["count"], row["count_published"]) == ("", "<5")
+        elif row["count_published"] != "[c]":
+            assert float(row["count"]) == n and row["count_published"] == f"{n:,}"
+    assert len(rows) == len(truth) == 3
 
 
 @pytest.mark.parametrize(

@@ -52,6 +52,22 @@ CsvOpt = Annotated[
 GpkgOpt = Annotated[
     Path | None, typer.Option("--gpkg", help="Write a GeoPackage map layer to PATH.", show_default=False)
 ]
+InternalOpt = Annotated[bool, typer.Option(
+    "--internal", help="Export the true counts (--csv/--gpkg), marked internal: not for publication. "
+                       "Without it, exported counts are those of the publication grid, protected.")]
+
+
+def _export_grid(con: Any, ctx: typer.Context, issue: str, level: str, period: str | None,
+                 definitions: Path | None) -> pd.DataFrame:
+    """Counts for a file meant for publication: from the publication grid (refused off the grid)."""
+    from safer_communities.analysis.definitions import resolve
+    from safer_communities.publish.grid import protect_issue
+
+    protected = protect_issue(con, issue, settings=settings_from(ctx), definitions=resolve(definitions))
+    gp = protected.period(period or "latest-12-months", level)
+    from safer_communities.publish.grid import published_rates_frame
+
+    return published_rates_frame(protected, level, gp)
 
 
 @contextmanager
@@ -190,13 +206,22 @@ def rates_cmd(
     as_json: JsonOpt = False,
     csv: CsvOpt = None,
     gpkg: GpkgOpt = None,
+    internal: InternalOpt = False,
 ) -> None:
-    """Counts and rates per 1,000 residents with exact 95% confidence intervals."""
+    """Counts and rates per 1,000 residents with exact 95% confidence intervals.
+
+    Files (--csv, --gpkg) hold the protected counts of the publication grid unless --internal."""
     from safer_communities.analysis import results
     from safer_communities.analysis.rates import issue_rates
+    from safer_communities.publish.grid import mark_internal
 
     with _store(ctx) as con:
-        frame = issue_rates(con, issue, area_level=area_level, period=period, definitions=definitions)
+        if (csv is not None or gpkg is not None) and not internal:
+            frame = _export_grid(con, ctx, issue, area_level, period, definitions)
+        else:
+            frame = issue_rates(con, issue, area_level=area_level, period=period, definitions=definitions)
+            if internal:
+                frame = mark_internal(frame)
         _emit(
             frame,
             as_json=as_json,
@@ -219,8 +244,11 @@ def trends_cmd(
     definitions: DefsOpt = None,
     as_json: JsonOpt = False,
     csv: CsvOpt = None,
+    internal: InternalOpt = False,
 ) -> None:
-    """Monthly series (missing months are gaps), seasonality index, or the long-run trend test."""
+    """Monthly series (missing months are gaps), seasonality index, or the long-run trend test.
+
+    A --csv of a monthly series holds the publication grid's protected months unless --internal."""
     from safer_communities.analysis import trends
     from safer_communities.errors import InputError
 
@@ -239,6 +267,12 @@ def trends_cmd(
         frame = functions[kind](
             con, issue, area_level=area_level, area_code=area, period=period, definitions=definitions
         )
+        if csv is not None and not internal:
+            frame = _protected_series(con, ctx, frame, issue, area_level, area, period, definitions, kind)
+    if internal:
+        from safer_communities.publish.grid import mark_internal
+
+        frame = mark_internal(frame)
     extra = [frame.attrs["method"]] if "method" in frame.attrs else []
     _emit(
         frame,
@@ -247,6 +281,32 @@ def trends_cmd(
         extra=extra,
         title=f"{issue}: {kind.replace('-', ' ')}, {frame.attrs['period_label']}",
     )
+
+
+def _protected_series(con: Any, ctx: typer.Context, frame: pd.DataFrame, issue: str, level: str,
+                      area: str | None, period: str | None, definitions: Path | None,
+                      kind: str) -> pd.DataFrame:
+    """A monthly series for a file meant for publication: the grid's cells, or refused."""
+    from safer_communities.analysis.definitions import resolve
+    from safer_communities.errors import InputError
+    from safer_communities.publish.grid import protect_issue
+
+    if kind != "series" or level == "lsoa":
+        raise InputError("Only monthly series of the county or a district can be exported for publication.",
+                         found=f"--kind {kind}, --area-level {level}",
+                         hint="Add --internal for a file for your own analysis (not for publication).")
+    protected = protect_issue(con, issue, settings=settings_from(ctx), definitions=resolve(definitions))
+    gp = protected.period(period or "latest-12-months", level)
+    rows = []
+    codes = [area] if area else protected.areas.loc[protected.areas["level"] == level, "area_code"].tolist()
+    for code in codes:
+        table = protected.series(code, gp)
+        for month in table.published.index[:-1]:
+            rows.append({"area_code": code, "month": month, "count": table.values["count"].loc[month],
+                         "count_published": str(table.published["count"].loc[month])})
+    out = pd.DataFrame(rows)
+    out.attrs = {**frame.attrs, "caveats": [*frame.attrs.get("caveats", []), *table.notes]}
+    return out
 
 
 @app.command("compare")

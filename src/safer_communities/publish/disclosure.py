@@ -20,7 +20,7 @@ Symbols follow the Government Statistical Service guidance on symbols in tables.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,8 +30,10 @@ from safer_communities.config import Settings
 from safer_communities.errors import InputError, SaferError
 from safer_communities.publish.disclosure_audit import (
     Cell,
+    _single_relation_ranges,
     feasible_ranges,
     is_pinned,
+    keeps_band,
     protect_against_total,
 )
 from safer_communities.publish.sources import published_record_level
@@ -125,8 +127,12 @@ def _pick_partner(
     suppressed: np.ndarray,
     relations: list[tuple[Cell, list[Cell]]],
     totals: set[Cell],
+    enough: float = 0.0,
 ) -> Cell | None:
-    """The smallest non-zero published cell sharing a relation with ``cell`` (members before totals)."""
+    """The smallest non-zero published cell sharing a relation with ``cell`` (members before totals).
+
+    With ``enough`` (the strict grid), a cell of at least that value is preferred: a partner that
+    small would still let a reader narrow the withheld cell, and another round would follow."""
     candidates: set[Cell] = set()
     for total, members in relations:
         group = [total, *members]
@@ -134,7 +140,49 @@ def _pick_partner(
             candidates.update(c for c in group if not suppressed[c] and values[c] > 0)
     if not candidates:
         return None
-    return min(candidates, key=lambda c: (c in totals, values[c], c))
+    return min(candidates, key=lambda c: (values[c] < enough, c in totals, values[c], c))
+
+
+def _nearest_partner(cell: Cell, values: np.ndarray, suppressed: np.ndarray,
+                     relations: list[tuple[Cell, list[Cell]]]) -> Cell | None:
+    """When every cell beside a pinned one is withheld already, the nearest published non-zero cell
+    through withheld cells (relations hop by hop): withholding it frees the chain that pins ``cell``."""
+    seen, frontier = {cell}, [cell]
+    while frontier:
+        found: set[Cell] = set()
+        nxt: list[Cell] = []
+        for here in frontier:
+            for total, members in relations:
+                group = [total, *members]
+                if here not in group:
+                    continue
+                for c in group:
+                    if c in seen:
+                        continue
+                    seen.add(c)
+                    if suppressed[c]:
+                        nxt.append(c)
+                    elif values[c] > 0:
+                        found.add(c)
+        if found:
+            return min(found, key=lambda c: (values[c], c))
+        frontier = nxt
+    return None
+
+
+def _locally_exposed(total: Cell, members: list[Cell], values: np.ndarray, primary: np.ndarray,
+                     suppressed: np.ndarray, t: int, exposed: Callable[[Cell, float, float], bool]) -> bool:
+    """Whether this one relation alone narrows a withheld cell (closed form, no linear programme), so
+    the strict grid adds partners cheaply before the full audit."""
+    cells = [total, *members]
+    signs = [1.0] + [-1.0] * len(members)
+    hidden = [(c, s) for c, s in zip(cells, signs, strict=True) if suppressed[c]]
+    known = sum(s * values[c] for c, s in zip(cells, signs, strict=True)
+                if not suppressed[c] and not np.isnan(values[c]))
+    lb = [1.0 if primary[c] else float(t) for c, _ in hidden]
+    ub = [float(t - 1) if primary[c] else None for c, _ in hidden]
+    ranges = _single_relation_ranges(np.array([s for _, s in hidden]), -known, lb, ub, [c for c, _ in hidden])
+    return any(exposed(c, lo, hi) for c, (lo, hi) in ranges.items())
 
 
 def _secondary(
@@ -142,8 +190,19 @@ def _secondary(
     primary: np.ndarray,
     relations: list[tuple[Cell, list[Cell]]],
     t: int,
+    *,
+    strict: bool = False,
 ) -> np.ndarray:
+    """Secondary suppression until the reader's audit pins nothing (``strict``: narrows nothing)."""
     suppressed = primary.copy()
+    enough = float(2 * (t - 1)) if strict else 0.0
+
+    def exposed(cell: Cell, lo: float, hi: float) -> bool:
+        return not keeps_band(bool(primary[cell]), lo, hi, t) if strict else is_pinned(lo, hi)
+
+    def wide_enough(cell: Cell, lo: float, hi: float) -> bool:
+        return not exposed(cell, lo, hi)
+
     totals = {total for total, _ in relations}
     if not relations:
         return suppressed
@@ -155,8 +214,12 @@ def _secondary(
             for total, members in relations:
                 group = [total, *members]
                 hidden = [c for c in group if suppressed[c]]
-                if len(hidden) == 1:
-                    partner = _pick_partner(hidden[0], values, suppressed, [(total, members)], totals)
+                if len(hidden) == 1 or (strict and hidden and _locally_exposed(
+                        total, members, values, primary, suppressed, t, exposed)):
+                    partner = _pick_partner(hidden[0], values, suppressed, [(total, members)], totals,
+                                            enough)
+                    if partner is None and len(hidden) > 1:
+                        continue  # nothing left here: the full audit below decides
                     if partner is None:
                         raise DisclosureError(
                             "A table could not be protected: no cell is left to suppress.",
@@ -165,8 +228,8 @@ def _secondary(
                     suppressed[partner] = True
                     changed = True
         # Audit: bound every withheld cell as a reader could, suppress more where one is pinned.
-        ranges = feasible_ranges(values, primary, suppressed, relations, t)
-        pinned = [c for c, (lo, hi) in ranges.items() if suppressed[c] and is_pinned(lo, hi)]
+        ranges = feasible_ranges(values, primary, suppressed, relations, t, wide_enough=wide_enough)
+        pinned = [c for c, (lo, hi) in ranges.items() if suppressed[c] and exposed(c, lo, hi)]
         if not pinned:
             return suppressed
         added = False
@@ -175,11 +238,17 @@ def _secondary(
             mine = [r for r in relations if cell == r[0] or cell in r[1]]
             if any(c in touched for total, members in mine for c in (total, *members)):
                 continue  # a partner added for another pinned cell this round may already protect it
-            partner = _pick_partner(cell, values, suppressed, relations, totals)
+            partner = _pick_partner(cell, values, suppressed, relations, totals, enough)
+            if partner is None and strict:
+                partner = _nearest_partner(cell, values, suppressed, relations)
             if partner is not None:
                 suppressed[partner] = True
                 touched.add(partner)
                 added = True
+        if not added and strict and not any(is_pinned(*ranges[c]) for c in pinned):
+            # Nothing left to withhold beside these (the top of the cube, say): the strict band cannot be
+            # kept, but no cell can be recomputed, which is the guarantee of every other table.
+            return suppressed
         if not added:
             raise DisclosureError(
                 "A table could not be protected: a suppressed cell can still be recomputed.",

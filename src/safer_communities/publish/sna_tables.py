@@ -20,6 +20,9 @@ def district_rates_table(ctx: Context, definition: Definition) -> tuple[pd.DataF
     shared = ctx.shared
 
     def compute() -> tuple[pd.DataFrame, object]:
+        on_grid = _from_grid(ctx, definition)
+        if on_grid is not None:
+            return on_grid
         d = rates.issue_rates(shared.con, definition, area_level="district", period=shared.period,
                               definitions=shared.definitions)
         c = rates.issue_rates(shared.con, definition, area_level="county", period=shared.period,
@@ -43,6 +46,24 @@ def _placement_caveat(attrs: dict) -> str:
     """The caveat saying how many records could not be placed (see ``analysis.placement``)."""
     hits = [c for c in attrs.get("caveats", []) if "without a location" in c or "no location" in c]
     return " ".join(hits)
+
+
+def _from_grid(ctx: Context, definition: Definition) -> tuple[pd.DataFrame, object] | None:
+    """The district table from the publication grid when the report's period is on it, so every report
+    (the county's and each district's with --all-districts) and the web publish one pattern."""
+    from safer_communities.publish import grid
+
+    shared = ctx.shared
+    if definition.source != "police_uk_street":
+        return None
+    protected = shared.memo(("grid", definition.issue), lambda: grid.protect_issue(
+        shared.con, definition, settings=shared.settings, definitions=shared.definitions))
+    try:
+        gp = grid.find_period(protected.periods, shared.period, "district")
+    except grid.OffGridError:
+        return None
+    districts = protected.children(shared.county_code)
+    return protected.table(districts, gp, with_total=shared.county_code)
 
 
 def area_count_withheld(ctx: Context, definition: Definition) -> bool:

@@ -3,6 +3,11 @@
 Routes call these functions; they call ``analysis`` for the numbers and ``publish.disclosure`` before
 anything leaves. A suppressed value is ``None`` with its published symbol (``<5``, ``[c]``, ``[u]``,
 ``[x]``) beside it, never a number a reader could use.
+
+Police.uk figures are served only from the publication grid (:mod:`safer_communities.publish.grid`): one
+protection pattern per cell for every page, map and API answer, so no two answers can be combined or
+differenced into a withheld count. A period off the grid is refused, unless ``internal`` (a signed-in
+analyst), when it is protected on its own and marked internal.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from safer_communities.analysis import placement, queries, rates, trends
 from safer_communities.analysis.definitions import Definitions, load_definitions
 from safer_communities.config import Settings
 from safer_communities.errors import InputError, NotFoundError
+from safer_communities.publish import grid as pgrid
 from safer_communities.publish.disclosure import suppress_counts, suppress_table
 from safer_communities.web import road_safety as road
 
@@ -147,9 +153,45 @@ def _protected_rates(table: pd.DataFrame, total: pd.DataFrame, settings: Setting
     return recs, published.notes
 
 
+def issue_grid(con: duckdb.DuckDBPyConnection, settings: Settings, issue: str) -> pgrid.ProtectedGrid:
+    """The issue's protected publication grid, built once per store version."""
+    return cached(settings, ("grid", issue), lambda: pgrid.protect_issue(
+        con, issue, settings=settings, definitions=definitions()))
+
+
+def _on_grid(con: duckdb.DuckDBPyConnection, settings: Settings, issue: str, period: str, level: str,
+             internal: bool) -> tuple[pgrid.ProtectedGrid, pgrid.GridPeriod] | None:
+    """The grid and period to serve from, or None for an analyst's internal answer off the grid."""
+    protected = issue_grid(con, settings, issue)
+    try:
+        return protected, protected.period(period, level)
+    except pgrid.OffGridError:
+        if internal:
+            return None
+        raise
+
+
+def _grid_rates(protected: pgrid.ProtectedGrid, gp: pgrid.GridPeriod, area_code: str, name: str,
+                level: str, unit_level: str, issue: str, con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    frame, table = protected.table(protected.children(area_code), gp, with_total=area_code)
+    columns = ["count", "population", "rate_per_1000", "ci_low", "ci_high"]
+    records = _records(frame, table.published, table.values, columns)
+    cov = queries.coverage(con, queries.POLICE_SOURCE, gp.period)
+    attrs = {**frame.attrs, "area_level": unit_level, "caveats": [*frame.attrs["caveats"],
+                                                                  *([cov.note()] if cov.note() else [])],
+             "population_note": f"Mid-{gp.period.end.year} population estimates (or the latest earlier).",
+             "rate_basis": "per 1,000 residents over the whole period (not annualised)"}
+    meta = {**_meta(attrs, table.notes), "grid": {"period": gp.label, "kinds": list(gp.kinds)}}
+    return {"area": {"code": area_code, "name": name, "level": level}, "issue": issue,
+            "headline": records[-1], "unit_level": unit_level, "units": records[:-1], **POLICE_LABELS,
+            "meta": meta}
+
+
 def rates_by_area(con: duckdb.DuckDBPyConnection, settings: Settings, issue: str, area_code: str,
-                  period: str) -> dict[str, Any]:
-    """The area's headline and its units (districts of the county, LSOAs of a district), protected."""
+                  period: str, *, internal: bool = False) -> dict[str, Any]:
+    """The area's headline and its units (districts of the county, LSOAs of a district), protected.
+
+    Served from the publication grid; ``internal`` (signed in) also answers periods off the grid."""
     check_issue(issue)
     level, name = area_level(con, settings, area_code)
 
@@ -157,6 +199,9 @@ def rates_by_area(con: duckdb.DuckDBPyConnection, settings: Settings, issue: str
         if issue == road.ISSUE:
             return road.rates_by_area(con, level, name, area_code, period, settings)
         unit_level = "district" if level == "county" else "lsoa"
+        found = _on_grid(con, settings, issue, period, unit_level, internal)
+        if found is not None:
+            return _grid_rates(*found, area_code, name, level, unit_level, issue, con)
         own = rates.issue_rates(con, issue, area_level=level, period=period)
         own = own[own["area_code"] == area_code].reset_index(drop=True)
         units = rates.issue_rates(con, issue, area_level=unit_level, period=period)
@@ -169,20 +214,44 @@ def rates_by_area(con: duckdb.DuckDBPyConnection, settings: Settings, issue: str
         unit_records, notes = _protected_rates(units, own, settings)
         return {"area": {"code": area_code, "name": name, "level": level}, "issue": issue,
                 "headline": headline, "unit_level": unit_level, "units": unit_records, **POLICE_LABELS,
-                "meta": _meta(units.attrs, list(dict.fromkeys(head.notes + notes)))}
+                "meta": {**_meta(units.attrs, list(dict.fromkeys(head.notes + notes))),
+                         **pgrid.internal_meta()}}
 
-    return cached(settings, ("rates", issue, area_code, period), compute)
+    return cached(settings, ("rates", issue, area_code, period, internal), compute)
 
 
 def trend(con: duckdb.DuckDBPyConnection, settings: Settings, issue: str, area_code: str,
-          period: str | None) -> dict[str, Any]:
-    """Monthly counts in the area (a month not in the store is a gap, shown ``[x]``), protected."""
+          period: str | None, *, internal: bool = False) -> dict[str, Any]:
+    """Monthly counts in the area (a month not in the store is a gap, shown ``[x]``), protected.
+
+    Served from the publication grid (each month and the total are cells of it); ``internal`` also
+    answers periods off the grid."""
     check_issue(issue)
     level, name = area_level(con, settings, area_code)
 
     def compute() -> dict[str, Any]:
         if issue == road.ISSUE:
             return road.trend(con, level, name, area_code, period, settings)
+        found = _on_grid(con, settings, issue, period or "latest-12-months", level, internal)
+        if found is not None:
+            protected, gp = found
+            table = protected.series(area_code, gp)
+            months = list(table.published.index[:-1])
+            points = [{"month": m, "count": _num(table.values["count"].loc[m]),
+                       "published": str(table.published["count"].loc[m])} for m in months]
+            total = {"count": _num(table.values["count"].iloc[-1]),
+                     "published": str(table.published["count"].iloc[-1])}
+            cov = queries.coverage(con, queries.POLICE_SOURCE, gp.period)
+            attrs = {"definition_id": protected.definition.issue,
+                     "definition_version": protected.definition.version, "period_label": gp.label,
+                     "period_start": gp.period.start.isoformat(), "period_end": gp.period.end.isoformat(),
+                     "missing_months": [m.isoformat() for m in cov.missing],
+                     "proxy": protected.definition.proxy,
+                     "caveats": [c for c in (protected.definition.caveat, cov.note()) if c]}
+            return {"area": {"code": area_code, "name": name, "level": level}, "issue": issue,
+                    "months": points, "total": total,
+                    "meta": {**_meta(attrs, table.notes),
+                             "grid": {"period": gp.label, "kinds": list(gp.kinds)}}}
         series = trends.monthly_series(con, issue, area_level=level, area_code=area_code, period=period)
         series = series[series["area_code"] == area_code]
         counts = pd.Series(series["count"].astype("Float64").to_numpy(),
@@ -193,9 +262,10 @@ def trend(con: duckdb.DuckDBPyConnection, settings: Settings, issue: str, area_c
         total = {"count": _num(table.values["count"].iloc[-1]),
                  "published": str(table.published["count"].iloc[-1])}
         return {"area": {"code": area_code, "name": name, "level": level}, "issue": issue,
-                "months": points, "total": total, "meta": _meta(series.attrs, table.notes)}
+                "months": points, "total": total, "meta": {**_meta(series.attrs, table.notes),
+                                                           **pgrid.internal_meta()}}
 
-    return cached(settings, ("trend", issue, area_code, period or ""), compute)
+    return cached(settings, ("trend", issue, area_code, period or "", internal), compute)
 
 
 def _geometries(con: duckdb.DuckDBPyConnection, settings: Settings, level: str) -> Any:
@@ -215,9 +285,9 @@ def _geometries(con: duckdb.DuckDBPyConnection, settings: Settings, level: str) 
 
 
 def rates_geojson(con: duckdb.DuckDBPyConnection, settings: Settings, issue: str, area_code: str,
-                  period: str) -> dict[str, Any]:
+                  period: str, *, internal: bool = False) -> dict[str, Any]:
     """The area's units as a GeoJSON FeatureCollection (WGS84) with their protected counts and rates."""
-    result = rates_by_area(con, settings, issue, area_code, period)
+    result = rates_by_area(con, settings, issue, area_code, period, internal=internal)
 
     def compute() -> dict[str, Any]:
         import json
@@ -234,4 +304,4 @@ def rates_geojson(con: duckdb.DuckDBPyConnection, settings: Settings, issue: str
                               "area": result["area"], "crs": "EPSG:4326"}
         return collection
 
-    return cached(settings, ("geojson", issue, area_code, period), compute)
+    return cached(settings, ("geojson", issue, area_code, period, internal), compute)

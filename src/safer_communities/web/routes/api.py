@@ -54,6 +54,11 @@ async def _json(settings: Settings, key: tuple, compute: Callable[[], dict[str, 
     return Response(body, media_type="application/json")
 
 
+def signed_in(account: Account) -> bool:
+    """A signed-in user or API token (not the anonymous public reader) may ask off the grid."""
+    return account is not deps.PUBLIC
+
+
 async def _area(con: duckdb.DuckDBPyConnection, settings: Settings, area: str | None) -> str:
     if area:
         return area
@@ -72,38 +77,42 @@ def issues(_: PublicReader) -> dict[str, Any]:
 
 
 @router.get("/evidence/rates", summary="Counts and rates per 1,000 residents, with 95% intervals")
-async def evidence_rates(con: Evidence, settings: SettingsDep, _: PublicReader, issue: Issue = "violence",
-                   area: Area = None, period: Period = "latest-12-months") -> Response:
-    """The area's headline and each unit inside it (districts of the county, LSOAs of a district)."""
-    code = await _area(con, settings, area)
-    return await _json(settings, ("rates", issue, code, period),
-                 lambda: ev.rates_by_area(con, settings, issue, code, period))
+async def evidence_rates(con: Evidence, settings: SettingsDep, account: PublicReader,
+                   issue: Issue = "violence", area: Area = None,
+                   period: Period = "latest-12-months") -> Response:
+    """The area's headline and each unit inside it (districts of the county, LSOAs of a district).
+    Public answers are for periods on the publication grid only; signed in, any period (marked internal)."""
+    code, internal = await _area(con, settings, area), signed_in(account)
+    return await _json(settings, ("rates", issue, code, period, internal),
+                 lambda: ev.rates_by_area(con, settings, issue, code, period, internal=internal))
 
 
 @router.get("/evidence/trend", summary="Monthly counts (gaps are null, never zero)")
-async def evidence_trend(con: Evidence, settings: SettingsDep, _: PublicReader, issue: Issue = "violence",
-                   area: Area = None, period: Period = "latest-12-months") -> Response:
-    code = await _area(con, settings, area)
-    return await _json(settings, ("trend", issue, code, period),
-                 lambda: ev.trend(con, settings, issue, code, period))
+async def evidence_trend(con: Evidence, settings: SettingsDep, account: PublicReader,
+                   issue: Issue = "violence", area: Area = None,
+                   period: Period = "latest-12-months") -> Response:
+    code, internal = await _area(con, settings, area), signed_in(account)
+    return await _json(settings, ("trend", issue, code, period, internal),
+                 lambda: ev.trend(con, settings, issue, code, period, internal=internal))
 
 
 @router.get("/evidence/map", summary="GeoJSON (WGS84) of rates by unit, for a choropleth map")
-async def evidence_map(con: Evidence, settings: SettingsDep, _: PublicReader, issue: Issue = "violence",
+async def evidence_map(con: Evidence, settings: SettingsDep, account: PublicReader, issue: Issue = "violence",
                  area: Area = None, period: Period = "latest-12-months") -> Response:
-    code = await _area(con, settings, area)
-    return await _json(settings, ("map", issue, code, period),
-                 lambda: ev.rates_geojson(con, settings, issue, code, period))
+    code, internal = await _area(con, settings, area), signed_in(account)
+    return await _json(settings, ("map", issue, code, period, internal),
+                 lambda: ev.rates_geojson(con, settings, issue, code, period, internal=internal))
 
 
 @router.get("/evidence/hotspots", summary="GeoJSON (WGS84) of LSOA hotspots (Getis-Ord Gi*, FDR)")
-async def evidence_hotspots(con: Evidence, settings: SettingsDep, _: PublicReader, issue: Issue = "violence",
-                      area: Area = None, period: Period = "latest-12-months") -> Response:
+async def evidence_hotspots(con: Evidence, settings: SettingsDep, account: PublicReader,
+                            issue: Issue = "violence", area: Area = None,
+                            period: Period = "latest-12-months") -> Response:
     from safer_communities.web.hotspots import hotspots_geojson
 
-    code = await _area(con, settings, area)
-    return await _json(settings, ("hotspots", issue, code, period),
-                 lambda: hotspots_geojson(con, settings, issue, code, period))
+    code, internal = await _area(con, settings, area), signed_in(account)
+    return await _json(settings, ("hotspots", issue, code, period, internal),
+                 lambda: hotspots_geojson(con, settings, issue, code, period, internal=internal))
 
 
 @router.get("/framework", summary="The latest published framework register")

@@ -44,8 +44,9 @@ def dashboard(request: Request, con: Evidence, account: PublicReader,
         area = area or next(a["code"] for a in areas if a["level"] == "county")
         context["area"] = area
         check_period_length(period)
-        result = ev.rates_by_area(con, settings, issue, area, period)
-        series = ev.trend(con, settings, issue, area, period)
+        internal = account is not deps.PUBLIC  # signed in: any period, marked internal off the grid
+        result = ev.rates_by_area(con, settings, issue, area, period, internal=internal)
+        series = ev.trend(con, settings, issue, area, period, internal=internal)
         label = next((i["label"] for i in context["issues"] if i["id"] == issue), issue)
         what = result.get("count_noun", "records")
         context.update(result=result, trend=series, issue_label=label,
