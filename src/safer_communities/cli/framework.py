@@ -13,7 +13,7 @@ from rich.table import Table
 
 from safer_communities.cli.common import console, console_err, print_json, settings_from
 from safer_communities.errors import InputError, PermissionDeniedError
-from safer_communities.framework import amendments, checks, exports, queries, register, roles
+from safer_communities.framework import amendments, checks, compliance, exports, queries, register, roles
 from safer_communities.framework.loader import read_framework, shipped_path
 from safer_communities.framework.model import SINGULAR
 from safer_communities.store.app_db import open_app_db
@@ -125,21 +125,42 @@ def export(
         console_err.print(f"Wrote {path}", highlight=False)
 
 
+def _ratings_inputs(ctx: typer.Context, engine: Any, amber_days: int | None) -> tuple[int, Any]:
+    """The amber window (option, else the setting) and the case review clocks of per-case duties."""
+    from safer_communities.reviews import register as case_reviews
+
+    days = settings_from(ctx).compliance_amber_days if amber_days is None else amber_days
+    return days, case_reviews.case_clocks(engine, today=date.today(), amber_days=days)
+
+
+AmberOpt = Annotated[int | None, typer.Option("--amber-days", help="A duty due within this many days is "
+                                              "amber (default: SAFER_COMPLIANCE_AMBER_DAYS).")]
+
+
 @app.command("check")
 def check(
     ctx: typer.Context, as_json: JsonOpt = False, version: VersionOpt = None,
     path: Annotated[Path | None, typer.Option("--path", help="Check a YAML folder instead of the "
                                                              "database.")] = None,
+    amber_days: AmberOpt = None,
 ) -> None:
-    """Run the compliance checks; exit code 1 when there are findings."""
+    """Run the compliance checks and rate each duty green / amber / red; exit code 1 when there are
+    findings."""
+    cases = None
+    days = settings_from(ctx).compliance_amber_days if amber_days is None else amber_days
     if path is not None:
         label, framework = str(path), read_framework(path)
     else:
-        number, framework = register.read_version(_engine(ctx), version)
+        engine = _engine(ctx)
+        number, framework = register.read_version(engine, version)
         label = f"version {number}"
+        days, cases = _ratings_inputs(ctx, engine, amber_days)
     report = checks.check(framework)
+    ratings = compliance.rate(framework, report.today, amber_days=days, cases=cases)
+    counts = compliance.summary(ratings)
     if as_json:
-        print_json({"register": label, **report.to_dict()})
+        print_json({"register": label, **report.to_dict(), "amber_days": days,
+                    "compliance": {"summary": counts, "duties": [r.to_dict() for r in ratings]}})
     else:
         console.print(f"Framework checks on {label}: {len(report.findings)} finding(s), "
                       f"{len(report.known_gaps)} known gap(s).", style="bold", highlight=False)
@@ -149,6 +170,11 @@ def check(
             console.print(f"known gap  issues/{gap.entry}: {gap.message}", highlight=False, markup=False)
         if report.ok:
             console.print("No findings.")
+        console.print(f"Compliance on {report.today:%d %B %Y}: {counts['green']} green, {counts['amber']} "
+                      f"amber (due within {days} days), {counts['red']} red.", style="bold", highlight=False)
+        for r in ratings:
+            if r.rating != "green":
+                console.print(f"{r.rating:<5}  duties/{r.duty_id}: {r.rule}", highlight=False, markup=False)
     if not report.ok:
         raise typer.Exit(1)
 
@@ -238,11 +264,15 @@ def matrix(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file (stdout for csv and html).")]
     = None,
     version: VersionOpt = None,
+    amber_days: AmberOpt = None,
 ) -> None:
-    """Services x issues (approaches of their activities) and duties x evidence status."""
+    """Services x issues (approaches of their activities) and duties x evidence status with each duty's
+    compliance rating (green / amber / red, its due date and the rule)."""
     engine = _engine(ctx)
     number, framework = register.read_version(engine, version)
-    written, text = exports.write_matrix(framework, fmt.lower(), out, _published(engine, number), which)
+    days, cases = _ratings_inputs(ctx, engine, amber_days)
+    written, text = exports.write_matrix(framework, fmt.lower(), out, _published(engine, number), which,
+                                         amber_days=days, cases=cases)
     if text is not None:
         typer.echo(text, nl=False)
     for path in written:
