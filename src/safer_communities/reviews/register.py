@@ -43,7 +43,7 @@ LABELS = {
             "review held", "draft_on": "draft response", "qa_submitted_on": "(not used)",
             "published_on": "outcome sent to the applicant"},
 }
-REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_-]{2,49}$")
+REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,49}$")
 AREA = re.compile(r"^E0[6-9]\d{6}$|^E1[01]\d{6}$")
 EDITORS = ("editor", "approver")
 
@@ -103,8 +103,8 @@ def _check(kind: str, reference: str, area_code: str, values: dict[str, Any], to
                          hint=f"Use one of: {', '.join(KINDS)}.")
     if not REFERENCE.match(reference):
         raise InputError("A case review is registered by its case reference only.", found=repr(reference),
-                         hint="Use the partnership's reference, e.g. DARDR-2026-01 (letters, digits, - / _; "
-                              "no spaces): never a name or anything that identifies a person.")
+                         hint="Use the partnership's reference, e.g. DARDR-2026-01 (letters, digits, - and "
+                              "_; no spaces): never a name or anything that identifies a person.")
     if not AREA.match(area_code):
         raise InputError("The area must be a GSS code of a district, unitary or county.", found=area_code,
                          hint="e.g. E07000117 (Burnley) or E10000017 (Lancashire).")
