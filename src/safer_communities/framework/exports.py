@@ -150,7 +150,8 @@ def matrix_tables(framework: Framework, today: date, *, amber_days: int = DEFAUL
 
 
 FILLS = {"green": "C6EFCE", "amber": "FFEB9C", "red": "FFC7CE"}
-WIDTHS = {"duty": 44, "legislation": 40, "lead_service": 26, "review_cadence": 16, "rule": 90}
+WIDTHS = {"duty": 34, "legislation": 30, "lead_service": 20, "review_cadence": 15, "status": 15,
+          "rule": 60}
 
 
 def write_matrix(framework: Framework, fmt: str, out: Path | None, published: Published,
@@ -213,8 +214,17 @@ def write_matrix(framework: Framework, fmt: str, out: Path | None, published: Pu
                 for i, name in enumerate(header, start=1):
                     sheet.column_dimensions[get_column_letter(i)].width = WIDTHS.get(name, 13)
                 for cells in sheet.iter_rows(min_row=2):
-                    for cell in cells:
+                    lines = 1
+                    for cell, name in zip(cells, header, strict=True):
                         cell.alignment = Alignment(wrap_text=True, vertical="top")
+                        lines = max(lines, -(-len(str(cell.value or "")) // WIDTHS.get(name, 13)))
+                    sheet.row_dimensions[cells[0].row].height = 15 * lines  # spreadsheets do not grow rows
+                # prints on one page width, landscape, with the header row repeated
+                sheet.page_setup.orientation = "landscape"
+                sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+                sheet.sheet_properties.pageSetUpPr.fitToPage = True
+                sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+                sheet.print_title_rows = "1:1"
         info = book.create_sheet("about")
         info.append([f"{TITLE}, version {published.number}, published {published.published:%d %B %Y}"])
         info.append(["P prevention, EI early intervention, S support, E enforcement"])
