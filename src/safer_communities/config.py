@@ -51,3 +51,7 @@ class Settings(BaseSettings):
         default=False,
         description="Serve disclosure-controlled aggregates without login.",
     )
+    compliance_amber_days: int = Field(
+        default=60, ge=0,
+        description="Compliance ratings: a duty or case review deadline due within this many days is amber.",
+    )

@@ -60,3 +60,9 @@ class PermissionDeniedError(SaferError):
     """The user does not hold the role the action needs."""
 
     code = "permission_denied"
+
+
+class ConflictError(InputError):
+    """Someone else changed the record between reading and writing it: nothing was changed."""
+
+    code = "conflict"

@@ -6,6 +6,7 @@ Every test runs on SQLite and, when SAFER_TEST_POSTGRES_URL is set, on a fresh P
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -28,8 +29,11 @@ from safer_communities.framework.loader import (
 from safer_communities.framework.model import KINDS
 from safer_communities.store.app_db import open_app_db, session_scope
 from safer_communities.store.app_models import FrameworkAmendment, FrameworkVersion
+from safer_communities.web import accounts
 
 DIRECTOR = "Director of Public Health, Wellbeing and Communities"
+CONSULTED = amendments.Consultation("Cabinet Member for Community and Cultural Services", date.today(),
+                                    "Agreed.")
 
 
 @pytest.fixture
@@ -42,7 +46,10 @@ def engine(app_db_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def loaded(engine: Engine) -> Engine:
     outcome = amendments.load(engine, read_framework(shipped_path()), by="Loader", origin="shipped")
-    assert outcome.published_version == 1 and outcome.changes == 77
+    assert outcome.published_version == 1 and outcome.changes == 82  # 77 entries and 5 rules
+    for name in ("Clare Platt", "Analyst", "A", "Loader"):
+        accounts.add_user(engine, name, roles=["editor"], password=None, by="tests")
+    accounts.add_user(engine, "admin", roles=["admin"], password=None, by="tests")
     return engine
 
 
@@ -87,7 +94,7 @@ def test_amendment_workflow(loaded: Engine, tmp_path: Path) -> None:
 
     roles.grant(loaded, DIRECTOR, by="admin")
     assert roles.holders(loaded) == [DIRECTOR]
-    version = amendments.approve(loaded, first, by=DIRECTOR)
+    version = amendments.approve(loaded, first, by=DIRECTOR, consultation=CONSULTED)
     assert version == 2
     number, framework = register.read_version(loaded)
     assert number == 2 and framework.get("issues", "domestic-abuse").description == new_description
@@ -96,10 +103,11 @@ def test_amendment_workflow(loaded: Engine, tmp_path: Path) -> None:
     second = amendments.propose(loaded, by="Analyst", reason="Drop road safety.",
                                 changes=[Change("duties", "road-safety-duty", "update",
                                                 {"lead_service": None})])
+    assert amendments.history(loaded)[-1].route.decision == "cabinet"  # a statutory duty
     amendments.reject(loaded, second, by=DIRECTOR, note="The council is the highway authority.")
     assert register.read_version(loaded)[0] == 2
     with pytest.raises(InputError, match="already been rejected"):
-        amendments.approve(loaded, second, by=DIRECTOR)
+        amendments.approve(loaded, second, by=DIRECTOR, consultation=CONSULTED)
 
     with session_scope(loaded) as session:
         row = session.get(FrameworkAmendment, first)
@@ -139,16 +147,16 @@ def test_invalid_proposal_is_refused(loaded: Engine) -> None:
 
 
 def test_add_and_remove_entries(loaded: Engine) -> None:
-    roles.grant(loaded, DIRECTOR)
+    roles.grant(loaded, DIRECTOR, by="admin")
     new_partner = {"name": "Lancashire Victim Services", "category": "voluntary-sector",
                    "description": "Support for victims of crime.",
                    "source": {"type": "proposed", "reason": "Commissioned by the PCC."}}
     added = amendments.propose(loaded, by="A", reason="Add victim services.",
                                changes=[Change("partners", "victim-services", "add", new_partner)])
-    assert amendments.approve(loaded, added, by=DIRECTOR) == 2
+    assert amendments.approve(loaded, added, by=DIRECTOR, consultation=CONSULTED) == 2
     removed = amendments.propose(loaded, by="A", reason="Merged.",
                                  changes=[Change("partners", "victim-services", "remove")])
-    assert amendments.approve(loaded, removed, by=DIRECTOR) == 3
+    assert amendments.approve(loaded, removed, by=DIRECTOR, consultation=CONSULTED) == 3
     assert register.read_version(loaded, 2)[1].get("partners", "victim-services") is not None
     assert register.read_version(loaded)[1] == register.read_version(loaded, 1)[1]
 
@@ -167,14 +175,14 @@ def test_loading_changed_files_proposes_instead_of_publishing(loaded: Engine, re
 
 
 def test_stale_amendment_is_refused_on_approval(loaded: Engine) -> None:
-    roles.grant(loaded, DIRECTOR)
+    roles.grant(loaded, DIRECTOR, by="admin")
     remove = amendments.propose(loaded, by="A", reason="r", changes=[Change("evidence",
                                 "lancashire-community-safety-agreement", "remove")])
     update = amendments.propose(loaded, by="A", reason="r", changes=[Change("evidence",
                                 "lancashire-community-safety-agreement", "update", {"link": "https://x"})])
-    amendments.approve(loaded, remove, by=DIRECTOR)
+    amendments.approve(loaded, remove, by=DIRECTOR, consultation=CONSULTED)
     with pytest.raises(NotFoundError):
-        amendments.approve(loaded, update, by=DIRECTOR)
+        amendments.approve(loaded, update, by=DIRECTOR, consultation=CONSULTED)
     assert register.read_version(loaded)[0] == 2
 
 

@@ -74,13 +74,16 @@ def test_matrix_xlsx_and_html(tmp_path: Path) -> None:
 def test_documents_mark_proposed_entries(tmp_path: Path) -> None:
     _, html = export(FRAMEWORK, "html", None, PUBLISHED)
     assert "Version 3, published 24 November 2026" in html
-    assert html.count("Proposed: ") >= 23 and "23 entries are proposed" in html
+    assert html.count("Proposed: ") >= 26 and "26 entries are proposed" in html
+    # the delegation rules are published with the register, each with who decides
+    assert "Changing whether an issue is a priority</td><td>Cabinet</td>" in html
     assert "data:image/svg+xml;base64," in html
     written, _ = export(FRAMEWORK, "md", tmp_path / "fw.md", PUBLISHED)
     assert [p.name for p in written] == ["fw.md", "fw-diagram.svg"]
     md = (tmp_path / "fw.md").read_text(encoding="utf-8")
     assert "![Duties, issues, services and partners](fw-diagram.svg)" in md
     assert "### Serious Violence Duty" in md
+    assert "| Any other change (minor) | Director, under the delegation |" in md
 
 
 def test_pdf_and_docx(tmp_path: Path) -> None:

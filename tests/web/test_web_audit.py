@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -31,7 +32,8 @@ def test_propose_then_approve_through_the_pages_is_audited(app, login_as) -> Non
     page = approver.get("/amendments").text
     assert f"Approve amendment {number}" in page
     response = approver.post(f"/amendments/{number}/approve", data={
-        "consulted": "Cabinet Member for Community and Cultural Services", "csrf_token": csrf_from(page)},
+        "consulted": "Cabinet Member for Community and Cultural Services", "csrf_token": csrf_from(page),
+        "consulted_on": date.today().isoformat(), "outcome": "Agreed by e-mail."},
         follow_redirects=False)
     assert response.status_code == 303
     view = fa.history(app.state.engine)[-1]

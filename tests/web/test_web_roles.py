@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from fastapi.testclient import TestClient
 from web_helpers import ROLES, csrf_from
@@ -35,7 +37,8 @@ FORMS = {
     "/amendments": {"kind": "issues", "entry_id": "violence", "op": "update",
                     "data": "description: Violence against the person, as recorded by the police.",
                     "reason": "Clearer wording for residents."},
-    "/amendments/{id}/approve": {"consulted": "Cabinet Member for Community and Cultural Services"},
+    "/amendments/{id}/approve": {"consulted": "Cabinet Member for Community and Cultural Services",
+                                 "consulted_on": date.today().isoformat(), "outcome": "Agreed."},
     "/amendments/{id}/reject": {"note": "Not needed."},
     "/reports#refused-only": {"area": "E07000117", "fmt": "html"},
     ACTION: {"status": "complete", "note": "Outreach finished in all districts."},

@@ -16,6 +16,7 @@ from safer_communities.cli import (
     ingest,
     quality,
     report,
+    reviews,
     serve,
     strategy,
     summary,
@@ -72,6 +73,7 @@ app.add_typer(evidence.app, name="evidence")
 app.add_typer(report.app, name="report")
 app.add_typer(strategy.app, name="strategy")
 app.add_typer(users.app, name="users")
+app.add_typer(reviews.app, name="reviews")
 app.command("serve")(serve.serve)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,12 +13,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from safer_communities.cli.common import console, console_err, print_json, settings_from
-from safer_communities.errors import InputError
-from safer_communities.framework import amendments, checks, exports, queries, register, roles
+from safer_communities.errors import InputError, PermissionDeniedError
+from safer_communities.framework import amendments, checks, compliance, exports, queries, register, roles
 from safer_communities.framework.loader import read_framework, shipped_path
 from safer_communities.framework.model import SINGULAR
 from safer_communities.store.app_db import open_app_db
 from safer_communities.strategy import links as strategy_links
+from safer_communities.web import audit
 
 app = typer.Typer(
     help="The framework register: duties, issues, services, partners, activities; checks and amendments.",
@@ -27,7 +29,33 @@ app = typer.Typer(
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 VersionOpt = Annotated[int | None, typer.Option("--version", "-v",
                                                help="Published version (default: latest).")]
-ByOpt = Annotated[str, typer.Option("--by", help="Your name, as recorded with the change.")]
+ByOpt = Annotated[str, typer.Option("--as", "--by", metavar="USER",
+                                    help="Your user account (as in 'safer users list'); its roles are "
+                                         "checked and it is recorded with the change.")]
+
+
+def _date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise InputError(f"{option} takes a date as YYYY-MM-DD.", found=value,
+                         hint=f"e.g. {option} {date.today().isoformat()}") from exc
+
+
+def _audited(ctx: typer.Context, actor: str, action: str, obj: str, call: Any, detail: str = "") -> Any:
+    """Run a write and append it to the audit log the web shows (refusals of permission too)."""
+    engine = _engine(ctx)
+    try:
+        result = call(engine)
+    except PermissionDeniedError as exc:
+        audit.record(engine, actor=actor, action=f"{action}_refused"[:60], obj=obj, ip="cli",
+                     detail=exc.what)
+        raise
+    audit.record(engine, actor=actor, action=action, obj=obj, ip="cli",
+                 detail=detail(result) if callable(detail) else detail)
+    return result
 
 
 def _login() -> str:
@@ -39,7 +67,11 @@ def _login() -> str:
 
 
 def _engine(ctx: typer.Context) -> Any:
-    return open_app_db(settings_from(ctx).app_db_url)
+    """One engine per command (opening it runs the migrations check)."""
+    meta = ctx.find_root().meta
+    if "app_engine" not in meta:
+        meta["app_engine"] = open_app_db(settings_from(ctx).app_db_url)
+    return meta["app_engine"]
 
 
 def _published(engine: Any, number: int) -> exports.Published:
@@ -52,19 +84,26 @@ def load(
     ctx: typer.Context,
     path: Annotated[Path | None, typer.Argument(help="Folder of YAML files (default: the shipped Lancashire "
                                                      "register).", show_default=False)] = None,
-    by: Annotated[str | None, typer.Option("--by", help="Who loads it (default: your login name).")] = None,
+    by: Annotated[str | None, typer.Option("--as", "--by", metavar="USER",
+                                           help="Who loads it: the first version needs no role; over a "
+                                                "published register it proposes, so USER must be an "
+                                                "editor (default: your login name).")] = None,
 ) -> None:
     """Seed the register from YAML (first version), or propose the differences as one amendment."""
     folder = path or shipped_path()
     framework = read_framework(folder)
-    outcome = amendments.load(_engine(ctx), framework, by=by or _login(), origin=str(folder))
+    who = by or _login()
+    outcome = _audited(ctx, who, "framework_loaded", str(folder),
+                       lambda e: amendments.load(e, framework, by=who, origin=str(folder)),
+                       lambda o: f"version {o.published_version}" if o.published_version
+                       else f"amendment {o.amendment_id}" if o.amendment_id else "no change")
     if outcome.published_version:
         console.print(f"Published version {outcome.published_version}: {outcome.changes} entries from "
                       f"{folder}.")
     elif outcome.amendment_id:
         console.print(f"The register is already published, so the {outcome.changes} change(s) in {folder} "
                       f"were proposed as amendment {outcome.amendment_id}. An approver publishes them with "
-                      f"'safer framework approve {outcome.amendment_id} --by NAME'.")
+                      f"'safer framework approve {outcome.amendment_id} --as USER'.")
     else:
         console.print(f"No change: {folder} matches the published register.")
 
@@ -87,21 +126,42 @@ def export(
         console_err.print(f"Wrote {path}", highlight=False)
 
 
+def _ratings_inputs(ctx: typer.Context, engine: Any, amber_days: int | None) -> tuple[int, Any]:
+    """The amber window (option, else the setting) and the case review clocks of per-case duties."""
+    from safer_communities.reviews import register as case_reviews
+
+    days = settings_from(ctx).compliance_amber_days if amber_days is None else amber_days
+    return days, case_reviews.case_clocks(engine, today=date.today(), amber_days=days)
+
+
+AmberOpt = Annotated[int | None, typer.Option("--amber-days", help="A duty due within this many days is "
+                                              "amber (default: SAFER_COMPLIANCE_AMBER_DAYS).")]
+
+
 @app.command("check")
 def check(
     ctx: typer.Context, as_json: JsonOpt = False, version: VersionOpt = None,
     path: Annotated[Path | None, typer.Option("--path", help="Check a YAML folder instead of the "
                                                              "database.")] = None,
+    amber_days: AmberOpt = None,
 ) -> None:
-    """Run the compliance checks; exit code 1 when there are findings."""
+    """Run the compliance checks and rate each duty green / amber / red; exit code 1 when there are
+    findings."""
+    cases = None
+    days = settings_from(ctx).compliance_amber_days if amber_days is None else amber_days
     if path is not None:
         label, framework = str(path), read_framework(path)
     else:
-        number, framework = register.read_version(_engine(ctx), version)
+        engine = _engine(ctx)
+        number, framework = register.read_version(engine, version)
         label = f"version {number}"
+        days, cases = _ratings_inputs(ctx, engine, amber_days)
     report = checks.check(framework)
+    ratings = compliance.rate(framework, report.today, amber_days=days, cases=cases)
+    counts = compliance.summary(ratings)
     if as_json:
-        print_json({"register": label, **report.to_dict()})
+        print_json({"register": label, **report.to_dict(), "amber_days": days,
+                    "compliance": {"summary": counts, "duties": [r.to_dict() for r in ratings]}})
     else:
         console.print(f"Framework checks on {label}: {len(report.findings)} finding(s), "
                       f"{len(report.known_gaps)} known gap(s).", style="bold", highlight=False)
@@ -111,6 +171,11 @@ def check(
             console.print(f"known gap  issues/{gap.entry}: {gap.message}", highlight=False, markup=False)
         if report.ok:
             console.print("No findings.")
+        console.print(f"Compliance on {report.today:%d %B %Y}: {counts['green']} green, {counts['amber']} "
+                      f"amber (due within {days} days), {counts['red']} red.", style="bold", highlight=False)
+        for r in ratings:
+            if r.rating != "green":
+                console.print(f"{r.rating:<5}  duties/{r.duty_id}: {r.rule}", highlight=False, markup=False)
     if not report.ok:
         raise typer.Exit(1)
 
@@ -201,11 +266,15 @@ def matrix(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file (stdout for csv and html).")]
     = None,
     version: VersionOpt = None,
+    amber_days: AmberOpt = None,
 ) -> None:
-    """Services x issues (approaches of their activities) and duties x evidence status."""
+    """Services x issues (approaches of their activities) and duties x evidence status with each duty's
+    compliance rating (green / amber / red, its due date and the rule)."""
     engine = _engine(ctx)
     number, framework = register.read_version(engine, version)
-    written, text = exports.write_matrix(framework, fmt.lower(), out, _published(engine, number), which)
+    days, cases = _ratings_inputs(ctx, engine, amber_days)
+    written, text = exports.write_matrix(framework, fmt.lower(), out, _published(engine, number), which,
+                                         amber_days=days, cases=cases)
     if text is not None:
         typer.echo(text, nl=False)
     for path in written:
@@ -266,10 +335,16 @@ def propose(
         change = amendments.Change(kind, entry_id, "update", data)
     change = amendments.Change(change.kind, change.id, change.op,
                                register._jsonable(change.data))  # dates in patches become ISO text
-    amendment_id = amendments.propose(_engine(ctx), by=by, reason=why, changes=[change])
-    console.print(f"Proposed amendment {amendment_id}. An approver decides with 'safer framework approve "
-                  f"{amendment_id} --by NAME' or 'safer framework reject {amendment_id} --by NAME "
-                  "--why ...'.")
+    amendment_id = _audited(ctx, by, "amendment_proposed", f"{kind}/{entry_id}",
+                            lambda e: amendments.propose(e, by=by, reason=why, changes=[change]),
+                            lambda n: f"amendment {n}: {change.op} {kind}/{entry_id}: {why}")
+    route = next(v.route for v in amendments.history(_engine(ctx)) if v.id == amendment_id)
+    console.print(f"Proposed amendment {amendment_id}.", highlight=False)
+    if route is not None:
+        who = "Cabinet decides it" if route.decision == "cabinet" else "minor: the delegation applies"
+        console.print(f"Route: {who}. Rule: {route.reason}.", highlight=False, markup=False)
+    console.print(f"Another approver decides with 'safer framework approve {amendment_id} --as USER ...' "
+                  f"or 'safer framework reject {amendment_id} --as USER --why ...'.", highlight=False)
 
 
 @app.command("approve")
@@ -277,14 +352,49 @@ def approve(
     ctx: typer.Context,
     amendment_id: Annotated[int, typer.Argument(metavar="AMENDMENT", help="Amendment number.")],
     by: ByOpt,
-    consulted: Annotated[str, typer.Option("--consulted", help="Cabinet Member consulted (Cabinet rule).")]
-    = register.DEFAULT_CONSULTEE,
+    consulted: Annotated[str | None, typer.Option("--consulted", help="Who was consulted (the Cabinet "
+                                                  "Member, under the delegation).")] = None,
+    consulted_on: Annotated[str | None, typer.Option("--consulted-on", metavar="YYYY-MM-DD",
+                                                     help="When they were consulted.")] = None,
+    outcome: Annotated[str | None, typer.Option("--outcome", help="What the consultation concluded.")]
+    = None,
+    cabinet_decision: Annotated[str | None, typer.Option(
+        "--cabinet-decision", help="For an amendment that is not minor: the Cabinet decision that "
+                                   "approved it (e.g. 'Cabinet 12 March 2026, minute 7').")] = None,
+    cabinet_date: Annotated[str | None, typer.Option("--cabinet-date", metavar="YYYY-MM-DD",
+                                                     help="The date of that Cabinet decision.")] = None,
     note: Annotated[str | None, typer.Option("--note", help="A note recorded with the decision.")] = None,
 ) -> None:
-    """Approve an amendment (approver role) and publish the next version."""
-    number = amendments.approve(_engine(ctx), amendment_id, by=by, consulted=consulted, note=note)
+    """Approve an amendment (approver role, not its proposer) and publish the next version.
+
+    A minor amendment needs the consultation (--consulted, --consulted-on, --outcome); one the register's
+    rules send to Cabinet needs the Cabinet decision (--cabinet-decision, --cabinet-date).
+    """
+    consultation = None
+    if consulted is not None or consulted_on is not None or outcome is not None:
+        if consulted is None or consulted_on is None or outcome is None:
+            raise InputError("A consultation needs all three of --consulted, --consulted-on and --outcome.",
+                             found="only some were given", hint="Enter who, when and the outcome.")
+        consultation = amendments.Consultation(consulted, _date(consulted_on, "--consulted-on"), outcome)
+    cabinet = None
+    if cabinet_decision is not None or cabinet_date is not None:
+        if cabinet_decision is None or cabinet_date is None:
+            raise InputError("A Cabinet decision needs --cabinet-decision and --cabinet-date.",
+                             found="only one was given", hint="Give the reference and the date.")
+        cabinet = amendments.CabinetDecision(cabinet_decision, _date(cabinet_date, "--cabinet-date"))
+    number = _audited(ctx, by, "amendment_approved", f"amendment {amendment_id}",
+                      lambda e: amendments.approve(e, amendment_id, by=by, consultation=consultation,
+                                                   cabinet=cabinet, note=note),
+                      lambda n: f"published as version {n}; " + (
+                          f"Cabinet decision {cabinet.reference}" if cabinet else
+                          f"consulted {consultation.who} on {consultation.on}: {consultation.outcome}"
+                          if consultation else ""))
     console.print(f"Approved amendment {amendment_id}; published version {number}.")
-    console.print(f"Recorded authority: {register.CABINET_RULE} Consulted: {consulted}.", highlight=False)
+    view = next(v for v in amendments.history(_engine(ctx)) if v.id == amendment_id)
+    console.print(f"Recorded authority: {view.authority}", highlight=False, markup=False)
+    if consultation:
+        console.print(f"Consulted: {consultation.who} on {consultation.on:%d %B %Y}: {consultation.outcome}",
+                      highlight=False, markup=False)
 
 
 @app.command("reject")
@@ -294,8 +404,9 @@ def reject(
     by: ByOpt,
     why: Annotated[str, typer.Option("--why", help="Why it is rejected.")],
 ) -> None:
-    """Reject an amendment (approver role); it is kept in the history and never published."""
-    amendments.reject(_engine(ctx), amendment_id, by=by, note=why)
+    """Reject an amendment (approver role, not its proposer); it is kept in the history, never published."""
+    _audited(ctx, by, "amendment_rejected", f"amendment {amendment_id}",
+             lambda e: amendments.reject(e, amendment_id, by=by, note=why), why)
     console.print(f"Rejected amendment {amendment_id}.")
 
 
@@ -339,21 +450,22 @@ def versions(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 @app.command("grant")
 def grant(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="The person's name.")],
+    by: ByOpt,
     role: Annotated[str, typer.Option("--role", help="Role to grant.")] = "approver",
-    by: Annotated[str | None, typer.Option("--by", help="Who grants it.")] = None,
 ) -> None:
-    """Give a person a role (approver: may approve and reject amendments)."""
-    roles.grant(_engine(ctx), name, role, by=by or _login())
+    """Give a person a role (approver: may approve and reject amendments); needs an admin (--as)."""
+    _audited(ctx, by, "role_granted", name, lambda e: roles.grant(e, name, role, by=by), role)
     console.print(f"{name} holds the role '{role}'.")
 
 
 @app.command("revoke")
 def revoke(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="The person's name.")],
+    by: ByOpt,
     role: Annotated[str, typer.Option("--role", help="Role to remove.")] = "approver",
 ) -> None:
-    """Take a role away from a person."""
-    roles.revoke(_engine(ctx), name, role)
+    """Take a role away from a person; needs an admin (--as)."""
+    _audited(ctx, by, "role_revoked", name, lambda e: roles.revoke(e, name, role, by=by), role)
     console.print(f"{name} no longer holds the role '{role}'.")
 
 

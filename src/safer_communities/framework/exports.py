@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,6 +19,7 @@ import jinja2
 
 from safer_communities.csv_safety import protect_sheet, safe_row
 from safer_communities.errors import InputError
+from safer_communities.framework.compliance import DEFAULT_AMBER_DAYS, CaseClocks
 from safer_communities.framework.loader import write_framework
 from safer_communities.framework.model import KINDS, AgeRange, Framework
 from safer_communities.framework.queries import evidence_status, services_by_issues
@@ -141,15 +143,26 @@ MATRICES = {"services-issues": "Services by issue (approaches of their activitie
             "duties-evidence": "Duties by evidence status"}
 
 
-def matrix_tables(framework: Framework, today: date) -> dict[str, tuple[list[str], list[list[str]]]]:
+def matrix_tables(framework: Framework, today: date, *, amber_days: int = DEFAULT_AMBER_DAYS,
+                  cases: Mapping[str, CaseClocks] | None = None
+                  ) -> dict[str, tuple[list[str], list[list[str]]]]:
     return {"services-issues": services_by_issues(framework),
-            "duties-evidence": evidence_status(framework, today)}
+            "duties-evidence": evidence_status(framework, today, amber_days=amber_days, cases=cases)}
+
+
+FILLS = {"green": "C6EFCE", "amber": "FFEB9C", "red": "FFC7CE"}
+WIDTHS = {"duty": 34, "legislation": 30, "lead_service": 20, "review_cadence": 15, "status": 15,
+          "rule": 60}
 
 
 def write_matrix(framework: Framework, fmt: str, out: Path | None, published: Published,
-                 which: str = "services-issues", today: date | None = None) -> tuple[list[Path], str | None]:
-    """CSV holds one matrix (``which``); Excel and HTML hold both."""
-    tables = matrix_tables(framework, today or date.today())
+                 which: str = "services-issues", today: date | None = None, *,
+                 amber_days: int = DEFAULT_AMBER_DAYS, cases: Mapping[str, CaseClocks] | None = None
+                 ) -> tuple[list[Path], str | None]:
+    """CSV holds one matrix (``which``); Excel and HTML hold both. Ratings are words and, in Excel,
+    cell colours too (never colour alone)."""
+    today = today or date.today()
+    tables = matrix_tables(framework, today, amber_days=amber_days, cases=cases)
     if which not in tables:
         raise InputError(f"Unknown matrix '{which}'.", found=which, hint=f"Use one of: {', '.join(tables)}.")
     if fmt == "csv":
@@ -179,7 +192,8 @@ def write_matrix(framework: Framework, fmt: str, out: Path | None, published: Pu
             raise InputError("An Excel matrix is a binary file, so it needs a path.", found="no --out",
                              hint="Pass --out matrix.xlsx.")
         from openpyxl import Workbook
-        from openpyxl.styles import Font
+        from openpyxl.styles import Alignment, Font, PatternFill
+        from openpyxl.utils import get_column_letter
 
         book = Workbook()
         book.remove(book.active)
@@ -191,9 +205,32 @@ def write_matrix(framework: Framework, fmt: str, out: Path | None, published: Pu
             for row in rows:
                 sheet.append(row)
             sheet.freeze_panes = "B2"
+            if "rating" in header:
+                at = header.index("rating") + 1
+                for (cell,) in sheet.iter_rows(min_row=2, min_col=at, max_col=at):
+                    colour = FILLS.get(str(cell.value))
+                    if colour:
+                        cell.fill = PatternFill("solid", start_color=colour, end_color=colour)
+                        cell.font = Font(bold=True)
+                for i, name in enumerate(header, start=1):
+                    sheet.column_dimensions[get_column_letter(i)].width = WIDTHS.get(name, 13)
+                for cells in sheet.iter_rows(min_row=2):
+                    lines = 1
+                    for cell, name in zip(cells, header, strict=True):
+                        cell.alignment = Alignment(wrap_text=True, vertical="top")
+                        lines = max(lines, -(-len(str(cell.value or "")) // WIDTHS.get(name, 13)))
+                    sheet.row_dimensions[cells[0].row].height = 15 * lines  # spreadsheets do not grow rows
+                # prints on one page width, landscape, with the header row repeated
+                sheet.page_setup.orientation = "landscape"
+                sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+                sheet.sheet_properties.pageSetUpPr.fitToPage = True
+                sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+                sheet.print_title_rows = "1:1"
         info = book.create_sheet("about")
         info.append([f"{TITLE}, version {published.number}, published {published.published:%d %B %Y}"])
         info.append(["P prevention, EI early intervention, S support, E enforcement"])
+        info.append([f"Ratings on {today:%d %B %Y}: red = overdue, no evidence, or no date on the evidence; "
+                     f"amber = due within {amber_days} days; green = current. The rule column says why."])
         for sheet in book.worksheets:
             protect_sheet(sheet)  # register text never becomes a formula
         book.save(_parent(out))

@@ -15,7 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from safer_communities.errors import InputError
-from safer_communities.framework.model import KINDS, REFERENCES, Framework
+from safer_communities.framework.model import KINDS, OPTIONAL_KINDS, REFERENCES, Framework
 
 HEADER = ("# Stronger and Safer Communities Framework register: {kind}.\n"
           "# Schema: framework/schema/{kind}.schema.json. Written by 'safer framework export'; edit, then\n"
@@ -76,6 +76,8 @@ def read_raw(folder: Path) -> dict[str, Any]:
     for kind in KINDS:
         path = folder / file_name(kind)
         if not path.exists():
+            if kind in OPTIONAL_KINDS:
+                continue
             problems.append(Problem(path.name, "-", "-", "file is missing"))
             continue
         try:

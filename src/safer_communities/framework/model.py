@@ -158,14 +158,38 @@ class Evidence(_Entry):
     next_review: dt.date | None = None
 
 
+KindName = Literal["issues", "services", "partners", "duties", "activities", "evidence", "rules"]
+Op = Literal["add", "update", "remove"]
+
+
+class Rule(_Entry):
+    """How an amendment is decided: as a minor amendment under the Cabinet delegation, or by Cabinet.
+
+    A change matches a rule when its kind and operation are listed, it touches one of ``fields`` (an
+    update; empty means any field) and the entry, before or after the change, has every value in
+    ``where``. Rules are tried in order and the first match classes the change; a change no rule
+    matches is not minor. An amendment goes to Cabinet when any of its changes does.
+    """
+
+    description: Text
+    decision: Literal["delegated", "cabinet"]
+    kinds: list[KindName] = Field(min_length=1)
+    ops: list[Op] = Field(default_factory=lambda: ["add", "update", "remove"], min_length=1)
+    fields: list[str] = Field(default_factory=list)
+    where: dict[str, bool | int | str] = Field(default_factory=dict)
+
+
 # One YAML file per kind, in this order (references point to earlier kinds where they can).
 KINDS: dict[str, type[_Entry]] = {
     "issues": Issue, "services": Service, "partners": Partner, "duties": Duty,
-    "activities": Activity, "evidence": Evidence,
+    "activities": Activity, "evidence": Evidence, "rules": Rule,
 }
+# Kinds whose file may be absent from a register folder (an older register declares no rules).
+OPTIONAL_KINDS: frozenset[str] = frozenset({"rules"})
 # The singular names used on the command line (`safer framework show issue ID`).
 SINGULAR: dict[str, str] = {"issue": "issues", "service": "services", "partner": "partners",
-                            "duty": "duties", "activity": "activities", "evidence": "evidence"}
+                            "duty": "duties", "activity": "activities", "evidence": "evidence",
+                            "rule": "rules"}
 # (kind, field) -> kind the field refers to; list or single ids.
 REFERENCES: dict[tuple[str, str], str] = {
     ("duties", "lead_service"): "services", ("duties", "partners"): "partners",
@@ -186,6 +210,7 @@ class Framework(BaseModel):
     duties: list[Duty] = Field(default_factory=list)
     activities: list[Activity] = Field(default_factory=list)
     evidence: list[Evidence] = Field(default_factory=list)
+    rules: list[Rule] = Field(default_factory=list)
 
     def entries(self, kind: str) -> list[_Entry]:
         return list(getattr(self, kind))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 from safer_communities.errors import NotFoundError
+from safer_communities.framework import compliance
 from safer_communities.framework.loader import entry_data
 from safer_communities.framework.model import APPROACHES, SINGULAR, Framework
 
@@ -84,12 +86,17 @@ def services_by_issues(framework: Framework) -> tuple[list[str], list[list[str]]
     return header, rows
 
 
-def evidence_status(framework: Framework, today: date | None = None) -> tuple[list[str], list[list[str]]]:
-    """Duties x evidence status: lead, how much evidence, latest date, next review and status."""
+def evidence_status(framework: Framework, today: date | None = None, *,
+                    amber_days: int = compliance.DEFAULT_AMBER_DAYS,
+                    cases: Mapping[str, compliance.CaseClocks] | None = None
+                    ) -> tuple[list[str], list[list[str]]]:
+    """Duties x evidence status: lead, how much evidence, latest date, next review and status, then the
+    compliance rating (``framework.compliance``): the date due, green / amber / red and the rule."""
     today = today or date.today()
     services = framework.index("services")
     header = ["duty", "legislation", "lead_service", "review_cadence", "evidence_items", "latest_evidence",
-              "next_review", "status"]
+              "next_review", "status", "due", "rating", "rule"]
+    ratings = {r.duty_id: r for r in compliance.rate(framework, today, amber_days=amber_days, cases=cases)}
     rows = []
     for duty in framework.duties:
         evidence = [e for e in framework.evidence if e.duty == duty.id]
@@ -108,5 +115,7 @@ def evidence_status(framework: Framework, today: date | None = None) -> tuple[li
         lead = services[duty.lead_service].name if duty.lead_service in services else ""
         rows.append([duty.name, f"{duty.legislation} {duty.section}", lead, duty.review_cadence,
                      str(len(evidence)), max(dates).isoformat() if dates else "",
-                     max(reviews).isoformat() if reviews else "", status])
+                     max(reviews).isoformat() if reviews else "", status,
+                     ratings[duty.id].due.isoformat() if ratings[duty.id].due else "",
+                     ratings[duty.id].rating, ratings[duty.id].rule])
     return header, rows

@@ -49,10 +49,33 @@ def latest_number(session: Session) -> int | None:
     return session.scalar(sa.select(sa.func.max(FrameworkVersion.number)))
 
 
+def lock_for_publishing(session: Session) -> None:
+    """Serialise decisions on the register: the first statement of a transaction that decides.
+
+    SQLite: ``BEGIN IMMEDIATE`` takes the write lock before anything is read, so a second decision
+    waits (busy timeout) and then reads the first one's result. PostgreSQL: a transaction-scoped
+    advisory lock does the same under READ COMMITTED. Either way the version number, the status check
+    and the register read all see the same state.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    elif connection.dialect.name == "postgresql":
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": PUBLISH_LOCK})
+
+
+PUBLISH_LOCK = 14_062_025  # one constant every worker shares: "the framework register"
+
+
 def publish(session: Session, framework: Framework, *, by: str, note: str,
-            amendment_id: int | None = None) -> int:
-    """Store ``framework`` as the next published version; returns its number."""
-    number = (latest_number(session) or 0) + 1
+            amendment_id: int | None = None, number: int | None = None) -> int:
+    """Store ``framework`` as version ``number`` (default: the next); returns the number.
+
+    A caller that built ``framework`` from version N passes ``number=N + 1``: if another version N + 1
+    was published meanwhile, the primary key refuses it instead of publishing a register that lost a
+    change.
+    """
+    number = (latest_number(session) or 0) + 1 if number is None else number
     session.add(FrameworkVersion(number=number, published_at=utcnow(), published_by=by, note=note,
                                  amendment_id=amendment_id))
     session.flush()

@@ -1,4 +1,8 @@
-"""Who may approve amendments: a minimal users-and-roles register the web issue extends."""
+"""Who may do what: the same user accounts and roles on the command line as in the web application.
+
+A CLI identity (``--as USER``) is a user account, checked against the role the action needs, so the
+Cabinet rule and the separation of duties are enforced once, whichever face is used.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,9 @@ from safer_communities.errors import InputError, NotFoundError, PermissionDenied
 from safer_communities.store.app_db import session_scope
 from safer_communities.store.app_models import APPROVER, User, UserRole
 
-ROLES = (APPROVER,)
+# The roles of the web application (web.accounts.ROLES; a test keeps the two equal).
+ROLES = ("viewer", "analyst", "editor", "approver", "admin")
+EDITOR, ADMIN = "editor", "admin"
 
 
 def _clean(name: str) -> str:
@@ -25,11 +31,13 @@ def get_user(session: Session, name: str) -> User | None:
     return session.scalar(sa.select(User).where(User.name == _clean(name)))
 
 
-def grant(engine: Engine, name: str, role: str = APPROVER, *, by: str | None = None) -> None:
-    """Give ``name`` the role (creating the user when new); granting twice changes nothing."""
+def grant(engine: Engine, name: str, role: str = APPROVER, *, by: str) -> None:
+    """Give ``name`` the role (creating the user when new); only an admin may; granting twice changes
+    nothing."""
     if role not in ROLES:
         raise InputError(f"Unknown role '{role}'.", found=role, hint=f"Roles are: {', '.join(ROLES)}.")
     with session_scope(engine) as session:
+        by = require_role(session, by, ADMIN, "grant roles")
         user = get_user(session, name)
         if user is None:
             user = User(name=_clean(name))
@@ -39,8 +47,10 @@ def grant(engine: Engine, name: str, role: str = APPROVER, *, by: str | None = N
             session.add(UserRole(user_id=user.id, role=role, granted_by=by))
 
 
-def revoke(engine: Engine, name: str, role: str = APPROVER) -> None:
+def revoke(engine: Engine, name: str, role: str = APPROVER, *, by: str) -> None:
+    """Take a role away; only an admin may."""
     with session_scope(engine) as session:
+        require_role(session, by, ADMIN, "revoke roles")
         user = get_user(session, name)
         if user is None or role not in user.role_names:
             raise NotFoundError(f"'{name}' does not hold the role '{role}'.", found=name,
@@ -54,6 +64,13 @@ def holders(engine: Engine, role: str = APPROVER) -> list[str]:
                                     .order_by(User.name)))
 
 
+_HINTS = {
+    APPROVER: "Under the Cabinet report's rule (recommendation ii) amendments are approved by the Director "
+              "of Public Health, Wellbeing and Communities or their delegate. ",
+    EDITOR: "Editors propose amendments and keep case reviews up to date. ",
+}
+
+
 def require_role(session: Session, name: str, role: str, action: str) -> str:
     """The cleaned name, or a refusal naming the role needed and who holds it."""
     user = get_user(session, name)
@@ -63,8 +80,7 @@ def require_role(session: Session, name: str, role: str, action: str) -> str:
         raise PermissionDeniedError(
             f"{_clean(name)} does not hold the '{role}' role, so cannot {action}.",
             found=f"'{role}' is held by: {', '.join(held) if held else 'nobody yet'}",
-            hint="Under the Cabinet report's rule (recommendation ii) amendments are approved by the "
-                 "Director of Public Health, Wellbeing and Communities or their delegate; grant the role "
-                 f"with 'safer framework grant NAME --role {role}'.",
+            hint=_HINTS.get(role, "") + f"An admin grants the role with 'safer framework grant NAME "
+                 f"--role {role} --as ADMIN' (or 'safer users set-role').",
         )
     return user.name

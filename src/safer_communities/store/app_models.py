@@ -6,7 +6,7 @@ e-mail, ...) by its own migration; roles stay rows, so a new role needs no schem
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -92,7 +92,18 @@ class FrameworkAmendment(Base):
     authority: Mapped[str | None] = mapped_column(sa.Text)
     consulted: Mapped[str | None] = mapped_column(sa.String(300))
     published_version: Mapped[int | None] = mapped_column(sa.Integer)
+    # Governance (migration 0006): the route and the rules that classed it, the consultation as the
+    # approver entered it, and the Cabinet decision when the amendment was not minor.
+    route: Mapped[str | None] = mapped_column(sa.String(20))
+    route_rules: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON)
+    consulted_on: Mapped[date | None] = mapped_column(sa.Date)
+    consultation_outcome: Mapped[str | None] = mapped_column(sa.Text)
+    cabinet_reference: Mapped[str | None] = mapped_column(sa.String(300))
+    cabinet_date: Mapped[date | None] = mapped_column(sa.Date)
 
     __table_args__ = (
         sa.CheckConstraint("status IN ('proposed', 'approved', 'rejected')", name="status"),
     )
+
+
+from safer_communities.store import app_models_governance  # noqa: E402, F401  (case reviews)

@@ -92,7 +92,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders, settings=settings, signer=app.state.signer)
 
     from safer_communities.web.routes import admin, api, auth, pages, subjects, tracker, work
+    from safer_communities.web.routes import reviews as case_reviews
 
+    app.include_router(case_reviews.api)  # before api.router: /framework/compliance is not /framework/{kind}
     app.include_router(api.router)
     app.include_router(tracker.api)
     app.include_router(tracker.pages)
@@ -101,5 +103,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(subjects.router)
     app.include_router(work.router)
     app.include_router(admin.router)
+    app.include_router(case_reviews.pages)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     return app

@@ -10,7 +10,8 @@ from fastapi.responses import HTMLResponse
 from safer_communities.web.accounts import Account
 
 NAV = [("/", "Dashboard", "read"), ("/framework", "Framework", "read"), ("/amendments", "Amendments", "read"),
-       ("/strategy", "Strategy", "read"), ("/quality", "Data quality", "read"),
+       ("/strategy", "Strategy", "read"), ("/reviews", "Case reviews", "read"),
+       ("/quality", "Data quality", "read"),
        ("/reports", "Reports", "build_report"), ("/admin/audit", "Audit log", "admin"),
        ("/admin/users", "Users", "admin")]
 

@@ -12,14 +12,17 @@ from markupsafe import Markup
 
 from safer_communities.analysis.quality import quality_report
 from safer_communities.errors import NoDataError, SaferError
+from safer_communities.framework import compliance
 from safer_communities.framework import queries as fq
 from safer_communities.framework.register import read_version
+from safer_communities.reviews.register import case_clocks
 from safer_communities.web import deps
 from safer_communities.web import evidence as ev
 from safer_communities.web.accounts import Account
 from safer_communities.web.charts import trend_svg
 from safer_communities.web.limits import check_period_length
 from safer_communities.web.routes.common import render
+from safer_communities.web.routes.reviews import compliance_summary
 from safer_communities.web.strategy_view import protected_indicators
 
 router = APIRouter(include_in_schema=False)
@@ -56,6 +59,9 @@ def dashboard(request: Request, con: Evidence, account: PublicReader,
         context.setdefault("areas", [])
         context.setdefault("area", area)
         context["problem"] = exc.to_dict()
+    if account.roles:  # signed in: the compliance summary of the register (never in public mode)
+        context["compliance"] = compliance_summary(request.app.state.engine,
+                                                   request.app.state.settings.compliance_amber_days)
     status = 200 if context["problem"] is None else (404 if context["problem"]["error"] in
                                                      ("not_found", "no_data") else 422)
     return render(request, "dashboard.html", context, account=account, status_code=status)
@@ -69,10 +75,14 @@ def framework(request: Request, account: Reader) -> HTMLResponse:
     except NoDataError as exc:
         return render(request, "framework.html", {"problem": exc.to_dict()}, account=account)
     header, rows = fq.services_by_issues(register)
-    status_header, status_rows = fq.evidence_status(register, date.today())
+    today, days = date.today(), request.app.state.settings.compliance_amber_days
+    cases = case_clocks(engine, today=today, amber_days=days)
+    status_header, status_rows = fq.evidence_status(register, today, amber_days=days, cases=cases)
+    summary = compliance.summary(compliance.rate(register, today, amber_days=days, cases=cases))
     return render(request, "framework.html", {
         "problem": None, "version": number, "register": register, "matrix_header": header,
-        "matrix_rows": rows, "status_header": status_header, "status_rows": status_rows}, account=account)
+        "matrix_rows": rows, "status_header": status_header, "status_rows": status_rows,
+        "compliance": summary, "amber_days": days, "today": today}, account=account)
 
 
 @router.get("/strategy", response_class=HTMLResponse)

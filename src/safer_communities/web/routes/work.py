@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 import duckdb
@@ -11,7 +12,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from safer_communities.errors import InputError, SaferError
+from safer_communities.errors import InputError, PermissionDeniedError, SaferError
 from safer_communities.framework import amendments as fa
 from safer_communities.framework.model import KINDS
 from safer_communities.framework.register import DEFAULT_CONSULTEE
@@ -78,17 +79,43 @@ def propose(request: Request, account: Editor, kind: Annotated[str, Form(max_len
     return RedirectResponse(f"/amendments#amendment-{number}", status_code=303)
 
 
+def _form_date(value: str, label: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise InputError(f"{label} must be a date.", found=repr(value[:40]),
+                         hint="Use the date picker, or write YYYY-MM-DD.") from exc
+
+
 @router.post("/amendments/{amendment_id}/approve", dependencies=Csrf)
 def approve(request: Request, amendment_id: int, account: Approver,
-            consulted: Annotated[str, Form(max_length=300)] = DEFAULT_CONSULTEE,
+            consulted: Annotated[str, Form(max_length=300)] = "",
+            consulted_on: Annotated[str, Form(max_length=20)] = "",
+            outcome: Annotated[str, Form(max_length=4000)] = "",
+            cabinet_decision: Annotated[str, Form(max_length=300)] = "",
+            cabinet_date: Annotated[str, Form(max_length=20)] = "",
             note: Annotated[str, Form(max_length=4000)] = "") -> Response:
+    """Nothing is pre-filled: the approver enters the consultation, or Cabinet's decision."""
     engine = request.app.state.engine
     try:
-        version = fa.approve(engine, amendment_id, by=account.name, consulted=consulted, note=note or None)
+        consultation = cabinet = None
+        if consulted or consulted_on or outcome:
+            consultation = fa.Consultation(consulted, _form_date(consulted_on, "The consultation date"),
+                                           outcome)
+        if cabinet_decision or cabinet_date:
+            cabinet = fa.CabinetDecision(cabinet_decision, _form_date(cabinet_date, "The Cabinet date"))
+        version = fa.approve(engine, amendment_id, by=account.name, consultation=consultation,
+                             cabinet=cabinet, note=note or None)
     except SaferError as exc:
+        if isinstance(exc, PermissionDeniedError):
+            audit.record(engine, actor=account.name, action="amendment_approved_refused",
+                         obj=f"amendment {amendment_id}", ip=client_ip(request), detail=exc.what)
         return _amendments_page(request, account, problem=exc.to_dict(), status_code=422)
+    detail = (f"Cabinet decision {cabinet.reference}" if cabinet else
+              f"consulted {consultation.who} on {consultation.on}: {consultation.outcome}" if consultation
+              else "")
     audit.record(engine, actor=account.name, action="amendment_approved", obj=f"amendment {amendment_id}",
-                 ip=client_ip(request), detail=f"published as version {version}; consulted {consulted}")
+                 ip=client_ip(request), detail=f"published as version {version}; {detail}")
     return RedirectResponse(f"/amendments#amendment-{amendment_id}", status_code=303)
 
 
