@@ -126,3 +126,17 @@ def stats19(ctx: typer.Context, paths: PathsArg, as_json: JsonOpt = False,
             quiet: QuietOpt = False) -> None:
     """DfT STATS19 road collision files."""
     _run(ctx, "stats19", paths, as_json, quiet)
+
+
+@app.command("indicators")
+def indicators(
+    ctx: typer.Context,
+    paths: PathsArg,
+    fmt: Annotated[str, typer.Option(
+        "--format", help="auto | fingertips | dfe | ons | lait | ons-pfa-tables (auto recognises each "
+                         "file by its columns).")] = "auto",
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Published partner statistics: Fingertips, DfE (Explore Education Statistics, LAIT), ONS."""
+    _run(ctx, "indicators", paths, as_json, quiet, fmt=fmt)

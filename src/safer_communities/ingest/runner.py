@@ -19,6 +19,7 @@ INGESTERS: dict[str, tuple[str, str]] = {
     "population": ("safer_communities.ingest.population", "ingest_population"),
     "deprivation": ("safer_communities.ingest.imd", "ingest_deprivation"),
     "stats19": ("safer_communities.ingest.stats19", "ingest_stats19"),
+    "indicators": ("safer_communities.ingest.indicators", "ingest_indicators"),
 }
 
 

@@ -240,3 +240,50 @@ PUBLIC_TABLES = (
     "crimes", "crime_monthly_counts", "outcomes", "stop_search", "collisions", "areas", "area_boundaries",
     "population", "deprivation", "ingests", "rejects",
 )
+
+# Published partner statistics (issue 12): one row per indicator, area, period and breakdown. A value
+# the publisher withheld is NULL with its marker ('c', 'x', '-', ...), never a zero.
+INDICATOR_VALUES = """
+CREATE TABLE IF NOT EXISTS indicator_values (
+    indicator_id        VARCHAR NOT NULL,   -- e.g. fingertips-90284, lait-firstyjs (see indicators)
+    area_code           VARCHAR NOT NULL,   -- GSS code
+    area_name           VARCHAR,
+    area_level          VARCHAR NOT NULL,   -- lsoa | district | upper_tier | police_force_area | region | england ...
+    parent_code         VARCHAR,            -- the region (or nation) the file places the area in
+    period_label        VARCHAR NOT NULL,   -- '2023/24', '2014-16', 'YE Dec 2019', '2014/15-2016/17'
+    period_start        DATE NOT NULL,
+    period_end          DATE NOT NULL,
+    breakdown           VARCHAR NOT NULL,   -- 'Persons', 'Male' ... or 'all'
+    value               DOUBLE,
+    unit                VARCHAR,
+    lower_ci_95         DOUBLE,
+    upper_ci_95         DOUBLE,
+    count               DOUBLE,             -- numerator as published (DfE apportioned counts are not whole)
+    denominator         DOUBLE,
+    marker              VARCHAR,            -- publisher's symbol when value is NULL: c x z u - .. : blank ...
+    marker_note         VARCHAR,            -- Fingertips' 'Value note', or the marker's meaning
+    compared_to_england VARCHAR,            -- the publisher's own comparison, as published
+    source_file         VARCHAR NOT NULL,
+    ingest_id           BIGINT NOT NULL
+);
+"""
+
+INDICATORS = """
+CREATE TABLE IF NOT EXISTS indicators (
+    indicator_id  VARCHAR PRIMARY KEY,
+    name          VARCHAR NOT NULL,
+    publisher     VARCHAR NOT NULL,
+    source        VARCHAR,
+    licence       VARCHAR NOT NULL,
+    unit          VARCHAR,
+    value_type    VARCHAR,              -- rate | percent | count
+    polarity      VARCHAR NOT NULL,     -- low (lower is better) | high | none
+    description   VARCHAR,
+    issues        VARCHAR,              -- space-separated framework issue ids it informs
+    source_file   VARCHAR NOT NULL,
+    ingest_id     BIGINT NOT NULL
+);
+"""
+
+ALL_TABLES += [INDICATOR_VALUES, INDICATORS]
+PUBLIC_TABLES += ("indicator_values", "indicators")
