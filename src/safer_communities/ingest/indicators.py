@@ -38,9 +38,11 @@ from safer_communities.ingest.indicators_read import CSV_READERS, detect_csv
 
 KIND = "indicators"
 FORMATS = ("auto", "fingertips", "dfe", "ons", "lait", "ons-pfa-tables")
-_HINT = ("Give files as published: Fingertips CSV exports, DfE Explore Education Statistics CSVs, LAIT's "
-         "bds_long_0.parquet and lait_data_dictionary.csv, ONS Explore Local Statistics CSVs, ONS police "
-         "force area tables (.xlsx). See docs/partner-data.md.")
+_HINT = (
+    "Give files as published: Fingertips CSV exports, DfE Explore Education Statistics CSVs, LAIT's "
+    "bds_long_0.parquet and lait_data_dictionary.csv, ONS Explore Local Statistics CSVs, ONS police "
+    "force area tables (.xlsx). See docs/partner-data.md."
+)
 _KEY = ["indicator_id", "area_code", "period_label", "breakdown"]
 LAYOUTS = ("fingertips", "fingertips-short", "dfe", "ons", "lait", "lait-dictionary", "ons-pfa-tables")
 
@@ -61,11 +63,17 @@ def read_indicator_file(path: Path, data: bytes, fmt: str = "auto") -> tuple[str
         table = read_csv(path, decode_text(read_bytes(path, data), path))
         layout = detect_csv(table) or ""
         if not layout:
-            raise InputError(f"{path.name} is not a partner-statistics layout this tool knows.",
-                             found=f"columns {table.header[:10]}", hint=_HINT)
+            raise InputError(
+                f"{path.name} is not a partner-statistics layout this tool knows.",
+                found=f"columns {table.header[:10]}",
+                hint=_HINT,
+            )
     if fmt != "auto" and _family(layout) != fmt:
-        raise InputError(f"{path.name} is not in the '{fmt}' format.", found=f"it looks like '{layout}'",
-                         hint="Use --format auto, or the format the file is in.")
+        raise InputError(
+            f"{path.name} is not in the '{fmt}' format.",
+            found=f"it looks like '{layout}'",
+            hint="Use --format auto, or the format the file is in.",
+        )
     if layout == "lait":
         parsed = read_lait(path)
     elif layout == "ons-pfa-tables":
@@ -74,7 +82,9 @@ def read_indicator_file(path: Path, data: bytes, fmt: str = "auto") -> tuple[str
         try:
             parsed = CSV_READERS[layout](table)
         except ValueProblem as exc:
-            raise InputError(f"{path.name} cannot be read as '{layout}'.", found=str(exc), hint=_HINT) from exc
+            raise InputError(
+                f"{path.name} cannot be read as '{layout}'.", found=str(exc), hint=_HINT
+            ) from exc
         parsed.rejects = list(table.rejects) + parsed.rejects
     return layout, parsed
 
@@ -92,14 +102,24 @@ def _deduplicate(parsed: Parsed, source: str) -> pd.DataFrame:
         conflicts = 0
         for _, row in frame[repeated].iterrows():
             kept = first.loc[tuple(row[k] for k in _KEY)]
-            same = all((pd.isna(kept[c]) and pd.isna(row[c])) or kept[c] == row[c]
-                       for c in ("value", "marker"))
+            same = all(
+                (pd.isna(kept[c]) and pd.isna(row[c])) or kept[c] == row[c] for c in ("value", "marker")
+            )
             if not same:
                 conflicts += 1
-                parsed.rejects.append((None, "value", f"conflicting repeat of {tuple(row[k] for k in _KEY)}: "
-                                       f"{row['value']} against {kept['value']}", None))
-        parsed.warnings.append(f"{source}: {int(repeated.sum()) - conflicts:,} exact repeated rows counted once"
-                               + (f", {conflicts:,} conflicting repeats rejected." if conflicts else "."))
+                parsed.rejects.append(
+                    (
+                        None,
+                        "value",
+                        f"conflicting repeat of {tuple(row[k] for k in _KEY)}: "
+                        f"{row['value']} against {kept['value']}",
+                        None,
+                    )
+                )
+        parsed.warnings.append(
+            f"{source}: {int(repeated.sum()) - conflicts:,} exact repeated rows counted once"
+            + (f", {conflicts:,} conflicting repeats rejected." if conflicts else ".")
+        )
         frame = frame[~repeated]
     return frame
 
@@ -118,8 +138,9 @@ def _metadata(parsed: Parsed, source_file: str, ingest_id: int) -> pd.DataFrame:
         entry["name"] = entry.get("name") or indicator
         entry["publisher"] = entry.get("publisher") or "unknown"
         entry["licence"] = entry.get("licence") or "unknown"
-        rows.append({**{c: entry.get(c) for c in META_COLUMNS}, "source_file": source_file,
-                     "ingest_id": ingest_id})
+        rows.append(
+            {**{c: entry.get(c) for c in META_COLUMNS}, "source_file": source_file, "ingest_id": ingest_id}
+        )
     return pd.DataFrame(rows, columns=[*META_COLUMNS, "source_file", "ingest_id"])
 
 
@@ -127,14 +148,19 @@ def _store(con: duckdb.DuckDBPyConnection, values: pd.DataFrame, meta: pd.DataFr
     """Replace rows with the same keys, insert the new ones; returns how many were replaced."""
     replaced = 0
     if not values.empty:
-        values = values.astype({"period_start": "datetime64[s]", "period_end": "datetime64[s]",
-                                **dict.fromkeys(["value", "lower_ci_95", "upper_ci_95", "count", "denominator"],
-                                                "float64")})
+        values = values.astype(
+            {
+                "period_start": "datetime64[s]",
+                "period_end": "datetime64[s]",
+                **dict.fromkeys(["value", "lower_ci_95", "upper_ci_95", "count", "denominator"], "float64"),
+            }
+        )
         con.register("_indicator_values_new", values)
         try:
             join = " AND ".join(f"v.{k} = n.{k}" for k in _KEY)
-            replaced = int(scalar(con, f"SELECT count(*) FROM indicator_values v JOIN _indicator_values_new n "
-                                       f"ON {join}"))
+            replaced = int(
+                scalar(con, f"SELECT count(*) FROM indicator_values v JOIN _indicator_values_new n ON {join}")
+            )
             con.execute(f"DELETE FROM indicator_values v USING _indicator_values_new n WHERE {join}")
             cols = ", ".join([*VALUE_COLUMNS, "source_file", "ingest_id"])
             con.execute(f"INSERT INTO indicator_values ({cols}) SELECT {cols} FROM _indicator_values_new")
@@ -147,7 +173,8 @@ def _store(con: duckdb.DuckDBPyConnection, values: pd.DataFrame, meta: pd.DataFr
             con.execute("""
                 INSERT INTO indicators SELECT * FROM _indicators_new
                 ON CONFLICT (indicator_id) DO UPDATE SET
-                  name = CASE WHEN indicators.name = indicators.indicator_id OR excluded.source LIKE '%measure%'
+                  name = CASE WHEN indicators.name = indicators.indicator_id
+                                OR excluded.source LIKE '%measure%'
                               THEN excluded.name ELSE indicators.name END,
                   publisher = CASE WHEN excluded.publisher LIKE '%data owner%' THEN excluded.publisher
                                    ELSE indicators.publisher END,
@@ -164,17 +191,26 @@ def _store(con: duckdb.DuckDBPyConnection, values: pd.DataFrame, meta: pd.DataFr
     return replaced
 
 
-def ingest_indicators(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], *, fmt: str = "auto",
-                      progress: Progress | None = None) -> IngestReport:
+def ingest_indicators(
+    con: duckdb.DuckDBPyConnection,
+    paths: Sequence[Path],
+    *,
+    fmt: str = "auto",
+    progress: Progress | None = None,
+) -> IngestReport:
     """Load partner statistics files into ``indicator_values`` and ``indicators``."""
     if fmt not in FORMATS:
         raise InputError(f"Unknown format '{fmt}'.", found=fmt, hint=f"Use one of: {', '.join(FORMATS)}.")
     progress = progress or NullProgress()
-    files = [p for p in list_files(paths, (".csv", ".csv.gz", ".parquet", ".xlsx"))
-             if not p.name.lower().startswith("~$")]
+    files = [
+        p
+        for p in list_files(paths, (".csv", ".csv.gz", ".parquet", ".xlsx"))
+        if not p.name.lower().startswith("~$")
+    ]
     if not files:
-        raise InputError("No partner-statistics files found.", found=", ".join(str(p) for p in paths),
-                         hint=_HINT)
+        raise InputError(
+            "No partner-statistics files found.", found=", ".join(str(p) for p in paths), hint=_HINT
+        )
     report = IngestReport(source=KIND)
     progress.start(len(files), "indicators")
     for path in files:

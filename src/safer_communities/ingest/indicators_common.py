@@ -17,12 +17,37 @@ from importlib import resources
 from typing import Any
 
 VALUE_COLUMNS = [
-    "indicator_id", "area_code", "area_name", "area_level", "parent_code", "period_label", "period_start",
-    "period_end", "breakdown", "value", "unit", "lower_ci_95", "upper_ci_95", "count", "denominator",
-    "marker", "marker_note", "compared_to_england",
+    "indicator_id",
+    "area_code",
+    "area_name",
+    "area_level",
+    "parent_code",
+    "period_label",
+    "period_start",
+    "period_end",
+    "breakdown",
+    "value",
+    "unit",
+    "lower_ci_95",
+    "upper_ci_95",
+    "count",
+    "denominator",
+    "marker",
+    "marker_note",
+    "compared_to_england",
 ]
-META_COLUMNS = ["indicator_id", "name", "publisher", "source", "licence", "unit", "value_type", "polarity",
-                "description", "issues"]
+META_COLUMNS = [
+    "indicator_id",
+    "name",
+    "publisher",
+    "source",
+    "licence",
+    "unit",
+    "value_type",
+    "polarity",
+    "description",
+    "issues",
+]
 OGL = "Open Government Licence v3.0"
 
 # What each publisher's symbol means (DfE, ONS and GSS conventions; Fingertips writes notes instead).
@@ -45,14 +70,28 @@ MARKERS = {
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _CODE_LEVEL = [
-    (re.compile(r"^[EW]01\d{6}$"), "lsoa"), (re.compile(r"^E0[7]\d{6}$"), "district"),
-    (re.compile(r"^E0[689]\d{6}$"), "upper_tier"), (re.compile(r"^E10\d{6}$"), "upper_tier"),
-    (re.compile(r"^[EW]23\d{6}$"), "police_force_area"), (re.compile(r"^E12\d{6}$"), "region"),
-    (re.compile(r"^E92000001$"), "england"), (re.compile(r"^E47\d{6}$"), "combined_authority"),
-    (re.compile(r"^E13\d{6}$"), "london_part"), (re.compile(r"^(K04|K03|W92|E11)\d{6}$"), "other"),
+    (re.compile(r"^[EW]01\d{6}$"), "lsoa"),
+    (re.compile(r"^E0[7]\d{6}$"), "district"),
+    (re.compile(r"^E0[689]\d{6}$"), "upper_tier"),
+    (re.compile(r"^E10\d{6}$"), "upper_tier"),
+    (re.compile(r"^[EW]23\d{6}$"), "police_force_area"),
+    (re.compile(r"^E12\d{6}$"), "region"),
+    (re.compile(r"^E92000001$"), "england"),
+    (re.compile(r"^E47\d{6}$"), "combined_authority"),
+    (re.compile(r"^E13\d{6}$"), "london_part"),
+    (re.compile(r"^(K04|K03|W92|E11)\d{6}$"), "other"),
 ]
-LEVELS = ("lsoa", "district", "upper_tier", "police_force_area", "region", "england", "combined_authority",
-          "london_part", "other")
+LEVELS = (
+    "lsoa",
+    "district",
+    "upper_tier",
+    "police_force_area",
+    "region",
+    "england",
+    "combined_authority",
+    "london_part",
+    "other",
+)
 
 
 class ValueProblem(ValueError):
@@ -130,6 +169,7 @@ def clean_label(text: str) -> str:
 
 # -- periods --------------------------------------------------------------------------------------
 
+
 def _end_of_year(year: int, month: int) -> date:
     """The last day of the month before ``month`` in ``year + 1`` (a year starting on the 1st)."""
     return date(year + 1, month, 1) - timedelta(days=1)
@@ -156,11 +196,18 @@ _DASH = re.compile(r"^(\d{4})-(\d{2}|\d{4})$")
 _SIX = re.compile(r"^(\d{4})(\d{2})$")
 _YEAR = re.compile(r"^(\d{4})$")
 _SUFFIX = re.compile(r"\s*\((OT|Rev|Final|prov|P|R)\)\s*$", re.IGNORECASE)
-_YEAR_ENDING = re.compile(r"year ending (January|February|March|April|May|June|July|August|September|"
-                          r"October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\w*"
-                          r"\s+(\d{4})", re.IGNORECASE)
-_MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
-                                       "nov", "dec"], start=1)}
+_YEAR_ENDING = re.compile(
+    r"year ending (January|February|March|April|May|June|July|August|September|"
+    r"October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\w*"
+    r"\s+(\d{4})",
+    re.IGNORECASE,
+)
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1
+    )
+}
 
 
 def fy_label(first: int, last: int | None = None) -> str:
@@ -192,7 +239,7 @@ def parse_period(text: object, kind: str = "financial") -> tuple[str, date, date
     if match := _YEAR_ENDING.search(value):
         month = _MONTHS[match[1][:3].lower()]
         year = int(match[2])
-        end = (date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1))
+        end = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
         start = date(year - (month != 12), month % 12 + 1, 1)
         return f"YE {match[1][:3].title()} {year}", start, end
     if match := _SLASH_RANGE.match(value):
@@ -201,8 +248,15 @@ def parse_period(text: object, kind: str = "financial") -> tuple[str, date, date
         if kind == "calendar":
             kind = "financial"
         start, end = _span(first, last, kind)
-        return (fy_label(first, last) if kind == "financial" else
-                f"{first}/{(first + 1) % 100:02d}-{last}/{(last + 1) % 100:02d}"), start, end
+        return (
+            (
+                fy_label(first, last)
+                if kind == "financial"
+                else f"{first}/{(first + 1) % 100:02d}-{last}/{(last + 1) % 100:02d}"
+            ),
+            start,
+            end,
+        )
     if match := _SLASH.match(value):
         first = int(match[1])
         if _full_year(match[2], first) != first + 1:
@@ -237,6 +291,7 @@ def parse_period(text: object, kind: str = "financial") -> tuple[str, date, date
 
 # -- shipped reference data ------------------------------------------------------------------------
 
+
 @cache
 def dfe_la_codes() -> dict[str, dict[str, str]]:
     """Old DfE LA number (``888``) -> GSS code, name, region and level (data/partner/dfe_la_codes.csv)."""
@@ -255,4 +310,4 @@ def catalogue() -> dict[str, Any]:
 
 def slug(text: str) -> str:
     """An indicator id from a publisher's name or column: lower case, hyphens."""
-    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower().replace("%", " percent")).strip("-")

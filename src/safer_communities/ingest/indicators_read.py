@@ -25,7 +25,14 @@ from safer_communities.ingest.indicators_common import (
     split_value,
 )
 
-FINGERTIPS_FULL = {"indicator id", "area code", "time period", "value", "lower ci 95.0 limit", "category type"}
+FINGERTIPS_FULL = {
+    "indicator id",
+    "area code",
+    "time period",
+    "value",
+    "lower ci 95.0 limit",
+    "category type",
+}
 FINGERTIPS_SHORT = {"area_code", "area_name", "period", "value", "indicator", "measure", "significance"}
 ONS_ELS = {"areacd", "areanm", "geography", "period", "observation", "measure", "unit", "status"}
 DFE_GEOGRAPHY = {"country_code", "region_code", "old_la_code", "new_la_code", "la_name"}
@@ -33,8 +40,18 @@ DFE_GEOGRAPHY = {"country_code", "region_code", "old_la_code", "new_la_code", "l
 
 def _row(**values: Any) -> dict[str, Any]:
     row: dict[str, Any] = dict.fromkeys(
-        ["parent_code", "unit", "lower_ci_95", "upper_ci_95", "count", "denominator", "marker",
-         "marker_note", "compared_to_england"])
+        [
+            "parent_code",
+            "unit",
+            "lower_ci_95",
+            "upper_ci_95",
+            "count",
+            "denominator",
+            "marker",
+            "marker_note",
+            "compared_to_england",
+        ]
+    )
     row["breakdown"] = "all"
     row.update(values)
     return row
@@ -72,24 +89,50 @@ def read_fingertips(table: CsvFile) -> Parsed:
             continue
         try:
             value, marker = split_value(cell["value"])
-            numbers = {k: optional_number(cell[c]) for k, c in (
-                ("lower_ci_95", "lower ci 95.0 limit"), ("upper_ci_95", "upper ci 95.0 limit"),
-                ("count", "count"), ("denominator", "denominator"))}
+            numbers = {
+                k: optional_number(cell[c])
+                for k, c in (
+                    ("lower_ci_95", "lower ci 95.0 limit"),
+                    ("upper_ci_95", "upper ci 95.0 limit"),
+                    ("count", "count"),
+                    ("denominator", "denominator"),
+                )
+            }
         except ValueProblem as exc:
             parsed.rejects.append((row.line, _original(table, "value"), str(exc), row.raw))
             continue
         note = cell.get("value note") or None
-        parsed.rows.append(_row(
-            indicator_id=indicator, area_code=cell["area code"], area_name=cell["area name"], area_level=level,
-            parent_code=cell.get("parent code") or None, period_label=label, period_start=start, period_end=end,
-            breakdown=cell.get("sex") or "all", value=value, marker=marker, marker_note=note,
-            compared_to_england=cell.get("compared to england value or percentiles") or None, **numbers))
-        parsed.add_meta(indicator, name=cell["indicator name"], publisher="OHID Fingertips",
-                        source=f"Fingertips indicator {cell['indicator id']}", licence=OGL,
-                        value_type="rate")
+        parsed.rows.append(
+            _row(
+                indicator_id=indicator,
+                area_code=cell["area code"],
+                area_name=cell["area name"],
+                area_level=level,
+                parent_code=cell.get("parent code") or None,
+                period_label=label,
+                period_start=start,
+                period_end=end,
+                breakdown=cell.get("sex") or "all",
+                value=value,
+                marker=marker,
+                marker_note=note,
+                compared_to_england=cell.get("compared to england value or percentiles") or None,
+                **numbers,
+            )
+        )
+        parsed.add_meta(
+            indicator,
+            name=cell["indicator name"],
+            publisher="OHID Fingertips",
+            source=f"Fingertips indicator {cell['indicator id']}",
+            licence=OGL,
+            value_type="rate",
+        )
     if skipped:
-        parsed.warnings.append(f"{table.path.name}: {skipped:,} deprivation-decile breakdown rows skipped "
-                               "(England's value is kept once).")
+        parsed.warnings.append(
+            f"{table.path.name}: {skipped:,} deprivation-decile breakdown rows skipped "
+            "(England's value is kept once)."
+        )
     return parsed
 
 
@@ -112,18 +155,40 @@ def read_fingertips_short(table: CsvFile) -> Parsed:
         except ValueProblem as exc:
             parsed.rejects.append((row.line, "value", str(exc), row.raw))
             continue
-        parsed.rows.append(_row(
-            indicator_id=indicator, area_code=cell["area_code"], area_name=cell["area_name"], area_level=level,
-            period_label=label, period_start=start, period_end=end, breakdown=cell.get("unit") or "all",
-            value=value, unit=cell["measure"], marker=marker,
-            compared_to_england=cell.get("significance") or None))
-        parsed.add_meta(indicator, name=cell["indicator"], publisher="OHID Fingertips", licence=OGL,
-                        source="Fingertips (short export)", unit=cell["measure"], value_type="rate")
+        parsed.rows.append(
+            _row(
+                indicator_id=indicator,
+                area_code=cell["area_code"],
+                area_name=cell["area_name"],
+                area_level=level,
+                period_label=label,
+                period_start=start,
+                period_end=end,
+                breakdown=cell.get("unit") or "all",
+                value=value,
+                unit=cell["measure"],
+                marker=marker,
+                compared_to_england=cell.get("significance") or None,
+            )
+        )
+        parsed.add_meta(
+            indicator,
+            name=cell["indicator"],
+            publisher="OHID Fingertips",
+            licence=OGL,
+            source="Fingertips (short export)",
+            unit=cell["measure"],
+            value_type="rate",
+        )
     return parsed
 
 
-_ELS_LEVELS = {"nation": "other", "country": "other", "police force area": "police_force_area",
-               "region": "region"}
+_ELS_LEVELS = {
+    "nation": "other",
+    "country": "other",
+    "police force area": "police_force_area",
+    "region": "region",
+}
 
 
 def read_ons_els(table: CsvFile) -> Parsed:
@@ -159,16 +224,36 @@ def read_ons_els(table: CsvFile) -> Parsed:
         status = cell["status"] or None
         if value is None and status:
             marker = status.lower()
-        parsed.rows.append(_row(
-            indicator_id=indicator, area_code=cell["areacd"], area_name=cell["areanm"], area_level=level,
-            period_label=label, period_start=start, period_end=end, value=value, unit=cell["unit"],
-            lower_ci_95=lower, upper_ci_95=upper, marker=marker,
-            marker_note=(f"status {status}" if status and value is not None else None) or cell["notes"] or None))
+        parsed.rows.append(
+            _row(
+                indicator_id=indicator,
+                area_code=cell["areacd"],
+                area_name=cell["areanm"],
+                area_level=level,
+                period_label=label,
+                period_start=start,
+                period_end=end,
+                value=value,
+                unit=cell["unit"],
+                lower_ci_95=lower,
+                upper_ci_95=upper,
+                marker=marker,
+                marker_note=(f"status {status}" if status and value is not None else None)
+                or cell["notes"]
+                or None,
+            )
+        )
         description = " ".join(str(meta.get(k) or "") for k in ("longDescription", "caveats")).strip()
-        parsed.add_meta(indicator, name=meta.get("label") or cell["indicator"], unit=cell["unit"],
-                        publisher=str(meta.get("sourceOrg") or "Office for National Statistics").split("|")[0],
-                        source="ONS Explore Local Statistics", licence=OGL, value_type="rate",
-                        description=description[:2000] or None)
+        parsed.add_meta(
+            indicator,
+            name=meta.get("label") or cell["indicator"],
+            unit=cell["unit"],
+            publisher=str(meta.get("sourceOrg") or "Office for National Statistics").split("|")[0],
+            source="ONS Explore Local Statistics",
+            licence=OGL,
+            value_type="rate",
+            description=description[:2000] or None,
+        )
     return parsed
 
 
@@ -194,8 +279,10 @@ def _dfe_area(cell: dict[str, str], level_text: str) -> tuple[str, str, str, str
         if not code and old:
             found = dfe_la_codes().get(old)
             if found is None:
-                raise ValueProblem(f"LA {cell.get('la_name', '')!r} has no GSS code and its old LA number "
-                                   f"{old!r} is not in the shipped lookup")
+                raise ValueProblem(
+                    f"LA {cell.get('la_name', '')!r} has no GSS code and its old LA number "
+                    f"{old!r} is not in the shipped lookup"
+                )
             code = found["gss_code"]
         if not code:
             raise ValueProblem("local authority row with no LA code")
@@ -218,9 +305,18 @@ def read_dfe(table: CsvFile) -> Parsed:
     skipped = 0
     specs = layout.get("long") or []
     wide = layout.get("wide")
-    geography = DFE_GEOGRAPHY | {period_column, level_column, "time_identifier", "country_name", "region_name"}
-    wide_columns = [c for c in table.columns if c not in geography and c not in set(wide.get("skip", []))
-                    ] if wide else []
+    geography = DFE_GEOGRAPHY | {
+        period_column,
+        level_column,
+        "time_identifier",
+        "country_name",
+        "region_name",
+    }
+    wide_columns = (
+        [c for c in table.columns if c not in geography and c not in set(wide.get("skip", []))]
+        if wide
+        else []
+    )
     for row in table.rows:
         cell = _cells(table, row)
         if any(cell.get(k) != v for k, v in filters.items()):
@@ -230,12 +326,20 @@ def read_dfe(table: CsvFile) -> Parsed:
             code, name, level, parent = _dfe_area(cell, cell.get(level_column, ""))
             label, start, end = parse_period(cell[period_column], kind)
         except ValueProblem as exc:
-            field = (period_column if "period" in str(exc) else
-                     "new_la_code" if "LA" in str(exc) else level_column)
+            field = (
+                period_column if "period" in str(exc) else "new_la_code" if "LA" in str(exc) else level_column
+            )
             parsed.rejects.append((row.line, field, str(exc), row.raw))
             continue
-        base = dict(area_code=code, area_name=name, area_level=level, parent_code=parent, period_label=label,
-                    period_start=start, period_end=end)
+        base = dict(
+            area_code=code,
+            area_name=name,
+            area_level=level,
+            parent_code=parent,
+            period_label=label,
+            period_start=start,
+            period_end=end,
+        )
         made: list[dict[str, Any]] = []
         try:
             if wide:
@@ -250,40 +354,76 @@ def read_dfe(table: CsvFile) -> Parsed:
                         value = (100.0 * count / denominator) if count is not None and denominator else None
                         if count is not None and not denominator:
                             marker = "blank"
-                    made.append(_row(indicator_id=wide["prefix"] + slug(column), value=value, count=count,
-                                     denominator=denominator, unit=wide.get("unit"), marker=marker, **base))
+                    made.append(
+                        _row(
+                            indicator_id=wide["prefix"] + slug(column),
+                            value=value,
+                            count=count,
+                            denominator=denominator,
+                            unit=wide.get("unit"),
+                            marker=marker,
+                            **base,
+                        )
+                    )
             for spec in specs:
                 if any(cell.get(k.lower()) != v for k, v in spec["filters"].items()):
                     continue
                 value, marker = split_value(cell[spec["value"]])
                 count = optional_number(cell[spec["count"]]) if spec.get("count") else None
                 denominator = optional_number(cell[spec["denominator"]]) if spec.get("denominator") else None
-                made.append(_row(indicator_id=spec["id"], value=value, count=count, denominator=denominator,
-                                 unit=spec.get("unit"), marker=marker, **base))
+                made.append(
+                    _row(
+                        indicator_id=spec["id"],
+                        value=value,
+                        count=count,
+                        denominator=denominator,
+                        unit=spec.get("unit"),
+                        marker=marker,
+                        **base,
+                    )
+                )
         except ValueProblem as exc:
-            field = next((c for c in wide_columns + [s["value"] for s in specs]
-                          if c in cell and str(exc).endswith(repr(cell[c]))), None)
+            field = next(
+                (
+                    c
+                    for c in wide_columns + [s["value"] for s in specs]
+                    if c in cell and str(exc).endswith(repr(cell[c]))
+                ),
+                None,
+            )
             parsed.rejects.append((row.line, field, str(exc), row.raw))
             continue
         if specs and not made:
             skipped += 1
         parsed.rows.extend(made)
     for spec in specs:
-        parsed.add_meta(spec["id"], name=spec["name"], publisher=layout["publisher"], licence=OGL,
-                        source=f"DfE Explore Education Statistics ({layout['layout']})", unit=spec.get("unit"),
-                        value_type="percent")
+        parsed.add_meta(
+            spec["id"],
+            name=spec["name"],
+            publisher=layout["publisher"],
+            licence=OGL,
+            source=f"DfE Explore Education Statistics ({layout['layout']})",
+            unit=spec.get("unit"),
+            value_type="percent",
+        )
     if wide:
         for column in wide_columns:
             if column == wide.get("denominator"):
                 continue
             label = _original(table, column).replace("_", " ")
-            parsed.add_meta(wide["prefix"] + slug(column), name=wide["name"].format(column=label),
-                            publisher=layout["publisher"], licence=OGL, unit=wide.get("unit"),
-                            source=f"DfE Explore Education Statistics ({layout['layout']})",
-                            value_type="percent" if wide.get("value") == "percent_of_denominator" else "count")
+            parsed.add_meta(
+                wide["prefix"] + slug(column),
+                name=wide["name"].format(column=label),
+                publisher=layout["publisher"],
+                licence=OGL,
+                unit=wide.get("unit"),
+                source=f"DfE Explore Education Statistics ({layout['layout']})",
+                value_type="percent" if wide.get("value") == "percent_of_denominator" else "count",
+            )
     if skipped:
-        parsed.warnings.append(f"{table.path.name}: {skipped:,} rows of other breakdowns not loaded "
-                               f"(layout {layout['layout']}).")
+        parsed.warnings.append(
+            f"{table.path.name}: {skipped:,} rows of other breakdowns not loaded (layout {layout['layout']})."
+        )
     return parsed
 
 
@@ -297,21 +437,27 @@ def read_lait_dictionary(table: CsvFile) -> Parsed:
             continue
         polarity = {"high": "high", "low": "low"}.get(cell.get("polarity", "").lower(), "none")
         owner = " ".join(cell.get("data owner (do) /supplier and contact details", "").split())
-        parsed.add_meta("lait-" + slug(short), name=clean_label(cell.get("measure", "")) or short,
-                        polarity=polarity, publisher=f"DfE LAIT; data owner: {owner[:200]}" if owner else "DfE LAIT",
-                        unit=cell.get("y_axis_name") or None, licence=OGL, source=f"DfE LAIT measure {short}",
-                        description=" ".join(cell.get("description", "").split())[:2000] or None)
+        parsed.add_meta(
+            "lait-" + slug(short),
+            name=clean_label(cell.get("measure", "")) or short,
+            polarity=polarity,
+            publisher=f"DfE LAIT; data owner: {owner[:200]}" if owner else "DfE LAIT",
+            unit=cell.get("y_axis_name") or None,
+            licence=OGL,
+            source=f"DfE LAIT measure {short}",
+            description=" ".join(cell.get("description", "").split())[:2000] or None,
+        )
     return parsed
 
 
 def detect_csv(table: CsvFile) -> str | None:
     """The CSV layout a header belongs to, or None."""
     columns = set(table.columns)
-    if FINGERTIPS_FULL <= columns:
+    if columns >= FINGERTIPS_FULL:
         return "fingertips"
-    if FINGERTIPS_SHORT <= columns:
+    if columns >= FINGERTIPS_SHORT:
         return "fingertips-short"
-    if ONS_ELS <= columns:
+    if columns >= ONS_ELS:
         return "ons"
     if {"measure_short", "polarity", "measure"} <= columns:
         return "lait-dictionary"
@@ -321,8 +467,11 @@ def detect_csv(table: CsvFile) -> str | None:
 
 
 CSV_READERS = {
-    "fingertips": read_fingertips, "fingertips-short": read_fingertips_short, "ons": read_ons_els,
-    "dfe": read_dfe, "lait-dictionary": read_lait_dictionary,
+    "fingertips": read_fingertips,
+    "fingertips-short": read_fingertips_short,
+    "ons": read_ons_els,
+    "dfe": read_dfe,
+    "lait-dictionary": read_lait_dictionary,
 }
 
 

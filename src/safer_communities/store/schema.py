@@ -248,7 +248,7 @@ CREATE TABLE IF NOT EXISTS indicator_values (
     indicator_id        VARCHAR NOT NULL,   -- e.g. fingertips-90284, lait-firstyjs (see indicators)
     area_code           VARCHAR NOT NULL,   -- GSS code
     area_name           VARCHAR,
-    area_level          VARCHAR NOT NULL,   -- lsoa | district | upper_tier | police_force_area | region | england ...
+    area_level          VARCHAR NOT NULL,   -- lsoa | district | upper_tier | police_force_area | region ..
     parent_code         VARCHAR,            -- the region (or nation) the file places the area in
     period_label        VARCHAR NOT NULL,   -- '2023/24', '2014-16', 'YE Dec 2019', '2014/15-2016/17'
     period_start        DATE NOT NULL,
