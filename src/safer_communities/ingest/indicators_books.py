@@ -352,7 +352,7 @@ def read_ons_pfa(path: Path) -> Parsed:
                         name=label,
                         unit=unit,
                         licence=OGL,
-                        value_type="rate",
+                        value_type={"offences": "count", "%": "percent"}.get(unit, "rate"),
                         publisher="ONS, Crime in England and Wales: Police Force Area data tables",
                         source=f"ONS PFA tables ({sheet_name})",
                     )
