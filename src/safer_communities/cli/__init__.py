@@ -16,6 +16,7 @@ from safer_communities.cli import (
     quality,
     report,
     serve,
+    sharing,
     strategy,
     summary,
     users,
@@ -71,6 +72,7 @@ app.add_typer(evidence.app, name="evidence")
 app.add_typer(report.app, name="report")
 app.add_typer(strategy.app, name="strategy")
 app.add_typer(users.app, name="users")
+app.add_typer(sharing.app, name="sharing")
 app.command("serve")(serve.serve)
 
 

@@ -96,3 +96,6 @@ class FrameworkAmendment(Base):
     __table_args__ = (
         sa.CheckConstraint("status IN ('proposed', 'approved', 'rejected')", name="status"),
     )
+
+
+from safer_communities.store import app_models_sharing  # noqa: E402,F401  (issue 12: sharing agreements)
