@@ -44,9 +44,10 @@ _YEAR_TYPES = {
 
 def _lait_year_types(folder: Path) -> dict[str, str]:
     """Measure -> period kind, from the data dictionary beside the parquet (calendar when absent)."""
-    dictionary = folder / "lait_data_dictionary.csv"
-    if not dictionary.exists():
+    found = [folder / n for n in ("lait_data_dictionary.csv", "lait_data_dictionary.csv.gz") if (folder / n).exists()]
+    if not found:
         return {}
+    dictionary = found[0]
     frame = pd.read_csv(dictionary, dtype=str, keep_default_na=False, usecols=["Measure_short", "Year_Type"])
     return {
         slug(m): _YEAR_TYPES.get(t.strip().lower(), "calendar")

@@ -196,7 +196,8 @@ def read_ons_els(table: CsvFile) -> Parsed:
     Its JSON metadata file beside the CSV, when present, gives the name and description."""
     parsed = Parsed()
     meta: dict[str, Any] = {}
-    sidecar = table.path.with_suffix(".json")
+    stem = table.path.name.removesuffix(".gz").rsplit(".", 1)[0]
+    sidecar = table.path.with_name(f"{stem}.json")
     if sidecar.exists():
         try:
             meta = json.loads(sidecar.read_text(encoding="utf-8-sig")).get("ess-beta-metadata", {}) or {}
