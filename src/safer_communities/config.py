@@ -51,3 +51,10 @@ class Settings(BaseSettings):
         default=False,
         description="Serve disclosure-controlled aggregates without login.",
     )
+    pseudonym_key: str | None = Field(
+        default=None,
+        description=(
+            "Key of the keyed hash (HMAC-SHA256) that pseudonymises identifiers in record-level partner "
+            "feeds at ingest; required to load a feed, never stored with the data."
+        ),
+    )

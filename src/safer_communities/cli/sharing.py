@@ -180,3 +180,70 @@ def check(
     if findings:
         console_err.print("The register has findings to act on.", highlight=False)
         raise typer.Exit(1)
+
+
+@app.command("purge")
+def purge(
+    ctx: typer.Context,
+    on: Annotated[str | None, typer.Option("--on", help="Purge as on this date (default today).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Delete record-level partner data past its agreement's retention period (audited)."""
+    from datetime import datetime
+
+    from safer_communities import sharing
+    from safer_communities.ingest.partner_feed import purge_expired
+    from safer_communities.store.evidence import connect, transaction
+    from safer_communities.web import audit
+
+    settings = settings_from(ctx)
+    engine = open_app_db(settings.app_db_url)
+    day = _date(on, "--on") or date.today()
+    retention = {a["id"]: a["retention_days"] for a in sharing.list_agreements(engine)}
+    con = connect(settings.db)
+    try:
+        with transaction(con):
+            deleted = purge_expired(con, retention, on=datetime(day.year, day.month, day.day))
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    audit.record(
+        engine,
+        actor=_operator(),
+        action="partner_records_purged",
+        obj="evidence store",
+        ip="cli",
+        detail=f"as on {day}: " + ", ".join(f"{t} {n}" for t, n in deleted.items()),
+    )
+    if as_json:
+        print_json({"on": day, "deleted": deleted})
+    else:
+        console.print(
+            f"Purged as on {day}: " + ", ".join(f"{t}: {n:,}" for t, n in deleted.items()), highlight=False
+        )
+
+
+@app.command("synthetic")
+def synthetic(
+    ctx: typer.Context,
+    schema: Annotated[str, typer.Option("--schema", help="istv, force-crimes or council-asb.")],
+    out: Annotated[str, typer.Option("--out", help="CSV file to write ('-' for stdout).")],
+    rows: Annotated[int, typer.Option("--rows", help="How many records.")] = 500,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (the same seed, the same file).")] = 12,
+) -> None:
+    """Write a SYNTHETIC sample feed built from the store's police.uk rows (for demos and tests only)."""
+    from pathlib import Path
+
+    from safer_communities.ingest.partner_synthetic import generate
+    from safer_communities.store.evidence import connect
+
+    con = connect(settings_from(ctx).db, read_only=True)
+    try:
+        text = generate(con, schema, rows=rows, seed=seed)
+    finally:
+        con.close()
+    if out == "-":
+        typer.echo(text, nl=False)
+    else:
+        Path(out).write_text(text, encoding="utf-8")
+        console_err.print(f"{rows:,} SYNTHETIC {schema} records written to {out}.", highlight=False)

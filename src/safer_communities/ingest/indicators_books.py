@@ -44,7 +44,11 @@ _YEAR_TYPES = {
 
 def _lait_year_types(folder: Path) -> dict[str, str]:
     """Measure -> period kind, from the data dictionary beside the parquet (calendar when absent)."""
-    found = [folder / n for n in ("lait_data_dictionary.csv", "lait_data_dictionary.csv.gz") if (folder / n).exists()]
+    found = [
+        folder / n
+        for n in ("lait_data_dictionary.csv", "lait_data_dictionary.csv.gz")
+        if (folder / n).exists()
+    ]
     if not found:
         return {}
     dictionary = found[0]

@@ -20,6 +20,7 @@ INGESTERS: dict[str, tuple[str, str]] = {
     "deprivation": ("safer_communities.ingest.imd", "ingest_deprivation"),
     "stats19": ("safer_communities.ingest.stats19", "ingest_stats19"),
     "indicators": ("safer_communities.ingest.indicators", "ingest_indicators"),
+    "partner-feed": ("safer_communities.ingest.partner_feed", "ingest_partner_feed"),
 }
 
 

@@ -287,3 +287,61 @@ CREATE TABLE IF NOT EXISTS indicators (
 
 ALL_TABLES += [INDICATOR_VALUES, INDICATORS]
 PUBLIC_TABLES += ("indicator_values", "indicators")
+
+# Record-level partner feeds (issue 12), loaded only under an information-sharing agreement (app DB).
+# Identifiers are keyed hashes (HMAC-SHA256, key from SAFER_PSEUDONYM_KEY, never stored here); free text
+# is NULL unless the ingest kept it for analysts. Never published record by record.
+_FEED_TAIL = """
+    record_date     DATE NOT NULL,      -- the date retention is counted from
+    agreement_id    VARCHAR NOT NULL,   -- the information-sharing agreement it was loaded under
+    synthetic       BOOLEAN NOT NULL,   -- TRUE for the generated SYNTHETIC demo samples
+    schema_version  INTEGER NOT NULL,
+    source_file     VARCHAR NOT NULL,
+    ingest_id       BIGINT NOT NULL
+);
+"""
+PARTNER_ISTV = """
+CREATE TABLE IF NOT EXISTS partner_istv (
+    attendance_id        VARCHAR NOT NULL,
+    site_code            VARCHAR NOT NULL,
+    arrival_at           TIMESTAMP,
+    assault_at           TIMESTAMP NOT NULL,
+    assault_method       VARCHAR NOT NULL,
+    assault_method_other VARCHAR,
+    location_type        VARCHAR NOT NULL,
+    location_description VARCHAR,
+    lsoa_code            VARCHAR,
+    age_band             VARCHAR,
+    sex                  VARCHAR,""" + _FEED_TAIL
+PARTNER_FORCE_CRIMES = """
+CREATE TABLE IF NOT EXISTS partner_force_crimes (
+    crime_ref            VARCHAR NOT NULL,
+    ho_offence_code      VARCHAR NOT NULL,
+    offence_description  VARCHAR,
+    committed_at         TIMESTAMP NOT NULL,
+    easting              DOUBLE,
+    northing             DOUBLE,
+    lsoa_code            VARCHAR,
+    domestic_abuse       BOOLEAN NOT NULL,
+    hate_crime           BOOLEAN NOT NULL,
+    victim_id            VARCHAR,
+    victim_age_band      VARCHAR,
+    victim_sex           VARCHAR,
+    suspect_id           VARCHAR,
+    suspect_age_band     VARCHAR,
+    suspect_sex          VARCHAR,
+    weapon               VARCHAR,
+    description          VARCHAR,""" + _FEED_TAIL
+PARTNER_COUNCIL_ASB = """
+CREATE TABLE IF NOT EXISTS partner_council_asb (
+    incident_ref         VARCHAR NOT NULL,
+    reported_at          TIMESTAMP NOT NULL,
+    category             VARCHAR NOT NULL,
+    easting              DOUBLE,
+    northing             DOUBLE,
+    lsoa_code            VARCHAR,
+    reporter_id          VARCHAR,
+    description          VARCHAR,""" + _FEED_TAIL
+
+ALL_TABLES += [PARTNER_ISTV, PARTNER_FORCE_CRIMES, PARTNER_COUNCIL_ASB]
+PUBLIC_TABLES += ("partner_istv", "partner_force_crimes", "partner_council_asb")
