@@ -134,6 +134,23 @@ def _find(section: Section, section_id: str) -> Section | None:
     return None
 
 
+def _label(ctx: Context, issue: str) -> str | None:
+    try:
+        return str(ctx.shared.definitions.get(issue).label)
+    except SaferError:
+        return None
+
+
+def _find_titled(section: Section, title: str | None) -> Section | None:
+    """An issue's section by its title (issues with no police data have no ``issue-`` id)."""
+    if title is None:
+        return None
+    for child in section.subsections:
+        if child.title == title:
+            return child
+    return None
+
+
 def sources_and_gaps(ctx: Context) -> list:
     """Every source used, with its licence or agreement, coverage and date; then what is missing."""
     con = ctx.con
@@ -216,7 +233,7 @@ def add_partner_evidence(report: Report, ctx: Context) -> None:
             "serious-violence",
             "road-safety",
         ):
-            target = _find(section, f"issue-{issue}")
+            target = _find(section, f"issue-{issue}") or _find_titled(section, _label(ctx, issue))
             if target is None and section.id in {"serious-violence", "road-safety"} and section.id == issue:
                 target = section
             if target is None:
