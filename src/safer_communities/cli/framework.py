@@ -99,6 +99,10 @@ def check(
         number, framework = register.read_version(_engine(ctx), version)
         label = f"version {number}"
     report = checks.check(framework)
+    if path is None:  # issue 12: sharing agreements and retention of record-level partner data
+        from safer_communities.framework import checks_sharing
+
+        report = checks_sharing.extend(report, framework, _engine(ctx), settings_from(ctx).db)
     if as_json:
         print_json({"register": label, **report.to_dict()})
     else:
