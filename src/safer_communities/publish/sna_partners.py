@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from safer_communities.errors import SaferError
-from safer_communities.publish.disclosure import suppress_table
+from safer_communities.publish.disclosure import MISSING, suppress_table
 from safer_communities.publish.document import BulletList, Paragraph, Section, Table, slugify
 
 if TYPE_CHECKING:
@@ -86,9 +86,9 @@ def _partner_table(ctx: Context, issue: str) -> list:
     rows = []
     for _, row in published.iterrows():
         value = row["shown_value"]
-        if row["marker"] not in ("", "-", None) and value in ("", "-"):
+        if value == MISSING and row["marker"] not in ("", MISSING, None):
             value = f"withheld by the publisher ({row['marker']})"
-        rank = f"{row['rank']} of {row['rank_of']}" if row["rank"] not in ("", "-") else ""
+        rank = f"{row['rank']} of {row['rank_of']}" if row["rank"] not in ("", MISSING) else ""
         rows.append(
             [
                 row["label"],
@@ -167,7 +167,8 @@ def sources_and_gaps(ctx: Context) -> list:
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'indicators'"
     ).fetchall()[0][0]:
         for publisher, licence, levels, first, last, loaded in con.execute("""
-            SELECT i.publisher, i.licence, string_agg(DISTINCT v.area_level, ', ' ORDER BY v.area_level),
+            SELECT split_part(i.publisher, ';', 1), i.licence,
+                   string_agg(DISTINCT v.area_level, ', ' ORDER BY v.area_level),
                    min(v.period_start), max(v.period_end), max(g.loaded_at)
             FROM indicators i JOIN indicator_values v USING (indicator_id)
             JOIN ingests g ON g.ingest_id = v.ingest_id
