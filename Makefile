@@ -26,9 +26,14 @@ demo: $(STAMP)
 	$(SAFER) ingest deprivation demo/data/deprivation
 	$(SAFER) ingest stats19 demo/data/road-safety
 	$(SAFER) ingest police-uk demo/data/police-uk
+	$(SAFER) ingest indicators demo/data/partner
 	$(SAFER) quality
 	$(SAFER) summary
 	$(SAFER) framework load --by "Demo"
+	$(SAFER) sharing add demo-svd-2025 --title "Lancashire Serious Violence Duty data sharing (demo)" --party lancashire-constabulary --party lsc-icb --party nhs-trusts --party unitary-councils --gateway "PCSC Act 2022 s16; Crime and Disorder Act 1998 s115; UK GDPR Article 6(1)(e) with DPA 2018 Schedule 1 (special category and criminal offence data)" --purpose "Serious Violence Duty strategic needs assessment" --schema istv --schema force-crimes --schema council-asb --retention-days 730 --start 2025-01-01 --review 2027-06-30 --dpia 2025-01-10
+	SAFER_PSEUDONYM_KEY=demo-only-key-not-a-secret $(SAFER) ingest partner-feed demo/data/partner-synthetic/istv-SYNTHETIC.csv --schema istv --agreement demo-svd-2025
+	SAFER_PSEUDONYM_KEY=demo-only-key-not-a-secret $(SAFER) ingest partner-feed demo/data/partner-synthetic/force-crimes-SYNTHETIC.csv --schema force-crimes --agreement demo-svd-2025
+	SAFER_PSEUDONYM_KEY=demo-only-key-not-a-secret $(SAFER) ingest partner-feed demo/data/partner-synthetic/council-asb-SYNTHETIC.csv --schema council-asb --agreement demo-svd-2025
 	$(SAFER) strategy load src/safer_communities/strategy/data/lancashire-example.yaml --by "Demo"
 	$(SAFER) strategy status
 	$(SAFER) report sna --out demo/out/sna

@@ -55,3 +55,10 @@ class Settings(BaseSettings):
         default=60, ge=0,
         description="Compliance ratings: a duty or case review deadline due within this many days is amber.",
     )
+    pseudonym_key: str | None = Field(
+        default=None,
+        description=(
+            "Key of the keyed hash (HMAC-SHA256) that pseudonymises identifiers in record-level partner "
+            "feeds at ingest; required to load a feed, never stored with the data."
+        ),
+    )

@@ -18,6 +18,7 @@ from safer_communities.cli import (
     report,
     reviews,
     serve,
+    sharing,
     strategy,
     summary,
     users,
@@ -74,6 +75,7 @@ app.add_typer(report.app, name="report")
 app.add_typer(strategy.app, name="strategy")
 app.add_typer(users.app, name="users")
 app.add_typer(reviews.app, name="reviews")
+app.add_typer(sharing.app, name="sharing")
 app.command("serve")(serve.serve)
 
 

@@ -553,3 +553,5 @@ def peers_cmd(
 
 
 from safer_communities.cli import evidence_maps  # noqa: E402,F401  (registers hotspots, concentration, near-repeat)
+
+__import__("safer_communities.cli.evidence_partner")  # registers `evidence indicators` on this app

@@ -159,6 +159,10 @@ def check(
     report = checks.check(framework)
     ratings = compliance.rate(framework, report.today, amber_days=days, cases=cases)
     counts = compliance.summary(ratings)
+    if path is None:  # issue 12: sharing agreements and retention of record-level partner data
+        from safer_communities.framework import checks_sharing
+
+        report = checks_sharing.extend(report, framework, engine, settings_from(ctx).db)
     if as_json:
         print_json({"register": label, **report.to_dict(), "amber_days": days,
                     "compliance": {"summary": counts, "duties": [r.to_dict() for r in ratings]}})

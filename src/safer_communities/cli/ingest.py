@@ -131,3 +131,51 @@ def stats19(ctx: typer.Context, paths: PathsArg, as_json: JsonOpt = False,
             quiet: QuietOpt = False) -> None:
     """DfT STATS19 road collision files."""
     _run(ctx, "stats19", paths, as_json, quiet)
+
+
+@app.command("indicators")
+def indicators(
+    ctx: typer.Context,
+    paths: PathsArg,
+    fmt: Annotated[str, typer.Option(
+        "--format", help="auto | fingertips | dfe | ons | lait | ons-pfa-tables (auto recognises each "
+                         "file by its columns).")] = "auto",
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Published partner statistics: Fingertips, DfE (Explore Education Statistics, LAIT), ONS."""
+    _run(ctx, "indicators", paths, as_json, quiet, fmt=fmt)
+
+
+@app.command("partner-feed")
+def partner_feed(
+    ctx: typer.Context,
+    paths: PathsArg,
+    schema: Annotated[str, typer.Option("--schema", help="istv, force-crimes or council-asb.")],
+    agreement: Annotated[str, typer.Option("--agreement", help="The information-sharing agreement id.")],
+    keep_free_text: Annotated[bool, typer.Option(
+        "--keep-free-text", help="Keep free-text descriptions (for analysts); dropped by default.")] = False,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Record-level partner feeds, under an agreement that covers them (refused whole otherwise);
+    identifiers are pseudonymised with SAFER_PSEUDONYM_KEY."""
+    import getpass
+    from datetime import date
+
+    from safer_communities.ingest.partner_feed import check_key, schema_of
+    from safer_communities.sharing import require_agreement
+    from safer_communities.store.app_db import open_app_db
+    from safer_communities.web import audit
+
+    settings = settings_from(ctx)
+    schema_of(schema)
+    check_key(settings.pseudonym_key)
+    engine = open_app_db(settings.app_db_url)
+    actor = f"cli:{getpass.getuser()}"
+    require_agreement(engine, agreement, schema, on=date.today(), actor=actor)
+    _run(ctx, "partner-feed", paths, as_json, quiet, schema=schema, agreement=agreement,
+         key=settings.pseudonym_key, keep_free_text=keep_free_text)
+    audit.record(engine, actor=actor, action="partner_feed_loaded", obj=agreement, ip="cli",
+                 detail=f"schema {schema}; files {', '.join(p.name for p in paths)}"
+                        + ("; free text kept" if keep_free_text else ""))

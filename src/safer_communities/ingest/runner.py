@@ -19,6 +19,8 @@ INGESTERS: dict[str, tuple[str, str]] = {
     "population": ("safer_communities.ingest.population", "ingest_population"),
     "deprivation": ("safer_communities.ingest.imd", "ingest_deprivation"),
     "stats19": ("safer_communities.ingest.stats19", "ingest_stats19"),
+    "indicators": ("safer_communities.ingest.indicators", "ingest_indicators"),
+    "partner-feed": ("safer_communities.ingest.partner_feed", "ingest_partner_feed"),
 }
 
 

@@ -36,6 +36,7 @@ from safer_communities.publish.render_pdf import render_pdf
 from safer_communities.publish.render_tables import render_tables
 from safer_communities.publish.sna_context import Context, Finding, Shared
 from safer_communities.publish.sna_issue import issue_section, no_data_section
+from safer_communities.publish.sna_partners import add_partner_evidence
 from safer_communities.publish.sna_sections import (
     area_section,
     data_section,
@@ -212,6 +213,7 @@ def assemble(ctx: Context) -> Report:
     summary.blocks.extend(summary_blocks(ctx))
     suggest.blocks.extend(suggestions_blocks(ctx))
     methods.blocks.extend(methods_blocks(ctx))
+    add_partner_evidence(report, ctx)  # issue 12: "What partners' data shows", "Data sources and gaps"
     report.unique_table_keys()
     return report
 

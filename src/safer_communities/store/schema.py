@@ -240,3 +240,108 @@ PUBLIC_TABLES = (
     "crimes", "crime_monthly_counts", "outcomes", "stop_search", "collisions", "areas", "area_boundaries",
     "population", "deprivation", "ingests", "rejects",
 )
+
+# Published partner statistics (issue 12): one row per indicator, area, period and breakdown. A value
+# the publisher withheld is NULL with its marker ('c', 'x', '-', ...), never a zero.
+INDICATOR_VALUES = """
+CREATE TABLE IF NOT EXISTS indicator_values (
+    indicator_id        VARCHAR NOT NULL,   -- e.g. fingertips-90284, lait-firstyjs (see indicators)
+    area_code           VARCHAR NOT NULL,   -- GSS code
+    area_name           VARCHAR,
+    area_level          VARCHAR NOT NULL,   -- lsoa | district | upper_tier | police_force_area | region ..
+    parent_code         VARCHAR,            -- the region (or nation) the file places the area in
+    period_label        VARCHAR NOT NULL,   -- '2023/24', '2014-16', 'YE Dec 2019', '2014/15-2016/17'
+    period_start        DATE NOT NULL,
+    period_end          DATE NOT NULL,
+    breakdown           VARCHAR NOT NULL,   -- 'Persons', 'Male' ... or 'all'
+    value               DOUBLE,
+    unit                VARCHAR,
+    lower_ci_95         DOUBLE,
+    upper_ci_95         DOUBLE,
+    count               DOUBLE,             -- numerator as published (DfE apportioned counts are not whole)
+    denominator         DOUBLE,
+    marker              VARCHAR,            -- publisher's symbol when value is NULL: c x z u - .. : blank ...
+    marker_note         VARCHAR,            -- Fingertips' 'Value note', or the marker's meaning
+    compared_to_england VARCHAR,            -- the publisher's own comparison, as published
+    source_file         VARCHAR NOT NULL,
+    ingest_id           BIGINT NOT NULL
+);
+"""
+
+INDICATORS = """
+CREATE TABLE IF NOT EXISTS indicators (
+    indicator_id  VARCHAR PRIMARY KEY,
+    name          VARCHAR NOT NULL,
+    publisher     VARCHAR NOT NULL,
+    source        VARCHAR,
+    licence       VARCHAR NOT NULL,
+    unit          VARCHAR,
+    value_type    VARCHAR,              -- rate | percent | count
+    polarity      VARCHAR NOT NULL,     -- low (lower is better) | high | none
+    description   VARCHAR,
+    issues        VARCHAR,              -- space-separated framework issue ids it informs
+    source_file   VARCHAR NOT NULL,
+    ingest_id     BIGINT NOT NULL
+);
+"""
+
+ALL_TABLES += [INDICATOR_VALUES, INDICATORS]
+PUBLIC_TABLES += ("indicator_values", "indicators")
+
+# Record-level partner feeds (issue 12), loaded only under an information-sharing agreement (app DB).
+# Identifiers are keyed hashes (HMAC-SHA256, key from SAFER_PSEUDONYM_KEY, never stored here); free text
+# is NULL unless the ingest kept it for analysts. Never published record by record.
+_FEED_TAIL = """
+    record_date     DATE NOT NULL,      -- the date retention is counted from
+    agreement_id    VARCHAR NOT NULL,   -- the information-sharing agreement it was loaded under
+    synthetic       BOOLEAN NOT NULL,   -- TRUE for the generated SYNTHETIC demo samples
+    schema_version  INTEGER NOT NULL,
+    source_file     VARCHAR NOT NULL,
+    ingest_id       BIGINT NOT NULL
+);
+"""
+PARTNER_ISTV = """
+CREATE TABLE IF NOT EXISTS partner_istv (
+    attendance_id        VARCHAR NOT NULL,
+    site_code            VARCHAR NOT NULL,
+    arrival_at           TIMESTAMP,
+    assault_at           TIMESTAMP NOT NULL,
+    assault_method       VARCHAR NOT NULL,
+    assault_method_other VARCHAR,
+    location_type        VARCHAR NOT NULL,
+    location_description VARCHAR,
+    lsoa_code            VARCHAR,
+    age_band             VARCHAR,
+    sex                  VARCHAR,""" + _FEED_TAIL
+PARTNER_FORCE_CRIMES = """
+CREATE TABLE IF NOT EXISTS partner_force_crimes (
+    crime_ref            VARCHAR NOT NULL,
+    ho_offence_code      VARCHAR NOT NULL,
+    offence_description  VARCHAR,
+    committed_at         TIMESTAMP NOT NULL,
+    easting              DOUBLE,
+    northing             DOUBLE,
+    lsoa_code            VARCHAR,
+    domestic_abuse       BOOLEAN NOT NULL,
+    hate_crime           BOOLEAN NOT NULL,
+    victim_id            VARCHAR,
+    victim_age_band      VARCHAR,
+    victim_sex           VARCHAR,
+    suspect_id           VARCHAR,
+    suspect_age_band     VARCHAR,
+    suspect_sex          VARCHAR,
+    weapon               VARCHAR,
+    description          VARCHAR,""" + _FEED_TAIL
+PARTNER_COUNCIL_ASB = """
+CREATE TABLE IF NOT EXISTS partner_council_asb (
+    incident_ref         VARCHAR NOT NULL,
+    reported_at          TIMESTAMP NOT NULL,
+    category             VARCHAR NOT NULL,
+    easting              DOUBLE,
+    northing             DOUBLE,
+    lsoa_code            VARCHAR,
+    reporter_id          VARCHAR,
+    description          VARCHAR,""" + _FEED_TAIL
+
+ALL_TABLES += [PARTNER_ISTV, PARTNER_FORCE_CRIMES, PARTNER_COUNCIL_ASB]
+PUBLIC_TABLES += ("partner_istv", "partner_force_crimes", "partner_council_asb")
