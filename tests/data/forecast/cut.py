@@ -3,7 +3,8 @@
 Preston (E07000123): every police.uk 'Violence and sexual offences' and 'Anti-social behaviour' record of
 the 25 months 2020-10..2022-10 located in a Preston LSOA, with coordinates in British National Grid
 (EPSG:27700, pyproj, no OSTN15 grid: about 2 m off, far below police.uk's map-point snapping), and the
-street text police.uk gives ("On or near ...") for the repeat-places tests. The Preston LSOA boundaries
+street text police.uk gives ("On or near ...") for the repeat-places tests; and the ONS mid-2020 population
+of those LSOAs for the smoothed-rate tests. The Preston LSOA boundaries
 are those of tests/data/hotspots/preston_lsoa11.json.gz.
 """
 
@@ -37,7 +38,14 @@ def main(shared: Path) -> None:
     frame["easting"] = frame["easting"].round(1)
     frame["northing"] = frame["northing"].round(1)
     frame.drop(columns=["longitude", "latitude"]).to_csv(HERE / "preston_2020-10_2022-10.csv.gz", index=False)
-    print(f"{len(frame)} records, {len(codes)} LSOAs")
+    population = duckdb.sql(
+        f"""SELECT "LSOA Code" AS lsoa_code, Population AS population
+        FROM read_csv('{shared / "population" / "lancashire_population_2014_2020.csv"}', header=true)
+        WHERE Year = 2020 AND "LSOA Code" IN (SELECT unnest(?::VARCHAR[])) ORDER BY 1""",
+        params=[codes],
+    ).df()
+    population.to_csv(HERE / "preston_population_2020.csv", index=False)
+    print(f"{len(frame)} records, {len(codes)} LSOAs, {len(population)} populations")
 
 
 if __name__ == "__main__":
