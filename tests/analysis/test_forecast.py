@@ -230,9 +230,25 @@ def test_gaps_are_gaps_not_zeros(
     # Origins whose window of a year plus the target touches 2022-02 are left out: only 2022-03+
     # windows ... none from 2022-02 to 2023-01 can be clean, so only origins before 2022-02 remain.
     assert scores["origin"].max() < "2022-02" and scores.attrs["origins"] == 3
-    recent = violence[violence["month"] < "2021-10"]
+    # Four months cannot be scored: three to look back, one to learn from, none left to score.
+    recent = violence[violence["month"] < "2021-02"]
     with pytest.raises(NoDataError, match="Too few months"):
         evaluate(build_history(recent, cell_size_m=250, boundary=lsoas, quiet=True))
+
+
+def test_a_single_year_shrinks_the_window(violence: pd.DataFrame, preston: tuple) -> None:
+    _, lsoas = preston
+    year = violence[violence["month"].between("2021-04", "2022-03")]
+    grid = hotspot_forecast(year, cell_size_m=250, boundary=lsoas, quiet=True)
+    # 12 months: look back 5, learn from at least one, score on the 6 origins 2021-10..2022-03.
+    assert grid.attrs["window_months"] == 5 and grid.attrs["origins"] == 6
+    assert "looks back 5 months instead of 12" in grid.attrs["caveat"]
+    history = build_history(year, cell_size_m=250, boundary=lsoas, quiet=True)
+    np.testing.assert_array_equal(
+        model_scores(history, "last-12-months", 11), history.counts[:, 6:11].sum(axis=1)
+    )
+    if grid.attrs["model"] == "last-12-months":
+        assert grid.attrs["model_label"] == "naive: last 5 months"
 
 
 def test_ranking_breaks_ties_by_the_fixed_order() -> None:

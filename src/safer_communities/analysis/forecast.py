@@ -32,7 +32,9 @@ flagged and scored against what happened there (never against months a model saw
 Ties in a model's ranking (common for the naive counts) are broken by one fixed random order of the
 cells (seed 0), the same for every model and origin, so no model gains from the order of the grid.
 A month with no record in the whole study area is treated as missing (a gap, never a zero): origins
-whose window touches it are left out, and said so.
+whose window touches it are left out, and said so. With fewer than 19 months of data (a year of
+look-back, a month to learn from and six origins) every model looks back half the months instead of
+a year, announced, so that a store holding one year can still be scored honestly on a few origins.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ MODELS = ("last-period", "last-12-months", "kde-decay", "poisson-ar")
 BASELINES = ("last-period", "last-12-months")
 SHARES = (0.01, 0.02, 0.05, 0.10)
 HISTORY_MONTHS = 12  # every model looks back at most a year (and the seasonal lag a year)
+MIN_ORIGINS = 6  # with fewer months than 12 + 1 + this, the look-back window shrinks (announced)
 _LABELS = {
     "last-period": "naive: last month",
     "last-12-months": "naive: last 12 months",
@@ -62,10 +65,12 @@ _LABELS = {
 }
 
 
-def model_label(model: str, horizon_months: int = 1) -> str:
+def model_label(model: str, horizon_months: int = 1, window: int = HISTORY_MONTHS) -> str:
     """Plain-English name of a model (the naive last period is a quarter for quarterly forecasts)."""
     if model == "last-period" and horizon_months != 1:
         return f"naive: last {horizon_months} months"
+    if model == "last-12-months" and window != HISTORY_MONTHS:
+        return f"naive: last {window} months"
     return _LABELS[model]
 
 
@@ -87,6 +92,7 @@ class History:
     half_life_months: float
     neighbours: sp.csr_array
     order: np.ndarray  # fixed random tie-break rank of each cell
+    window: int = HISTORY_MONTHS  # months every model looks back (12, fewer when the data are short)
     _kde: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
     _design: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
 
@@ -163,6 +169,15 @@ def build_history(
         announce(f"KDE bandwidth set to {bandwidth_m:g} m (two cells).", quiet=quiet)
     order = np.empty(n, dtype=np.int64)
     order[np.random.default_rng(0).permutation(n)] = np.arange(n)
+    window = HISTORY_MONTHS
+    if t < HISTORY_MONTHS + 1 + MIN_ORIGINS:
+        window = max(3, (t - 1) // 2)
+        message = (
+            f"Only {t} months of data: every model looks back {window} months instead of 12 (the "
+            f"'last 12 months' baseline becomes the last {window}), and no seasonal term is used."
+        )
+        announce(message, quiet=quiet)
+        prep.caveats.append(message)
     return History(
         prep=prep,
         months=months,
@@ -173,39 +188,45 @@ def build_history(
         half_life_months=float(half_life_months),
         neighbours=grid_neighbours(prep.raster, cell * math.sqrt(2)),
         order=order,
+        window=window,
     )
 
 
 def _window_ok(history: History, origin: int, horizon: int, *, target: bool = True) -> bool:
-    start = origin - HISTORY_MONTHS
+    start = origin - history.window
     end = origin + horizon if target else origin
     return start >= 0 and end <= history.months.size and bool(history.present[start:end].all())
 
 
 def _features(history: History, s: int, horizon: int) -> np.ndarray:
-    """Design matrix (cells x 6) to forecast months ``s .. s + horizon - 1`` from months before ``s``."""
+    """Design matrix to forecast months ``s .. s + horizon - 1`` from months before ``s``.
+
+    Columns: intercept, log1p of the cell's last month, last three months, last ``window`` months,
+    the same months a year earlier (only with a 12-month window) and its neighbours' mean over the
+    window.
+    """
     c = history.counts
-    last12 = c[:, s - 12 : s].sum(axis=1)
+    span = c[:, s - history.window : s].sum(axis=1)
     degree = np.maximum(np.diff(history.neighbours.indptr), 1)
-    return np.column_stack(
-        [
-            np.ones(c.shape[0]),
-            np.log1p(c[:, s - 1]),
-            np.log1p(c[:, s - 3 : s].sum(axis=1)),
-            np.log1p(last12),
-            np.log1p(c[:, s - 12 : s - 12 + horizon].sum(axis=1)),  # the same months a year earlier
-            np.log1p(history.neighbours @ last12 / degree),
-        ]
-    )
+    columns = [
+        np.ones(c.shape[0]),
+        np.log1p(c[:, s - 1]),
+        np.log1p(c[:, max(s - 3, 0) : s].sum(axis=1)),
+        np.log1p(span),
+    ]
+    if history.window >= 12:
+        columns.append(np.log1p(c[:, s - 12 : s - 12 + horizon].sum(axis=1)))
+    columns.append(np.log1p(history.neighbours @ span / degree))
+    return np.column_stack(columns)
 
 
 def _poisson_ar(history: History, origin: int, horizon: int) -> np.ndarray:
-    starts = [s for s in range(HISTORY_MONTHS, origin - horizon + 1) if _window_ok(history, s, horizon)]
+    starts = [s for s in range(history.window, origin - horizon + 1) if _window_ok(history, s, horizon)]
     if not starts:
         raise NoDataError(
             "The Poisson model needs at least one month to learn from before the origin.",
             found=f"origin {history.months[origin]}",
-            hint=f"Forecast from an origin with {HISTORY_MONTHS + horizon} months of data or more before it.",
+            hint=f"Forecast from an origin with {history.window + horizon} months of data or more before it.",
         )
     parts = [history.design(s, horizon) for s in starts]
     rows = np.vstack([p[0] for p in parts])
@@ -260,11 +281,11 @@ def model_scores(history: History, model: str, origin: int, horizon: int = 1) ->
     if model == "last-period":
         return c[:, origin - horizon : origin].sum(axis=1)
     if model == "last-12-months":
-        return c[:, origin - 12 : origin].sum(axis=1)
+        return c[:, origin - history.window : origin].sum(axis=1)
     if model == "kde-decay":
-        ages = np.arange(HISTORY_MONTHS, 0, -1) - 1  # 11 .. 0 months before the origin
+        ages = np.arange(history.window, 0, -1) - 1  # window - 1 .. 0 months before the origin
         decay = 0.5 ** (ages / history.half_life_months)
-        return sum(d * history.kde_month(origin - HISTORY_MONTHS + j) for j, d in enumerate(decay))
+        return sum(d * history.kde_month(origin - history.window + j) for j, d in enumerate(decay))
     if model == "poisson-ar":
         return _poisson_ar(history, origin, horizon)
     raise InputError(
@@ -342,7 +363,7 @@ def evaluate(
 ) -> pd.DataFrame:
     """Rolling-origin scores: one row per origin, model and area share (columns in the module docstring).
 
-    Origins run from the first month with a year of history and a month to learn from to the last
+    Origins run from the first month with a full look-back window and a month to learn from to the last
     month whose horizon is observed; every model is scored on the same origins.
     """
     h = _check_horizon(horizon_months)
@@ -351,7 +372,7 @@ def evaluate(
             raise InputError(
                 "Area shares must lie strictly between 0 and 1.", found=repr(share), hint="Use 0.01 .. 0.10."
             )
-    first = HISTORY_MONTHS + h
+    first = history.window + h
     origins = [t for t in range(first, history.months.size - h + 1) if _window_ok(history, t, h)]
     skipped = [t for t in range(first, history.months.size - h + 1) if not _window_ok(history, t, h)]
     if skipped:
@@ -360,7 +381,7 @@ def evaluate(
         raise NoDataError(
             "Too few months to score a forecast.",
             found=f"{history.months.size} month(s) ({history.months[0]} to {history.months[-1]})",
-            hint=f"Scoring needs at least {HISTORY_MONTHS + 2 * h} consecutive months of data.",
+            hint=f"Scoring needs at least {history.window + 2 * h} consecutive months of data.",
         )
     ks = {share: cells_for_share(history, share) for share in shares}
     top = max(ks.values())
@@ -382,7 +403,7 @@ def evaluate(
                     }
                 )
     out = pd.DataFrame(rows)
-    out.attrs.update(horizon_months=h, origins=len(origins))
+    out.attrs.update(horizon_months=h, origins=len(origins), window_months=history.window)
     return out
 
 
@@ -492,12 +513,13 @@ def hotspot_forecast(
         "months before its origin. Past skill is a guide, not a promise."
     )
     frame.attrs.update(
-        method=f"hotspot forecast ({model_label(chosen, h)}), chosen by rolling-origin hit rate",
+        method=f"hotspot forecast ({model_label(chosen, h, history.window)}), chosen by rolling-origin skill",
         cell_size_m=history.prep.raster.cell,
         bandwidth_m=history.bandwidth_m,
         model=chosen,
-        model_label=model_label(chosen, h),
+        model_label=model_label(chosen, h, history.window),
         horizon_months=h,
+        window_months=history.window,
         forecast_months=[str(m) for m in months],
         data_months=[str(history.months[0]), str(history.months[-1])],
         focus_share=focus_share,

@@ -217,8 +217,8 @@ def _permutation_p(
         return np.full(n, np.nan)
     state = np.random.RandomState(seed)
     ids = np.empty((permutations, kmax), dtype=np.int64)
-    for k in range(permutations):
-        ids[k] = state.choice(n - 1, size=kmax, replace=False)
+    for k in range(permutations):  # what choice(n - 1, kmax, replace=False) draws, without its overhead
+        ids[k] = state.permutation(n - 1)[:kmax]
     scaling = (n - 1) / float((z * z).sum())
     larger = np.zeros(n)
     for k in np.unique(degree[degree > 0]):
