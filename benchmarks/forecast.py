@@ -32,6 +32,7 @@ from safer_communities.analysis.forecast import (
     score_selection,
     summarise,
 )
+from safer_communities.analysis.grid import clear_grid_cache
 from safer_communities.analysis.hotspots import hotspot_count, hotspot_kde
 from safer_communities.analysis.rates import definition_for
 
@@ -102,14 +103,18 @@ def moran_timings(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
     rng = np.random.default_rng(0)
     y = rng.gamma(2.0, 5.0, len(frame))  # the timing does not depend on the values
     weights = lsoa_weights(frame)
-    t = time.perf_counter()
-    ours = local_moran(y, weights, permutations=999, seed=0)
-    ours_s = time.perf_counter() - t
-    t = time.perf_counter()
-    theirs = Moran_Local(y, weights, transformation="r", permutations=999, seed=0, n_jobs=1)
-    esda_s = time.perf_counter() - t
+    ours_s, esda_s = [], []
+    for _ in range(3):  # best of three, alternating, on a shared machine
+        t = time.perf_counter()
+        ours = local_moran(y, weights, permutations=999, seed=0)
+        ours_s.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        theirs = Moran_Local(y, weights, transformation="r", permutations=999, seed=0, n_jobs=1)
+        esda_s.append(time.perf_counter() - t)
+        weights.transform = "o"
     assert np.allclose(ours["local_i"], theirs.Is, atol=1e-9)
-    return {"ours_s": ours_s, "esda_s": esda_s, "units": float(len(frame))}
+    assert np.allclose(ours["p_sim"], theirs.p_sim, atol=1e-9)
+    return {"ours_s": min(ours_s), "esda_s": min(esda_s), "units": float(len(frame))}
 
 
 def main() -> None:
@@ -129,6 +134,7 @@ def main() -> None:
     for issue in ISSUES:
         definition = definition_for(issue, None)
         points = queries.crime_points(con, definition, period="2020-10..2022-10")
+        clear_grid_cache()  # both sides build the grid once
         t = time.perf_counter()
         history = build_history(points, cell_size_m=250, boundary=boundary, quiet=True)
         build_s = time.perf_counter() - t
@@ -144,6 +150,7 @@ def main() -> None:
             f"3 models (2 naive + KDE) {three_s:.2f} s; all 4 models {four_s:.2f} s (KDE surfaces cached)"
         )
         if not args.no_naive:
+            clear_grid_cache()
             t = time.perf_counter()
             slow = naive_loop(points, boundary, history, shares)
             naive_s = time.perf_counter() - t
