@@ -10,6 +10,8 @@ repeat-place sentence is a share of all located records.
 
 from __future__ import annotations
 
+import textwrap
+
 import geopandas as gpd
 import numpy as np
 from matplotlib.colors import ListedColormap
@@ -83,7 +85,7 @@ def forecast_map(
             draw_outlines(ax, outlines.geometry, linewidth=0.8)
         _frame_axes(ax, frame_geom)
         furniture(ax)
-        ax.set_title(title, loc="left")
+        ax.set_title(textwrap.fill(title, 60), loc="left")  # the legend sits to the right of the title
         handles = [
             Patch(
                 facecolor=c,
