@@ -96,3 +96,4 @@ class FrameworkAmendment(Base):
     __table_args__ = (
         sa.CheckConstraint("status IN ('proposed', 'approved', 'rejected')", name="status"),
     )
+from safer_communities.store import app_models_prevention  # noqa: E402,F401  (issue 15: action places)
