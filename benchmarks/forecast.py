@@ -164,7 +164,8 @@ def main() -> None:
             ours = build_s + three_s
             print(
                 f"  naive loop, same 3 models and origins: {naive_s:.2f} s against ours {ours:.2f} s: "
-                f"{naive_s / ours:.1f}x; with the one-off grid on both sides {grid_s + naive_s:.2f} s against "
+                f"{naive_s / ours:.1f}x; with the one-off grid on both sides {grid_s + naive_s:.2f} s "
+                "against "
                 f"{grid_s + ours:.2f} s: {(grid_s + naive_s) / (grid_s + ours):.1f}x (same scores)"
             )
         summary = summarise(scores)
