@@ -9,6 +9,16 @@
     L.tileLayer(el.dataset.tiles, { maxZoom: 18, attribution: "Map tiles as configured" }).addTo(map);
   }
   var skill = document.getElementById("forecast-skill");
+  if (el.dataset.outlines) {  // the area's units as outlines only, for bearings (the same cached answer as the rate map)
+    fetch(el.dataset.outlines, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data) { return; }
+        L.geoJSON(data, { interactive: false, style: function () { return { color: "#505a5f", weight: 0.6, fill: false }; } })
+          .addTo(map).bringToBack();
+      })
+      .catch(function () { /* outlines are optional */ });
+  }
   fetch(el.dataset.geojson, { credentials: "same-origin" })
     .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
     .then(function (data) {
@@ -24,8 +34,8 @@
           m.cell_size_m + " m cells), from " + m.model_label + ". Over " + s.origins + " past months such maps " +
           "caught " + Math.round(s.expected_hit_rate * 100) + "% of records (" + Math.round(s.hit_rate_min * 100) +
           "% to " + Math.round(s.hit_rate_max * 100) + "%), PAI " + s.pai +
-          (s.baselines.length ? "; better than the naive baselines in " + Math.round(s.beats_baselines * 100) +
-            "% of months." : ".");
+          (s.baselines.length ? "; better than " + (s.baselines.length === 1 ? "the other naive baseline" :
+            "the naive baselines") + " in " + Math.round(s.beats_baselines * 100) + "% of months." : ".");
       }
       el.setAttribute("data-drawn", String(data.features.length));
     })
