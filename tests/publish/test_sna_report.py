@@ -210,3 +210,19 @@ def test_all_districts_writes_the_county_and_every_district_in_parallel(report_s
         assert (folder / "index.html").is_file() and not (folder / "report.pdf").exists()
     title = _page(folders[2])[0].headings[0][1]
     assert title == "Community safety strategic needs assessment: Ribble Valley"
+
+
+def test_where_to_act_next_has_the_forecast_and_no_counts(built_reports: dict[str, Path]) -> None:
+    for kind in ("county", "district"):
+        html = (built_reports[kind] / "index.html").read_text()
+        assert "Where to act next" in html
+        assert "Chosen by rolling-origin scoring over" in html and "PAI" in html
+        assert "how well each forecast would have worked" in html
+    gpkg = built_reports["district"] / "hotspots.gpkg"
+    info = pyogrio.read_info(gpkg, layer="violence_forecast")
+    fields = list(info["fields"])
+    assert "rank" in fields and "top_1pct" in fields
+    assert "score" not in fields and "count" not in fields  # a naive score is a count: never published
+    with (built_reports["county"] / "tables" / "violence-forecast-skill.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert sum("naive" in r["Forecast"] for r in rows) == 2 and len(rows) == 4

@@ -552,6 +552,9 @@ def peers_cmd(
         )
 
 
-from safer_communities.cli import evidence_maps  # noqa: E402,F401  (registers hotspots, concentration, near-repeat)
+from safer_communities.cli import (  # noqa: E402
+    evidence_maps,  # noqa: F401  (registers hotspots, concentration, near-repeat)
+    evidence_prevention,  # noqa: F401  (forecast, emerging, repeat-places...)
+)
 
 __import__("safer_communities.cli.evidence_partner")  # registers `evidence indicators` on this app

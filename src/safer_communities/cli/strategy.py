@@ -154,3 +154,4 @@ def report_command(
         con.close()
     for path in written:
         console_err.print(f"Wrote {path}", highlight=False)
+from safer_communities.cli import strategy_places  # noqa: E402,F401  (issue 15: safer strategy place)

@@ -14,6 +14,7 @@ from safer_communities.publish import charts
 from safer_communities.publish.disclosure import suppress_table
 from safer_communities.publish.document import BulletList, Paragraph, Section, Table, slugify
 from safer_communities.publish.sna_context import POLICE_SOURCE_TEXT, Context, Finding, gap, guarded
+from safer_communities.publish.sna_next import next_blocks
 from safer_communities.publish.sna_strategy import strategy_subsection
 from safer_communities.publish.sna_tables import (
     WITHHELD_ELSEWHERE,
@@ -68,6 +69,7 @@ def issue_section(parent: Section, ctx: Context, definition: Definition, *,
     section.sub("Trend").blocks.extend(guarded(lambda: _trend(ctx, definition)))
     section.sub("Districts compared").blocks.extend(guarded(lambda: _funnel(ctx, definition)))
     section.sub("Where").blocks.extend(guarded(lambda: where_blocks(ctx, definition)))
+    section.sub("Where to act next").blocks.extend(guarded(lambda: next_blocks(ctx, definition)))
     section.sub("When").blocks.extend(guarded(lambda: _when(ctx, definition)))
     section.sub("Harm").blocks.extend(guarded(lambda: _harm(ctx, definition)))
     section.sub("Outcomes").blocks.extend(guarded(lambda: _outcomes(ctx, definition),

@@ -108,3 +108,4 @@ class FrameworkAmendment(Base):
 
 from safer_communities.store import app_models_governance  # noqa: E402, F401  (case reviews)
 from safer_communities.store import app_models_sharing  # noqa: E402,F401  (issue 12: sharing agreements)
+from safer_communities.store import app_models_prevention  # noqa: E402,F401  (issue 15: action places)

@@ -104,5 +104,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(work.router)
     app.include_router(admin.router)
     app.include_router(case_reviews.pages)
+    from safer_communities.web.routes import forecast as forecast_routes  # issue 15: the forecast layer
+
+    app.include_router(forecast_routes.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     return app
