@@ -155,3 +155,16 @@ def test_area_page_lists_every_measured_issue(viewer: TestClient) -> None:
     assert "<h1>Burnley</h1>" in page
     assert page.count('<th scope="row"><a href="/?issue=') == 5  # four police.uk issues and road safety
     assert "5,125" in page and "5,563" in page  # violence and ASB, as on the dashboard
+
+
+def test_county_map_districts_have_no_sliver_holes(viewer: TestClient) -> None:
+    import geopandas as gpd
+
+    from safer_communities.store.geometry import interior_rings_under
+
+    body = viewer.get("/api/v1/evidence/map", params={"issue": "violence"}).json()
+    districts = gpd.GeoDataFrame.from_features(body["features"], crs=4326).to_crs(27700)
+    assert len(districts) == 14
+    # Dissolved from LSOAs that do not share vertices exactly: a plain union left 62-139 pin-holes each.
+    assert sum(interior_rings_under(g, 1.0) for g in districts.geometry) == 0
+    assert all(g.is_valid for g in districts.geometry)
