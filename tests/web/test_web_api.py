@@ -165,6 +165,7 @@ def test_county_map_districts_have_no_sliver_holes(viewer: TestClient) -> None:
     body = viewer.get("/api/v1/evidence/map", params={"issue": "violence"}).json()
     districts = gpd.GeoDataFrame.from_features(body["features"], crs=4326).to_crs(27700)
     assert len(districts) == 14
-    # Dissolved from LSOAs that do not share vertices exactly: a plain union left 62-139 pin-holes each.
-    assert sum(interior_rings_under(g, 1.0) for g in districts.geometry) == 0
+    # Dissolved from LSOAs that do not share vertices exactly, a plain union left 62-139 pin-holes each,
+    # which simplification grew to 1,509 rings of 4 m2 and more. No Lancashire district has a real hole.
+    assert sum(interior_rings_under(g, 1e12) for g in districts.geometry) == 0
     assert all(g.is_valid for g in districts.geometry)
