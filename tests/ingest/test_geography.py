@@ -185,8 +185,8 @@ def test_demo_geography_end_to_end(store_path: Path) -> None:
     assert upper == [("E06000008", 1), ("E06000009", 1), ("E10000017", 12)]
     # Dissolved outlines carry no sliver holes (a plain union leaves 9,008 across the 14 districts),
     # keep the area of their LSOAs and are valid.
-    lsoa_m2 = dict(query(store_path, "SELECT a.district_code, sum(b.area_m2) FROM area_boundaries b JOIN areas a "
-                         "ON a.lsoa_code = b.area_code WHERE b.area_level = 'lsoa' GROUP BY 1"))
+    lsoa_m2 = dict(query(store_path, "SELECT a.district_code, sum(b.area_m2) FROM area_boundaries b "
+                         "JOIN areas a ON a.lsoa_code = b.area_code WHERE b.area_level = 'lsoa' GROUP BY 1"))
     for code, level, wkb, m2 in query(store_path, "SELECT area_code, area_level, geometry, area_m2 FROM "
                                       "area_boundaries WHERE area_level IN ('district', 'county')"):
         geometry = shapely.from_wkb(wkb)

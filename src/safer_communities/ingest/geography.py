@@ -14,7 +14,8 @@ police.uk files from 2024 on (2021 codes) resolve to the same areas as older one
   ``--county-lookup``.
 
 ``area_boundaries`` holds each LSOA in British National Grid and the district and county polygons
-dissolved from them without sliver holes (``store.geometry.dissolve``). Re-ingesting replaces what the new files cover: the districts they hold.
+dissolved from them without sliver holes (``store.geometry.dissolve``).
+Re-ingesting replaces what the new files cover: the districts they hold.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ MIN_PART_M2 = 1.0
 
 def without_slivers(geometry: BaseGeometry, *, min_hole_m2: float = MIN_HOLE_M2,
                     min_part_m2: float = MIN_PART_M2) -> BaseGeometry:
-    """The (multi)polygon with interior rings under ``min_hole_m2`` and parts under ``min_part_m2`` removed."""
+    """The (multi)polygon without interior rings under ``min_hole_m2`` or parts under ``min_part_m2``."""
     if geometry is None or geometry.is_empty:
         return geometry
     parts = [p for p in getattr(geometry, "geoms", [geometry]) if isinstance(p, shapely.Polygon)]
