@@ -92,8 +92,10 @@ def _emit(
     if gpkg is not None:
         if to_map is None:
             raise typer.BadParameter("this command has no map output", param_hint="--gpkg")
-        results.write_gpkg(to_map(), gpkg, layer=layer)
-        console_err.print(f"Map layer '{layer}' written to {gpkg}.", highlight=False)
+        from safer_communities.publish.gpkg import layer_name, write_result
+
+        write_result(to_map(), gpkg, layer=layer, title=title)
+        console_err.print(f"Map layer '{layer_name(layer)}' written to {gpkg}.", highlight=False)
     if csv is not None:
         results.write_csv(frame, csv)
         if csv != "-":

@@ -145,11 +145,17 @@ class Layer:
     qml: str | None = None
 
 
-def write_layers(path: Path, layers: Sequence[Layer], *, metadata: Mapping[str, str] | None = None) -> Path:
-    """Write a new GeoPackage with every layer, its metadata and its QGIS style (replaces ``path``)."""
+def write_layers(path: Path, layers: Sequence[Layer], *, metadata: Mapping[str, str] | None = None,
+                 add: bool = False) -> Path:
+    """Write a new GeoPackage with every layer, its metadata and its QGIS style (replaces ``path``).
+
+    With ``add``, the layers are added to an existing GeoPackage written by this module instead.
+    """
     if not layers:
         raise InputError("No layers to write.", found=str(path), hint="Pass at least one Layer.")
-    path.unlink(missing_ok=True)
+    add = add and path.exists()
+    if not add:
+        path.unlink(missing_ok=True)
     # A new file written in one go: SQLite need not sync to disk after every layer.
     previous = pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS")
     pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": "OFF"})
@@ -164,12 +170,13 @@ def write_layers(path: Path, layers: Sequence[Layer], *, metadata: Mapping[str, 
                 frame = frame.to_crs(27700)
             described = {**layer.metadata,
                          **{f"field {k}": v for k, v in FIELD_DESCRIPTIONS.items() if k in frame.columns}}
+            first = i == 0 and not add
             pyogrio.write_dataframe(
-                frame, path, layer=name, driver="GPKG", append=i > 0, promote_to_multi=True,
-                dataset_options={"VERSION": GPKG_VERSION} if i == 0 else None,
+                frame, path, layer=name, driver="GPKG", append=not first, promote_to_multi=True,
+                dataset_options={"VERSION": GPKG_VERSION} if first else None,
                 layer_options={"IDENTIFIER": layer.title[:255], "DESCRIPTION": layer.description,
                                "GEOMETRY_NAME": GEOMETRY_COLUMN, "SPATIAL_INDEX": "YES"},
-                dataset_metadata=file_metadata if i == 0 else None,
+                dataset_metadata=file_metadata if first else None,
                 layer_metadata={"title": layer.title, "description": layer.description, **described})
             if layer.qml:
                 styles.append({"f_table_catalog": "", "f_table_schema": "", "f_table_name": name,
@@ -188,11 +195,15 @@ def write_layers(path: Path, layers: Sequence[Layer], *, metadata: Mapping[str, 
 
 def write_result(frame: gpd.GeoDataFrame, path: Path, *, layer: str, title: str | None = None,
                  qml: str | None = None) -> Path:
-    """One analysis result as a one-layer GeoPackage (the CLI's ``--gpkg``), with its metadata."""
+    """One analysis result as a GeoPackage layer (the CLI's ``--gpkg``), with its metadata.
+
+    A new layer name is added to an existing file; writing a layer that is already there replaces the file.
+    """
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame:
         raise InputError("This result has no geometry to map.", found=type(frame).__name__,
                          hint="Use --csv or --json for this command.")
     attrs = {k: str(v) for k, v in frame.attrs.items() if v is not None and not isinstance(v, dict | list)}
     title = title or layer.replace("_", " ")
+    existing = {name for name, _ in pyogrio.list_layers(path)} if path.exists() else set()
     return write_layers(path, [Layer(layer, frame, title=title, description=attrs.get("method", title),
-                                     metadata=attrs, qml=qml)])
+                                     metadata=attrs, qml=qml)], add=layer_name(layer) not in existing)

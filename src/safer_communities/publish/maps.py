@@ -166,19 +166,21 @@ def rate_bands(rates: pd.DataFrame, *, rate_column: str, count_column: str, tota
         hidden = protect_against_total(pd.to_numeric(rates[count_column], errors="coerce").to_numpy(float),
                                        np.isnan(rate_shown), total, settings=settings)
         rate_shown = np.where(hidden, np.nan, rate_shown)
-    visible = rate_shown[~np.isnan(rate_shown)]
+    # Classed on the rates as printed (one decimal), so two labels can never show the same value.
+    printed = np.round(rate_shown, 1)
+    visible = printed[~np.isnan(printed)]
     n = int(min(n_classes, max(1, np.unique(visible).size)))
     quantiles = np.linspace(0, 1, n + 1)
     edges = np.unique(np.quantile(visible, quantiles)) if visible.size else np.array([0.0, 1.0])
     if edges.size < 2:
         edges = np.array([edges[0], edges[0] + 1e-9])
     n = edges.size - 1
-    band = np.where(np.isnan(rate_shown), 0,
-                    np.clip(np.searchsorted(edges, rate_shown, side="right") - 1, 0, n - 1) + 1)
+    band = np.where(np.isnan(printed), 0,
+                    np.clip(np.searchsorted(edges, printed, side="right") - 1, 0, n - 1) + 1)
     labels, colours, kept = [], [], []
     palette = [to_hex(c) for c in colormaps[style.SEQUENTIAL](np.linspace(0.95, 0.1, n))]
     for k in range(1, n + 1):  # classes with no area are left out of the legend
-        members = rate_shown[band == k]
+        members = printed[band == k]
         if members.size:
             kept.append(k)
             labels.append(_band_label(float(members.min()), float(members.max())))
