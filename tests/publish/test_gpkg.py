@@ -48,7 +48,8 @@ def district_gpkg(built_reports: dict[str, Path]) -> Path:
 def test_layers_are_named_for_sql_and_hold_rates_hotspots_and_boundaries(district_gpkg: Path) -> None:
     layers = _layers(district_gpkg)
     assert all(re.fullmatch(r"[a-z][a-z0-9_]*", name) for name in layers), layers
-    assert {"violence_lsoa_rates", "violence_gistar", "districts", "study_area", "layer_styles"} <= set(layers)
+    expected = {"violence_lsoa_rates", "violence_gistar", "districts", "study_area", "layer_styles"}
+    assert expected <= set(layers)
     assert "serious_violence_gistar" in layers or "serious_violence_lsoa_rates" in layers
     assert _sql(district_gpkg, "PRAGMA user_version") == [(10200,)]  # GeoPackage 1.2
 
@@ -63,7 +64,8 @@ def test_contents_metadata_and_a_style_for_every_layer(district_gpkg: Path) -> N
     assert set(layer_md) == set(contents)
     assert "2021-11..2022-10" in layer_md["violence_gistar"] and "cell_size_m" in layer_md["violence_gistar"]
     styles = {t: (field, qml) for t, field, qml in _sql(
-        district_gpkg, "SELECT f_table_name, f_geometry_column, styleQML FROM layer_styles WHERE useAsDefault")}
+        district_gpkg,
+        "SELECT f_table_name, f_geometry_column, styleQML FROM layer_styles WHERE useAsDefault")}
     assert set(styles) == set(contents)
     for table, (geometry_column, qml) in styles.items():
         assert geometry_column == "geom"
@@ -86,12 +88,13 @@ def test_fields_are_shapefile_safe_cells_have_easting_northing_and_flags_match_l
     assert {"easting", "northing", "conf_pct"} <= set(cells.columns) and not {"x", "y", "significant"} & set(
         cells.columns)
     centre = cells.geometry.centroid
-    assert (abs(centre.x - cells["easting"]) < 1e-6).all() and (abs(centre.y - cells["northing"]) < 1e-6).all()
+    assert (abs(centre.x - cells["easting"]) < 1e-6).all()
+    assert (abs(centre.y - cells["northing"]) < 1e-6).all()
     for conf, label in zip(cells["conf_pct"], cells["label"], strict=True):
         assert f"{conf}% confidence" in label
     if OGR2OGR:
-        out = subprocess.run([OGR2OGR, "-f", "ESRI Shapefile", str(tmp_path / "rates.shp"), str(district_gpkg),
-                              "violence_lsoa_rates"], capture_output=True, text=True, check=True)
+        out = subprocess.run([OGR2OGR, "-f", "ESRI Shapefile", str(tmp_path / "rates.shp"),
+                              str(district_gpkg), "violence_lsoa_rates"], capture_output=True, text=True, check=True)
         assert "laundered" not in out.stderr.lower() and "truncated" not in out.stderr.lower(), out.stderr
         assert set(gpd.read_file(tmp_path / "rates.shp").columns) == set(
             gpd.read_file(district_gpkg, layer="violence_lsoa_rates").columns)
