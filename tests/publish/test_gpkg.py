@@ -94,7 +94,8 @@ def test_fields_are_shapefile_safe_cells_have_easting_northing_and_flags_match_l
         assert f"{conf}% confidence" in label
     if OGR2OGR:
         out = subprocess.run([OGR2OGR, "-f", "ESRI Shapefile", str(tmp_path / "rates.shp"),
-                              str(district_gpkg), "violence_lsoa_rates"], capture_output=True, text=True, check=True)
+                              str(district_gpkg), "violence_lsoa_rates"],
+                             capture_output=True, text=True, check=True)
         assert "laundered" not in out.stderr.lower() and "truncated" not in out.stderr.lower(), out.stderr
         assert set(gpd.read_file(tmp_path / "rates.shp").columns) == set(
             gpd.read_file(district_gpkg, layer="violence_lsoa_rates").columns)
