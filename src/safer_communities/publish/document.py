@@ -114,6 +114,8 @@ class Report:
     software_version: str = ""
     # What kind of document this is, on the cover, in the PDF's subject and the Word core properties.
     kind_label: str = "Strategic needs assessment"
+    # Area name -> (GSS code, level), so exported tables carry codes beside names.
+    areas: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def section(self, title: str) -> Section:
         section = Section(title)

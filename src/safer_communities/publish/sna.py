@@ -34,7 +34,7 @@ from safer_communities.publish.render_html import html_string
 from safer_communities.publish.render_pdf import render_pdf
 from safer_communities.publish.render_tables import render_tables
 from safer_communities.publish.sna_context import Context, Finding, Shared
-from safer_communities.publish.sna_gis import write_report_gpkg
+from safer_communities.publish.sna_gis import area_codes, write_report_gpkg
 from safer_communities.publish.sna_issue import issue_section, no_data_section
 from safer_communities.publish.sna_sections import (
     area_section,
@@ -169,7 +169,7 @@ def assemble(ctx: Context) -> Report:
         subtitle=f"Evidence for the partnership's strategic assessment and Serious Violence Duty strategy, "
                  f"{ctx.period.label}",
         area_name=ctx.area_name, period_label=ctx.period.label, attribution=ATTRIBUTION,
-        software_version=__version__,
+        software_version=__version__, areas=area_codes(ctx.con),
     )
     summary = report.section("Summary of key findings")
     area = report.section("The area")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import geopandas as gpd
 import pandas as pd
 
@@ -106,6 +107,17 @@ def boundary_layers(ctx: Context) -> list[Layer]:
         Layer("study_area", area, title=f"{ctx.area_name} outline", description=f"The {level} outline.",
               metadata=meta, qml=gis_styles.outline(width_mm=0.8)),
     ]
+
+
+def area_codes(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
+    """Area name -> (GSS code, level) for every LSOA, district and county in the store."""
+    rows = con.execute("SELECT DISTINCT lsoa_name, lsoa_code, 'lsoa' FROM areas WHERE lsoa_name IS NOT NULL "
+                       "UNION ALL SELECT DISTINCT district_name, district_code, 'district' FROM areas "
+                       "UNION ALL SELECT DISTINCT county_name, county_code, 'county' FROM areas").fetchall()
+    out: dict[str, tuple[str, str]] = {}
+    for name, code, level in rows:
+        out.setdefault(name, (code, level))  # a county named as its district (Blackpool) keeps the district
+    return out
 
 
 def write_report_gpkg(ctx: Context, folder: Path) -> Path | None:
