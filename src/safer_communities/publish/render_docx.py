@@ -156,7 +156,8 @@ def _properties(doc: Document, report: Report) -> None:
     props.category = report.kind_label
     props.language = "en-GB"
     props.created = props.modified = now
-    props.last_printed = None
+    for printed in props._element.findall(qn("cp:lastPrinted")):  # never printed
+        props._element.remove(printed)
     props.revision = 1
 
 
