@@ -65,6 +65,14 @@ def test_csv_reads_back_as_numbers_with_notes_in_the_sidecar(tmp_path: Path) -> 
     assert book["Contents"]["A5"].hyperlink.location == "'violence-rates'!A1"
 
 
+def test_a_column_of_markers_only_is_still_a_number_column() -> None:
+    table = Table(title="KSI", key="ksi", headers=["Area", "Fatal"],
+                  rows=[["Fylde", "<5"], ["Rossendale", "[c]"]])
+    frame = tidy(table, AREAS).frame
+    assert str(frame["Fatal"].dtype) == "Int64" and frame["Fatal"].isna().all()
+    assert frame["Fatal marker"].tolist() == ["<5", "[c]"]
+
+
 def test_periods_and_months_become_iso() -> None:
     assert parse_cell("2021-11..2022-10") == ("2021-11/2022-10", None)
     assert parse_cell("Nov 2021") == ("2021-11", None)

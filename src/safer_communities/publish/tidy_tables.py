@@ -74,10 +74,10 @@ def tidy(table: Table, areas: Mapping[str, tuple[str, str]]) -> TidyTable:
         markers = [c.strip() if _is_marker(c) else None for c in cells]
         values = [None if m else parse_cell(c)[0] for c, m in zip(cells, markers, strict=True)]
         numeric = [v for v in values if v is not None]
-        if numeric and all(isinstance(v, int | float) for v in numeric):
+        if (numeric or any(markers)) and all(isinstance(v, int | float) for v in numeric):
             places = [len(c.strip().split(".")[1]) if "." in c and m is None else 0
                       for c, m in zip(cells, markers, strict=True)]
-            decimals[header] = max(places)
+            decimals[header] = max(places, default=0)
             kind = "Float64" if decimals[header] else "Int64"
             out[header] = pd.array([None if v is None else v for v in values], dtype=kind)
         else:
