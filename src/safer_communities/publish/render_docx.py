@@ -5,6 +5,7 @@ real tables with a repeating header row, and pictures with their alt text set.
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +17,9 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt, RGBColor
 
 from safer_communities.publish.document import BulletList, Figure, Paragraph, Report, Section, Table
+
+
+_NUMERIC = re.compile(r"^[-<\[]?[\d,.]*\]?%?$|^\[[a-z]\]$")
 
 
 def _repeat_header(row: object) -> None:
@@ -30,11 +34,11 @@ def _column_widths_cm(table: Table, total_cm: float = 16.0) -> list[float]:
     mid-word), the rest shared by the length of its longest cell."""
     columns = (list(zip(table.headers, *table.rows, strict=True)) if table.rows
                else [(h,) for h in table.headers])
-    cm_per_char = 0.2  # Arial 9-10 pt, with cell padding
-    words = [max(len(w) for text in col for w in (str(text).split() or [""])) * cm_per_char + 0.4
+    cm_per_char = 0.23  # Arial 10.5 pt, bold headers included
+    words = [max(len(w) for text in col for w in (str(text).split() or [""])) * cm_per_char + 0.5
              for col in columns]
-    longest = [max(len(str(text)) for text in col) * cm_per_char + 0.4 for col in columns]
-    floor = [max(w, 1.2) for w in words]
+    longest = [max(len(str(text)) for text in col) * cm_per_char + 0.5 for col in columns]
+    floor = [min(max(w, 1.2), 4.4) for w in words]  # a long code may wrap at its hyphens, not a name
     if sum(floor) >= total_cm:
         return [total_cm * f / sum(floor) for f in floor]
     spare = total_cm - sum(floor)
@@ -61,11 +65,18 @@ def _table(doc: Document, table: Table) -> None:
         cells = grid.add_row().cells
         for k, (cell, text) in enumerate(zip(cells, row, strict=True)):
             cell.text = text
-            if k > 0:
+            if k > 0 and _NUMERIC.match(text):
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    for column, width in zip(grid.columns, _column_widths_cm(table), strict=True):
+    widths = _column_widths_cm(table)
+    for column, width in zip(grid.columns, widths, strict=True):
         for cell in column.cells:
             cell.width = Cm(width)
+    # The table grid too: LibreOffice (and Word in fixed layout) size columns from it, not the cells.
+    for col, width in zip(grid._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
+        col.set(qn("w:w"), str(int(Cm(width).twips)))
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    grid._tbl.tblPr.append(layout)
     for note in table.notes:
         para = doc.add_paragraph(note)
         para.runs[0].font.size = Pt(8)
