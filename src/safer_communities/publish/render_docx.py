@@ -18,7 +18,6 @@ from docx.shared import Cm, Mm, Pt, RGBColor
 
 from safer_communities.publish.document import BulletList, Figure, Paragraph, Report, Section, Table
 
-
 _NUMERIC = re.compile(r"^[-<\[]?[\d,.]*\]?%?$|^\[[a-z]\]$")
 
 
