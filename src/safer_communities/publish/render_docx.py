@@ -38,7 +38,11 @@ def _column_widths_cm(table: Table, total_cm: float = 16.0) -> list[float]:
              for col in columns]
     longest = [max(len(str(text)) for text in col) * cm_per_char + 0.5 for col in columns]
     floor = [min(max(w, 1.2), 4.4) for w in words]  # a long code may wrap at its hyphens, not a name
-    if sum(floor) >= total_cm:
+    if sum(floor) >= total_cm:  # squeeze the columns of long words first, so short headers never wrap
+        excess = sum(floor) - total_cm
+        flexible = [max(f - 2.5, 0.0) for f in floor]
+        if sum(flexible) > excess:
+            return [f - excess * x / sum(flexible) for f, x in zip(floor, flexible, strict=True)]
         return [total_cm * f / sum(floor) for f in floor]
     spare = total_cm - sum(floor)
     extra = [max(lng - f, 0.0) for lng, f in zip(longest, floor, strict=True)]

@@ -52,6 +52,13 @@ def _table_name(key: str, used: set[str]) -> str:
     return name
 
 
+def _number_format(column: str, decimals: int) -> str:
+    """Thousands separated, with the decimals the report prints; years without a separator."""
+    if decimals == 0 and "year" in column.lower():
+        return "0"
+    return "#,##0" if decimals == 0 else "#,##0." + "0" * decimals
+
+
 def _link(cell: Cell, sheet_name: str) -> None:
     """An internal link (a location in the book, which Excel and LibreOffice both follow)."""
     cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{sheet_name}'!A1", display=str(cell.value))
@@ -96,8 +103,7 @@ def _write_sheet(sheet: Worksheet, table: TidyTable, report: Report, table_name:
             cell.font = BODY_FONT
             column = frame.columns[j - 1]
             if column in table.decimals:
-                cell.number_format = "#,##0" if table.decimals[column] == 0 else \
-                    "#,##0." + "0" * table.decimals[column]
+                cell.number_format = _number_format(column, table.decimals[column])
     last_row = header_row + max(len(frame), 1)
     ref = f"A{header_row}:{get_column_letter(len(frame.columns))}{last_row}"
     excel_table = ExcelTable(displayName=table_name, ref=ref)
