@@ -99,7 +99,8 @@ def _emit(
     if csv is not None:
         results.write_csv(frame, csv)
         if csv != "-":
-            console_err.print(f"{len(frame):,} rows written to {csv}.", highlight=False)
+            rows = "row" if len(frame) == 1 else "rows"
+            console_err.print(f"{len(frame):,} {rows} written to {csv}.", highlight=False)
     if as_json:
         print_json(results.to_records(frame))
         return
@@ -107,12 +108,21 @@ def _emit(
         return
     table = Table(title=title, title_justify="left")
     columns, constant = _table_columns(frame)
-    for column in columns:
+    records = results.to_records(frame)
+    shown = records if len(records) <= MAX_TERMINAL_ROWS else records[:SUMMARY_ROWS]
+    cells = [[_fmt(record[c], str(c)) for c in columns] for record in shown]
+    for k, column in enumerate(columns):
         numeric = pd.api.types.is_numeric_dtype(frame[column])
-        table.add_column(str(column), justify="right" if numeric else "left")
-    for record in results.to_records(frame):
-        table.add_row(*(_fmt(record[c], str(c)) for c in columns))
+        # A number is never cut: its column is at least as wide as its widest value; text wraps instead.
+        widest = max([len(row[k]) for row in cells] + [1])
+        table.add_column(str(column), justify="right" if numeric else "left", no_wrap=numeric,
+                         min_width=widest if numeric else None, overflow="fold")
+    for row in cells:
+        table.add_row(*row)
     console.print(table)
+    if len(records) > len(shown):
+        console_err.print(f"Showing the first {len(shown):,} of {len(records):,} rows. Write them all with "
+                          "--csv FILE (or --csv - to print them as CSV).", highlight=False)
     attrs = frame.attrs
     if attrs.get("definition_id"):
         console_err.print(
@@ -127,6 +137,9 @@ def _emit(
         console_err.print(f"Note: {line}", highlight=False, markup=False)
 
 
+MAX_TERMINAL_ROWS = 60
+"""Longer results are summarised on the terminal (the first ``SUMMARY_ROWS``) with a hint to --csv."""
+SUMMARY_ROWS = 25
 _CONSTANT_COLUMNS = ("issue", "period", "previous_period", "severity", "population_year", "unit")
 
 
