@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from safer_communities import __version__
 from safer_communities.config import Settings
 from safer_communities.store.app_db import open_app_db
-from safer_communities.web import errors
+from safer_communities.web import api_docs, errors
 from safer_communities.web.security import Signer, security_headers
 
 HERE = Path(__file__).parent
@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.secret_key == Settings.model_fields["secret_key"].default:
         log.warning("SAFER_SECRET_KEY is the default: set a long random secret before real use.")
     app = FastAPI(title="safer-communities", version=__version__, description=API_DESCRIPTION,
-                  openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs", redoc_url=None)
+                  openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.engine = open_app_db(settings.app_db_url)
     app.state.signer = Signer(settings)
@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     templates.env.globals["version"] = __version__
     app.state.templates = templates
     errors.install(app)
+    api_docs.install(app)  # Swagger UI from the package, not a CDN
 
     app.add_middleware(SecurityHeaders, settings=settings, signer=app.state.signer)
 

@@ -68,7 +68,7 @@ def framework(request: Request, account: Reader) -> HTMLResponse:
     header, rows = fq.services_by_issues(register)
     status_header, status_rows = fq.evidence_status(register, date.today())
     return render(request, "framework.html", {
-        "problem": None, "version": number, "register": register, "matrix_header": header,
+        "problem": None, "framework_version": number, "register": register, "matrix_header": header,
         "matrix_rows": rows, "status_header": status_header, "status_rows": status_rows}, account=account)
 
 
