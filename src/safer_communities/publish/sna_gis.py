@@ -123,8 +123,9 @@ def area_codes(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
 def write_report_gpkg(ctx: Context, folder: Path) -> Path | None:
     """Every layer the report collected, then the boundaries, in one GeoPackage."""
     layers = list(ctx.gis_layers)
-    for name, frame in ctx.hotspot_layers.items():  # layers added by other sections without a style
-        layers.append(Layer(name, frame, title=name.replace("_", " "), description=name))
+    for name, frame in ctx.hotspot_layers.items():  # layers added by other sections: a plain style
+        layers.append(Layer(name, frame, title=name.replace("_", " "), description=name,
+                            qml=gis_styles.outline(colour="#0072B2", width_mm=0.3)))
     if not layers:
         return None
     defs = ctx.shared.definitions
