@@ -219,3 +219,18 @@ def test_errors_are_one_tidy_message_and_exit_code_2(
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_narrow_terminal_never_cuts_a_number_and_long_results_are_summarised(db: Path) -> None:
+    import re
+
+    result = CliRunner().invoke(app, ["evidence", "rates", "--issue", "violence", "--period", "2021"],
+                                env={"COLUMNS": "60"}, catch_exceptions=False)
+    assert result.exit_code == 0 and "…" not in result.stdout
+    records = json.loads(_run("rates", "--issue", "violence", "--period", "2021", "--json"))
+    printed = set(re.findall(r"\d[\d,]*\.?\d*", result.stdout))
+    assert any(f"{r['count']:,}" in printed for r in records)
+    long = CliRunner().invoke(app, ["evidence", "hotspots", "--issue", "violence", "--period", "2021",
+                                    "--method", "count", "--quiet"], catch_exceptions=False)
+    assert long.exit_code == 0
+    assert "Showing the first 25 of" in long.stderr and "--csv" in long.stderr

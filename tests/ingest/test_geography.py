@@ -17,6 +17,7 @@ from safer_communities.ingest.common import IngestReport
 from safer_communities.ingest.geography import county_table, ingest_geography, read_county_table
 from safer_communities.ingest.geography_read import Lookups, read_boundaries, read_lookup
 from safer_communities.store.evidence import connect, transaction
+from safer_communities.store.geometry import interior_rings_under
 
 REF = Path(__file__).resolve().parents[1] / "data" / "reference"
 DEMO = Path(__file__).resolve().parents[2] / "demo" / "data" / "geography"
@@ -182,6 +183,16 @@ def test_demo_geography_end_to_end(store_path: Path) -> None:
     upper = query(store_path, "SELECT upper_tier_code, count(DISTINCT district_code) FROM areas GROUP BY 1 "
                   "ORDER BY 1")
     assert upper == [("E06000008", 1), ("E06000009", 1), ("E10000017", 12)]
+    # Dissolved outlines carry no sliver holes (a plain union leaves 9,008 across the 14 districts),
+    # keep the area of their LSOAs and are valid.
+    lsoa_m2 = dict(query(store_path, "SELECT a.district_code, sum(b.area_m2) FROM area_boundaries b "
+                         "JOIN areas a ON a.lsoa_code = b.area_code WHERE b.area_level = 'lsoa' GROUP BY 1"))
+    for code, level, wkb, m2 in query(store_path, "SELECT area_code, area_level, geometry, area_m2 FROM "
+                                      "area_boundaries WHERE area_level IN ('district', 'county')"):
+        geometry = shapely.from_wkb(wkb)
+        assert geometry.is_valid and interior_rings_under(geometry, 1.0) == 0, code
+        expected = sum(lsoa_m2.values()) if level == "county" else lsoa_m2[code]
+        assert m2 == pytest.approx(expected, rel=1e-6)
 
 
 json_values = st.recursive(

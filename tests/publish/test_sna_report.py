@@ -171,7 +171,7 @@ def test_tables_xlsx_csv_and_manifest(built_reports: dict[str, Path]) -> None:
     assert areas == ["Fylde", "Ribble Valley", "Rossendale", "Lancashire"]
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     listed = {f["path"]: f["sha256"] for f in manifest["outputs"]}
-    for path in ("index.html", "report.pdf", "report.docx", "tables.xlsx", "hotspots.gpkg"):
+    for path in ("index.html", "report.pdf", "report.docx", "tables.xlsx", "evidence.gpkg"):
         assert listed[path] == sha256(folder / path)
     assert any(p.startswith("maps/") for p in listed)
     assert manifest["definitions"]["issues"]["violence"] == "2025.1"
@@ -181,7 +181,7 @@ def test_tables_xlsx_csv_and_manifest(built_reports: dict[str, Path]) -> None:
 
 @pytest.mark.slow
 def test_hotspot_layers_have_no_counts(built_reports: dict[str, Path]) -> None:
-    gpkg = built_reports["district"] / "hotspots.gpkg"
+    gpkg = built_reports["district"] / "evidence.gpkg"
     layers = {name for name, _ in pyogrio.list_layers(gpkg)}
     assert "violence_gistar" in layers
     info = pyogrio.read_info(gpkg, layer="violence_gistar")

@@ -113,13 +113,17 @@ def _emit(
     if gpkg is not None:
         if to_map is None:
             raise typer.BadParameter("this command has no map output", param_hint="--gpkg")
-        results.write_gpkg(to_map(), gpkg, layer=layer)
-        console_err.print(f"Map layer '{layer}' written to {gpkg}.", highlight=False)
+        from safer_communities.publish.gpkg import layer_name, write_result
+
+        write_result(to_map(), gpkg, layer=layer, title=title)
+        console_err.print(f"Map layer '{layer_name(layer)}' written to {gpkg}.", highlight=False)
     if csv is not None:
         results.write_csv(frame, csv)
         if csv != "-":
             sidecar = results.write_csv_metadata(frame, csv, title=title, notes=notes)
-            console_err.print(f"{len(frame):,} rows written to {csv} (notes in {sidecar}).", highlight=False)
+            rows = "row" if len(frame) == 1 else "rows"
+            console_err.print(f"{len(frame):,} {rows} written to {csv} (notes in {sidecar}).",
+                              highlight=False)
         elif not as_json:
             for line in notes:
                 console_err.print(f"Note: {line}", highlight=False, markup=False)
@@ -129,12 +133,21 @@ def _emit(
     if csv == "-" or (csv is not None and gpkg is None) or gpkg is not None:
         return
     table = Table(title=title, title_justify="left")
-    for column in columns:
+    records = results.to_records(frame)
+    shown = records if len(records) <= MAX_TERMINAL_ROWS else records[:SUMMARY_ROWS]
+    cells = [[_fmt(record[c], str(c)) for c in columns] for record in shown]
+    for k, column in enumerate(columns):
         numeric = pd.api.types.is_numeric_dtype(frame[column])
-        table.add_column(str(column), justify="right" if numeric else "left")
-    for record in results.to_records(frame):
-        table.add_row(*(_fmt(record[c], str(c)) for c in columns))
+        # A number is never cut: its column is at least as wide as its widest value; text wraps instead.
+        widest = max([len(row[k]) for row in cells] + [1])
+        table.add_column(str(column), justify="right" if numeric else "left", no_wrap=numeric,
+                         min_width=widest if numeric else None, overflow="fold")
+    for row in cells:
+        table.add_row(*row)
     console.print(table)
+    if len(records) > len(shown):
+        console_err.print(f"Showing the first {len(shown):,} of {len(records):,} rows. Write them all with "
+                          "--csv FILE (or --csv - to print them as CSV).", highlight=False)
     for line in notes:
         console_err.print(f"Note: {line}", highlight=False, markup=False)
 
@@ -162,6 +175,9 @@ def json_meta(frame: pd.DataFrame, *, title: str, notes: list[str]) -> dict[str,
     return {"title": title, **results.clean_attrs(frame.attrs), "notes": notes}
 
 
+MAX_TERMINAL_ROWS = 60
+"""Longer results are summarised on the terminal (the first ``SUMMARY_ROWS``) with a hint to --csv."""
+SUMMARY_ROWS = 25
 _CONSTANT_COLUMNS = ("issue", "period", "previous_period", "severity", "population_year", "unit")
 
 

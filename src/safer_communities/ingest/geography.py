@@ -14,7 +14,8 @@ police.uk files from 2024 on (2021 codes) resolve to the same areas as older one
   ``--county-lookup``.
 
 ``area_boundaries`` holds each LSOA in British National Grid and the district and county polygons
-dissolved from them. Re-ingesting replaces what the new files cover: the districts they hold.
+dissolved from them without sliver holes (``store.geometry.dissolve``).
+Re-ingesting replaces what the new files cover: the districts they hold.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from safer_communities.ingest.geography_read import (
     read_boundaries,
     read_lookup,
 )
+from safer_communities.store.geometry import dissolve
 
 BNG = 27700
 GEOGRAPHY_KINDS = ("lsoa_boundaries", "lsoa_best_fit_lookup", "lsoa_population_lookup", "oa_lookup")
@@ -205,7 +207,7 @@ def _dissolve_counties(con: duckdb.DuckDBPyConnection, counties: set[str]) -> No
             "SELECT b.geometry, a.county_name FROM area_boundaries b "
             "JOIN areas a ON a.lsoa_code = b.area_code WHERE b.area_level = 'lsoa' AND a.county_code = ?",
             [county]).fetchall()
-        geometry = shapely.union_all(shapely.from_wkb([r[0] for r in rows]))
+        geometry = dissolve(shapely.from_wkb([r[0] for r in rows]))
         con.execute("DELETE FROM area_boundaries WHERE area_level = 'county' AND area_code = ?", [county])
         _insert(con, "area_boundaries", _boundary_rows("county", [county], [rows[0][1]], [geometry]))
 
@@ -232,7 +234,7 @@ def _replace(con: duckdb.DuckDBPyConnection, areas: pd.DataFrame, lsoas: gpd.Geo
     _insert(con, "area_boundaries", _boundary_rows(
         "lsoa", list(lsoas["area_code"]), list(lsoas["area_name"]), list(lsoas.geometry)))
     names = areas.drop_duplicates("district_code").set_index("district_code")["district_name"]
-    dissolved = [shapely.union_all(list(group.geometry)) for _, group in lsoas.groupby("district_code")]
+    dissolved = [dissolve(group.geometry) for _, group in lsoas.groupby("district_code")]
     codes = sorted(lsoas["district_code"].unique())
     _insert(con, "area_boundaries", _boundary_rows("district", codes, [names[c] for c in codes], dissolved))
     _dissolve_counties(con, set(areas["county_code"]))

@@ -114,6 +114,14 @@ class Report:
     software_version: str = ""
     # What kind of document this is, on the cover, in the PDF's subject and the Word core properties.
     kind_label: str = "Strategic needs assessment"
+    # Area name -> (GSS code, level), so exported tables carry codes beside names.
+    areas: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def document_title(self) -> str:
+        """The title with the area named once (report titles usually name it already) and the period."""
+        title = self.title if self.title.endswith(self.area_name) else f"{self.title}: {self.area_name}"
+        return f"{title}, {self.period_label}"
 
     def section(self, title: str) -> Section:
         section = Section(title)

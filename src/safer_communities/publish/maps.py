@@ -7,6 +7,8 @@ fewer than ``rate_numerator_min`` records are drawn as a hatched "not shown" cla
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -132,6 +134,67 @@ def _map_figure_height(geometry: gpd.GeoSeries, width_in: float = style.WIDTH_IN
     return float(np.clip(width_in * 0.72 * ratio + 1.0, 3.5, 9.0))
 
 
+@dataclass(frozen=True)
+class RateBands:
+    """Protected rates in map classes: one row per area (``area_code``, ``name_shown``, ``count_shown``,
+    ``rate_shown``, ``band`` 1..n or 0 where withheld, ``band_label``), with the classes' colours."""
+
+    table: pd.DataFrame
+    edges: np.ndarray
+    labels: list[str]
+    colours: list[str]
+    method: str
+
+
+def _band_label(lo: float, hi: float) -> str:
+    return fmt_number(lo) if fmt_number(lo) == fmt_number(hi) else f"{fmt_number(lo)} to {fmt_number(hi)}"
+
+
+def rate_bands(rates: pd.DataFrame, *, rate_column: str, count_column: str, total: float | None = None,
+               settings: Settings | None = None, n_classes: int = 5) -> RateBands:
+    """Rates after disclosure control, in quantile classes of the shown values.
+
+    Each class is labelled by the lowest and highest rate in it, so no two labels share a value
+    ("4.0 to 15.1", "15.2 to 24.6"); the same classes colour the report's map and the GeoPackage style.
+    """
+    settings = settings or Settings()
+    table = suppress_table(rates.reset_index(drop=True), count_columns=[count_column],
+                           rate_columns={rate_column: count_column}, settings=settings)
+    rate_shown = table.values[rate_column].to_numpy(dtype=float)
+    count_shown = pd.to_numeric(table.values[count_column], errors="coerce").to_numpy(dtype=float)
+    if total is not None:
+        hidden = protect_against_total(pd.to_numeric(rates[count_column], errors="coerce").to_numpy(float),
+                                       np.isnan(rate_shown), total, settings=settings)
+        rate_shown = np.where(hidden, np.nan, rate_shown)
+    # Classed on the rates as printed (one decimal), so two labels can never show the same value.
+    printed = np.round(rate_shown, 1)
+    visible = printed[~np.isnan(printed)]
+    n = int(min(n_classes, max(1, np.unique(visible).size)))
+    quantiles = np.linspace(0, 1, n + 1)
+    edges = np.unique(np.quantile(visible, quantiles)) if visible.size else np.array([0.0, 1.0])
+    if edges.size < 2:
+        edges = np.array([edges[0], edges[0] + 1e-9])
+    n = edges.size - 1
+    band = np.where(np.isnan(printed), 0,
+                    np.clip(np.searchsorted(edges, printed, side="right") - 1, 0, n - 1) + 1)
+    labels, colours, kept = [], [], []
+    palette = [to_hex(c) for c in colormaps[style.SEQUENTIAL](np.linspace(0.95, 0.1, n))]
+    for k in range(1, n + 1):  # classes with no area are left out of the legend
+        members = printed[band == k]
+        if members.size:
+            kept.append(k)
+            labels.append(_band_label(float(members.min()), float(members.max())))
+            colours.append(palette[k - 1])
+    renumber = {old: new for new, old in enumerate(kept, start=1)} | {0: 0}
+    band = np.array([renumber[int(b)] for b in band], dtype=int)
+    out = rates[["area_code"]].reset_index(drop=True).assign(
+        name_shown=rates.get("area_name", rates["area_code"]).astype(str).to_numpy(),
+        count_shown=count_shown, rate_shown=rate_shown, band=band,
+        band_label=[labels[b - 1] if b else "Not shown (withheld)" for b in band])
+    method = f"{len(labels)} quantile classes" if len(labels) > 1 else "one class"
+    return RateBands(out, edges, labels, colours, method)
+
+
 def choropleth_map(
     areas: gpd.GeoDataFrame,
     rates: pd.DataFrame,
@@ -155,29 +218,14 @@ def choropleth_map(
     count (:func:`~safer_communities.publish.disclosure.protect_against_total`).
     """
     settings = settings or Settings()
-    table = suppress_table(rates.reset_index(drop=True), count_columns=[count_column],
-                           rate_columns={rate_column: count_column}, settings=settings)
-    rate_shown = table.values[rate_column].to_numpy(dtype=float)
-    if total is not None:
-        hidden = protect_against_total(pd.to_numeric(rates[count_column], errors="coerce").to_numpy(float),
-                                       np.isnan(rate_shown), total, settings=settings)
-        rate_shown = np.where(hidden, np.nan, rate_shown)
-    shown = rates[["area_code"]].reset_index(drop=True).assign(
-        rate_shown=rate_shown,
-        name_shown=rates.get("area_name", rates["area_code"]).astype(str).to_numpy(),
-    )
+    bands = rate_bands(rates, rate_column=rate_column, count_column=count_column, total=total,
+                       settings=settings, n_classes=n_classes)
+    shown = bands.table[["area_code", "rate_shown", "name_shown", "band"]]
     data = areas.merge(shown, on="area_code", how="left")
     present = data["area_code"].isin(rates["area_code"])
     values = data["rate_shown"].to_numpy(dtype=float)
-    visible = values[~np.isnan(values)]
-    n = int(min(n_classes, max(1, np.unique(visible).size)))
-    quantiles = np.linspace(0, 1, n + 1)
-    edges = np.unique(np.quantile(visible, quantiles)) if visible.size else np.array([0.0, 1.0])
-    if edges.size < 2:
-        edges = np.array([edges[0], edges[0] + 1e-9])
-    n = edges.size - 1
-    colours = [to_hex(c) for c in colormaps[style.SEQUENTIAL](np.linspace(0.95, 0.1, n))]
-    classes = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, n - 1)
+    n, colours, edges = len(bands.labels), bands.colours, bands.edges
+    classes = data["band"].fillna(0).to_numpy(dtype=int) - 1
     height = _map_figure_height(areas.geometry)
     with style.figure(height_in=height) as fig:
         ax = fig.add_subplot()
@@ -186,8 +234,7 @@ def choropleth_map(
             sel = ~np.isnan(values) & (classes == k)
             if sel.any():
                 draw_polygons(ax, data.geometry[sel], facecolor=colours[k], edgecolor="white", linewidth=0.1)
-            handles.append(Patch(facecolor=colours[k], edgecolor="#777777",
-                                 label=f"{fmt_number(edges[k])} to {fmt_number(edges[k + 1])}"))
+                handles.append(Patch(facecolor=colours[k], edgecolor="#777777", label=bands.labels[k]))
         hidden = np.isnan(values) & present.to_numpy()
         if hidden.any():
             draw_polygons(ax, data.geometry[hidden], facecolor=style.SUPPRESSED_FACE,
@@ -206,8 +253,8 @@ def choropleth_map(
         _frame_axes(ax, areas.geometry)
         furniture(ax)
         ax.set_title(title, loc="left")
-        fig.legend(handles=handles, title=value_label, loc="outside right upper", fontsize=7,
-                   title_fontsize=7.5)
+        fig.legend(handles=handles, title=f"{value_label}\n({bands.method})", loc="outside right upper",
+                   fontsize=7, title_fontsize=7.5)
         style.attribution(fig, f"{source}; boundaries: {BOUNDARY_SOURCE}", extra=style.CAVEAT_SNAPPING)
         ranked = shown.dropna(subset=["rate_shown"]).sort_values("rate_shown", ascending=False)
         top = "; ".join(f"{r.name_shown} ({fmt_number(r.rate_shown)})" for r in ranked.head(3).itertuples())

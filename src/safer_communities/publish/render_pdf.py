@@ -1,4 +1,5 @@
-"""``report.pdf`` from the same HTML with the print stylesheet: page numbers and a contents list.
+"""``report.pdf`` from the same HTML with the print stylesheet: page numbers and a contents list,
+tagged as PDF/UA-1.
 
 WeasyPrint lays out the page; fonts come from fontconfig (DejaVu), nothing is fetched: the URL
 fetcher allows only ``data:`` URLs so a stray link can never reach the network.
@@ -69,5 +70,7 @@ def render_pdf(report: Report, out_dir: Path, *, html: str | None = None) -> Pat
     path = out_dir / "report.pdf"
     fetcher = URLFetcher(allowed_protocols=["data"])
     document = HTML(string=html or html_string(report), url_fetcher=fetcher, media_type="print")
-    document.write_pdf(path)
+    # PDF/UA-1: tagged (structure tree of headings, tables, figures with their alt text), the language
+    # and title declared, as a public body's accessibility duty asks of published documents.
+    document.write_pdf(path, pdf_variant="pdf/ua-1")
     return path

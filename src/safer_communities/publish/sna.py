@@ -21,7 +21,6 @@ from typing import Any
 
 import duckdb
 import pandas as pd
-import pyogrio
 
 from safer_communities import ATTRIBUTION, __version__
 from safer_communities.analysis import queries
@@ -35,6 +34,7 @@ from safer_communities.publish.render_html import html_string
 from safer_communities.publish.render_pdf import render_pdf
 from safer_communities.publish.render_tables import render_tables
 from safer_communities.publish.sna_context import Context, Finding, Shared
+from safer_communities.publish.sna_gis import area_codes, write_report_gpkg
 from safer_communities.publish.sna_issue import issue_section, no_data_section
 from safer_communities.publish.sna_partners import add_partner_evidence
 from safer_communities.publish.sna_sections import (
@@ -173,7 +173,7 @@ def assemble(ctx: Context) -> Report:
         subtitle=f"Evidence for the partnership's strategic assessment and Serious Violence Duty strategy, "
                  f"{ctx.period.words}",
         area_name=ctx.area_name, period_label=ctx.period.words, attribution=ATTRIBUTION,
-        software_version=__version__,
+        software_version=__version__, areas=area_codes(ctx.con),
     )
     summary = report.section("Summary of key findings")
     area = report.section("The area")
@@ -242,18 +242,8 @@ def write_outputs(ctx: Context, report: Report, *, period: str, formats: tuple[s
         path = maps_dir / f"{chart.name}.png"
         path.write_bytes(chart.png)
         outputs.append(path)
-    if ctx.hotspot_layers:
-        gpkg = folder / "hotspots.gpkg"
-        gpkg.unlink(missing_ok=True)
-        # A new file written in one go: SQLite need not sync to disk after every layer (on a busy shared
-        # disk those syncs cost more than drawing the maps). The file's contents are the same.
-        previous = pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS")
-        pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": "OFF"})
-        try:
-            for layer, frame in ctx.hotspot_layers.items():
-                frame.to_file(gpkg, layer=layer, driver="GPKG")
-        finally:
-            pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": previous})
+    gpkg = write_report_gpkg(ctx, folder)
+    if gpkg is not None:
         outputs.append(gpkg)
     defs = ctx.shared.definitions
     write_manifest(

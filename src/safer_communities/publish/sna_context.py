@@ -78,6 +78,7 @@ class Context:
     findings: list[Finding] = field(default_factory=list)
     maps: list[Chart] = field(default_factory=list)
     hotspot_layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    gis_layers: list[Any] = field(default_factory=list)  # publish.gpkg.Layer, for evidence.gpkg
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:

@@ -10,7 +10,7 @@ from safer_communities.analysis.concentration import concentration
 from safer_communities.analysis.definitions import Definition
 from safer_communities.analysis.hotspots import hotspot_classify, hotspot_gistar
 from safer_communities.errors import NoDataError, SaferError
-from safer_communities.publish import charts, maps
+from safer_communities.publish import charts, maps, sna_gis
 from safer_communities.publish.document import Paragraph
 from safer_communities.publish.geodata import read_boundaries
 from safer_communities.publish.sna_context import POLICE_SOURCE_TEXT, Context, Finding, guarded
@@ -48,11 +48,13 @@ def where_blocks(ctx: Context, definition: Definition) -> list:
     mine = lsoa_rates[lsoa_rates["area_code"].isin(set(_area_lsoas(ctx)))].reset_index(drop=True)
     area_lsoa, outlines = _boundaries(ctx)
     blocks: list = []
+    total = published_total(ctx, definition)
     chart = maps.choropleth_map(
         area_lsoa, mine, rate_column="rate_per_1000", count_column="count",
         title=f"{definition.label}: rate per 1,000 residents by LSOA, {ctx.area_name}",
         name=f"{definition.issue}-lsoa-rates", source=POLICE_SOURCE_TEXT, value_label="Per 1,000 residents",
-        outlines=outlines, settings=ctx.settings, total=published_total(ctx, definition))
+        outlines=outlines, settings=ctx.settings, total=total)
+    ctx.gis_layers.append(sna_gis.rates_layer(ctx, definition, mine, total))
     blocks.append(ctx.figure(chart, f"{definition.label} per 1,000 residents in each LSOA, "
                                     f"{ctx.period.words}.", is_map=True))
     conc = concentration(mine["count"].astype(float).to_numpy(), shares=(0.05, 0.10))
@@ -79,10 +81,7 @@ def _hotspots(ctx: Context, definition: Definition, outlines: object) -> list:
         raise NoDataError("Too few located records for a hotspot map.", found=f"{len(points)} records")
     cell = 500.0 if ctx.is_county else 250.0
     grid = hotspot_gistar(points, cell_size_m=cell, quiet=True, boundary=_area_boundary(ctx))
-    # Significant cells only, and no cell counts (a count of 1-4 in a cell would be disclosive).
-    ctx.hotspot_layers[f"{definition.issue}_gistar"] = grid.loc[
-        grid["class"] != 0, ["cell_id", "x", "y", "gistar_z", "p_value", "p_adjusted", "class", "label",
-                             "geometry"]].copy()
+    ctx.gis_layers.append(sna_gis.gistar_layer(ctx, definition, grid, cell))
     chart = maps.hotspot_map(grid, title=f"{definition.label}: hot spots (Getis-Ord Gi*), {ctx.area_name}",
                              name=f"{definition.issue}-hotspots", source=POLICE_SOURCE_TEXT,
                              outlines=outlines)
@@ -96,7 +95,7 @@ def _hotspots(ctx: Context, definition: Definition, outlines: object) -> list:
     return [ctx.figure(chart, f"Hot spots of {definition.label.lower()}: grid cells of {cell:g} m where "
                               "records cluster more than chance would explain (false discovery rate "
                               "controlled). "
-                              f"{hot:,} cells are hot spots. The layer is in hotspots.gpkg for QGIS.",
+                              f"{hot:,} cells are hot spots. The layer is in evidence.gpkg for QGIS.",
                        is_map=True), *history]
 
 
@@ -109,9 +108,7 @@ def _persistent(ctx: Context, definition: Definition, points: pd.DataFrame, cell
         return [Paragraph(f"Hot spots over time: {exc.what}", kind="note")]
     counts = classes["category"].value_counts()
     persistent, emerging = int(counts.get("persistent", 0)), int(counts.get("emerging", 0))
-    ctx.hotspot_layers[f"{definition.issue}_history"] = classes.loc[
-        classes["category"] != "not hot", ["cell_id", "x", "y", "periods_hot", "hot_latest", "category",
-                                           "geometry"]].copy()
+    ctx.gis_layers.append(sna_gis.history_layer(ctx, definition, classes, cell))
     if persistent:
         ctx.find(Finding(definition.issue, "hotspot",
                          f"{definition.label}: {persistent:,} persistent hot spot cells ({cell:g} m) in "
@@ -122,7 +119,7 @@ def _persistent(ctx: Context, definition: Definition, points: pd.DataFrame, cell
     return [Paragraph(
         f"Over the quarters of {ctx.period.words}, {persistent:,} cells are persistent hot spots (hot in at "
         f"least three quarters of the periods, including the latest) and {emerging:,} are emerging (hot in "
-        "the latest but not in the first half). Categories are in the hotspots.gpkg history layer.")]
+        "the latest but not in the first half). Categories are in the evidence.gpkg history layer.")]
 
 
 def _deprivation(ctx: Context, definition: Definition) -> list:

@@ -106,6 +106,8 @@ class FrameworkAmendment(Base):
     )
 
 
-from safer_communities.store import app_models_governance  # noqa: E402, F401  (case reviews)
-from safer_communities.store import app_models_sharing  # noqa: E402,F401  (issue 12: sharing agreements)
-from safer_communities.store import app_models_prevention  # noqa: E402,F401  (issue 15: action places)
+from safer_communities.store import (  # noqa: E402
+    app_models_governance,  # noqa: F401  (case reviews)
+    app_models_prevention,  # noqa: F401  (issue 15: action places)
+    app_models_sharing,  # noqa: F401  (issue 12: sharing agreements)
+)

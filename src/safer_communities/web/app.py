@@ -15,7 +15,7 @@ from safer_communities import __version__
 from safer_communities.analysis.periods import label_words
 from safer_communities.config import Settings
 from safer_communities.store.app_db import open_app_db
-from safer_communities.web import errors
+from safer_communities.web import api_docs, errors
 from safer_communities.web.limits import BodyLimit
 from safer_communities.web.security import Signer, security_headers
 from safer_communities.web.sessions import check_secret
@@ -76,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     sessions_enabled = check_secret(settings)  # a weak secret: refused, or sign-in off in public mode
     app = FastAPI(title="safer-communities", version=__version__, description=API_DESCRIPTION,
-                  openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs", redoc_url=None)
+                  openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.engine = open_app_db(settings.app_db_url)
     app.state.signer = Signer(settings)
@@ -87,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     templates.env.filters["period_words"] = label_words  # "2021-04..2022-03" -> "April 2021 to March 2022"
     app.state.templates = templates
     errors.install(app)
+    api_docs.install(app)  # Swagger UI from the package, not a CDN
 
     app.add_middleware(BodyLimit)  # inside SecurityHeaders, so a 413 carries the headers too
     app.add_middleware(SecurityHeaders, settings=settings, signer=app.state.signer)

@@ -278,7 +278,8 @@ def _geometries(con: duckdb.DuckDBPyConnection, settings: Settings, level: str) 
         geoms = area_geometries(con, level)
         geoms["geometry"] = geoms.geometry.simplify(20, preserve_topology=True)
         geoms = geoms.to_crs(4326)
-        geoms["geometry"] = shapely.set_precision(geoms.geometry.values, 1e-5)
+        # 1e-6 degrees (about 0.1 m): at 1e-5 the snapping pinches narrow estuaries into false holes.
+        geoms["geometry"] = shapely.set_precision(geoms.geometry.values, 1e-6)
         return geoms
 
     return cached(settings, ("geometries", level), compute)

@@ -80,7 +80,7 @@ def framework(request: Request, account: Reader) -> HTMLResponse:
     status_header, status_rows = fq.evidence_status(register, today, amber_days=days, cases=cases)
     summary = compliance.summary(compliance.rate(register, today, amber_days=days, cases=cases))
     return render(request, "framework.html", {
-        "problem": None, "version": number, "register": register, "matrix_header": header,
+        "problem": None, "framework_version": number, "register": register, "matrix_header": header,
         "matrix_rows": rows, "status_header": status_header, "status_rows": status_rows,
         "compliance": summary, "amber_days": days, "today": today}, account=account)
 
