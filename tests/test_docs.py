@@ -63,8 +63,9 @@ def test_data_dictionary_documents_no_table_that_does_not_exist(store_path: Path
 def _commands(command: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
     """Every command and group under the Typer app (Typer ships its own Click, so no isinstance)."""
     found = [(path, command)]
-    for name, sub in sorted((getattr(command, "commands", None) or {}).items()):
-        found += _commands(sub, (*path, name))
+    if hasattr(command, "list_commands"):  # the root group loads its commands when asked for them
+        for name in sorted(command.list_commands(None)):
+            found += _commands(command.get_command(None, name), (*path, name))
     return found
 
 

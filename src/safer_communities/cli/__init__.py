@@ -10,27 +10,54 @@ import typer
 from rich.markup import escape
 
 from safer_communities import __version__
-from safer_communities.cli import (
-    evidence,
-    framework,
-    ingest,
-    quality,
-    report,
-    reviews,
-    serve,
-    sharing,
-    strategy,
-    summary,
-    users,
-)
-from safer_communities.cli.common import State, console_err
-from safer_communities.config import Settings
+from safer_communities.cli.lazy import LazyCommand, lazy_group
 from safer_communities.errors import SaferError
+
+# Each command's module is imported only when the command runs (`safer --help` imports none of them).
+# The help lines here are the ones `safer --help` prints; tests/cli/test_startup.py checks that each
+# equals the loaded command's own help.
+COMMANDS: dict[str, LazyCommand] = {
+    "ingest": LazyCommand(
+        "safer_communities.cli.ingest:app",
+        "Load police.uk archives and reference data into the evidence store."),
+    "quality": LazyCommand(
+        "safer_communities.cli.quality:quality",
+        "Data-quality report: coverage and gaps by force and month, missing locations, LSOAs outside the "
+        "study area, repeated Crime IDs, unresolved LSOA codes and rejected rows."),
+    "summary": LazyCommand(
+        "safer_communities.cli.summary:summary",
+        "Row counts and coverage of every public table in the evidence store."),
+    "framework": LazyCommand(
+        "safer_communities.cli.framework:app",
+        "The framework register: duties, issues, services, partners, activities; checks and amendments."),
+    "evidence": LazyCommand(
+        "safer_communities.cli.evidence:app",
+        "The evidence: rates, trends, harm, hotspots, deprivation, outcomes, road safety, peers."),
+    "report": LazyCommand(
+        "safer_communities.cli.report:app",
+        "Reports built from the evidence store."),
+    "strategy": LazyCommand(
+        "safer_communities.cli.strategy:app",
+        "Strategies: objectives, actions, owners and indicators computed from the evidence."),
+    "users": LazyCommand(
+        "safer_communities.cli.users:app",
+        "Web users, their roles (viewer, analyst, editor, approver, admin) and API tokens."),
+    "reviews": LazyCommand(
+        "safer_communities.cli.reviews:app",
+        "Case reviews (DARDR, OWHR, ASB case review) with their statutory clocks."),
+    "sharing": LazyCommand(
+        "safer_communities.cli.sharing:app",
+        "Information-sharing agreements: parties, legal gateway, schemas, retention, review."),
+    "serve": LazyCommand(
+        "safer_communities.cli.serve:serve",
+        "Serve the dashboard, pages and /api/v1 (settings from SAFER_* and --db / --app-db)."),
+}
 
 app = typer.Typer(
     name="safer",
     help="safer-communities: evidence, strategy and compliance for community safety partnerships.",
     no_args_is_help=True,
+    cls=lazy_group(COMMANDS),
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
@@ -58,6 +85,9 @@ def root(
     ] = False,
 ) -> None:
     """Build the settings once, from the environment and these options, for every command."""
+    from safer_communities.cli.common import State
+    from safer_communities.config import Settings
+
     overrides: dict[str, object] = {}
     if db is not None:
         overrides["db"] = db
@@ -65,18 +95,6 @@ def root(
         overrides["app_db_url"] = app_db
     ctx.obj = State(settings=Settings(**overrides))
 
-
-app.add_typer(ingest.app, name="ingest")
-app.command("quality")(quality.quality)
-app.command("summary")(summary.summary)
-app.add_typer(framework.app, name="framework")
-app.add_typer(evidence.app, name="evidence")
-app.add_typer(report.app, name="report")
-app.add_typer(strategy.app, name="strategy")
-app.add_typer(users.app, name="users")
-app.add_typer(reviews.app, name="reviews")
-app.add_typer(sharing.app, name="sharing")
-app.command("serve")(serve.serve)
 
 
 def main() -> None:
@@ -86,6 +104,8 @@ def main() -> None:
         if isinstance(code, int) and code:  # typer.Exit(n) is returned, not raised, here
             sys.exit(code)
     except SaferError as exc:
+        from safer_communities.cli.common import console_err
+
         console_err.print(f"[bold red]Error:[/] {escape(exc.what)}", highlight=False, markup=True)
         if exc.found:
             console_err.print(f"  Found: {exc.found}", highlight=False, markup=False)
@@ -95,6 +115,8 @@ def main() -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
+        from safer_communities.cli.common import console_err
+
         console_err.print("Aborted.")
         sys.exit(1)
     except typer.TyperException as exc:
@@ -115,5 +137,7 @@ def _usage_error(exc: Exception) -> None:
     if callable(show):
         show()
     else:  # pragma: no cover - every Typer and click exception has show()
-        console_err.print(f"Error: {exc}", highlight=False)
+        from safer_communities.cli.common import console_err
+
+        console_err.print(f"Error: {exc}", highlight=False, markup=False)
     sys.exit(2)
