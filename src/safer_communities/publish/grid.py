@@ -29,7 +29,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from safer_communities.analysis import queries
+from safer_communities.analysis import placement, queries
 from safer_communities.analysis.definitions import Definition, Definitions
 from safer_communities.analysis.periods import Period, add_months, months_between, parse_period
 from safer_communities.analysis.rates import add_rates, definition_for
@@ -46,6 +46,7 @@ from safer_communities.publish.disclosure import (
 )
 
 MONTH, QUARTER, FINANCIAL = "month", "quarter", "financial-year"
+UNPLACED = "unplaced"  # the level of the force's records published without a location (a county child)
 CALENDAR, ROLLING = "calendar-year", "rolling-12"
 KIND_LABELS = {MONTH: "a month", QUARTER: "a calendar quarter", FINANCIAL: "a financial year (April-March)",
                CALENDAR: "a calendar year", ROLLING: "12 months ending on a month"}
@@ -164,9 +165,14 @@ class ProtectedGrid:
         p = parse_period(period, latest_month=self.months_loaded[-1] if self.months_loaded else None)
         return find_period(self.periods, p, level)
 
-    def children(self, code: str) -> list[str]:
-        """The districts of the county, or the LSOAs of a district (in the cube's order)."""
-        return self.areas.loc[self.areas["parent"] == code, "area_code"].tolist()
+    def children(self, code: str, *, with_unplaced: bool = False) -> list[str]:
+        """The districts of the county, or the LSOAs of a district (in the cube's order); with
+        ``with_unplaced``, the county's row of records that cannot be placed too (a table whose total is
+        the county must show it, or its parts would not add up)."""
+        kids = self.areas.loc[self.areas["parent"] == code]
+        if not with_unplaced:
+            kids = kids[kids["level"] != UNPLACED]
+        return kids["area_code"].tolist()
 
     def level(self, code: str) -> str:
         return str(self.areas["level"].iloc[self._row(code)])
@@ -207,6 +213,9 @@ class ProtectedGrid:
                               "count": self.counts[rows, j]})
         pops = []
         for code, level in zip(codes, levels, strict=True):
+            if level == UNPLACED:  # no residents: no rate
+                pops.append(pd.NA)
+                continue
             table = self._population(str(level), gp.period.end.year).set_index("area_code")["population"]
             pops.append(table.get(code, pd.NA))
         frame["population"] = pd.array(pops, dtype="Float64")
@@ -324,9 +333,17 @@ def _cube(con: duckdb.DuckDBPyConnection, definition: Definition, months: list[d
         for lsoa in queries.units_within(con, "lsoa", code):
             parent[lsoa] = code
     county_code = str(county["area_code"].iloc[0])
+    # Where the study area is a whole police force area, the county counts the force's records that were
+    # published without a location (analysis.placement); they sit in the cube as one more child of the
+    # county, so the county still equals the sum of its parts and is protected with them.
+    unplaced = placement.unlocated(con, definition.crime_types, span)
+    with_unplaced = unplaced.force_area is not None
+    unplaced_row = pd.DataFrame([{"area_code": placement.UNPLACED_CODE, "area_name": placement.UNPLACED_NAME,
+                                  "level": UNPLACED, "parent": county_code}])
     areas = pd.concat([
         county.assign(level="county", parent=None),
         districts.assign(level="district", parent=county_code),
+        *([unplaced_row] if with_unplaced else []),
         lsoas.assign(level="lsoa", parent=lsoas["area_code"].map(parent)),
     ], ignore_index=True)
     lsoa_rows = areas.index[areas["level"] == "lsoa"]
@@ -351,6 +368,13 @@ def _cube(con: duckdb.DuckDBPyConnection, definition: Definition, months: list[d
             on_grid[i, j] = True
         counts[0, j] = float(np.nansum(lsoa_total))
         on_grid[0, j] = True
+        if with_unplaced:
+            loaded_months = [m for m in gp.months if m in loaded]
+            n_unplaced = float(sum(unplaced.by_month.get(m, 0) for m in loaded_months))
+            k = int(areas.index[areas["level"] == UNPLACED][0])
+            counts[k, j] = n_unplaced
+            on_grid[k, j] = True
+            counts[0, j] += n_unplaced
         if gp.lsoa:
             counts[lsoa_rows, j] = lsoa_total
             on_grid[lsoa_rows, j] = True

@@ -62,7 +62,7 @@ def _from_grid(ctx: Context, definition: Definition) -> tuple[pd.DataFrame, obje
         gp = grid.find_period(protected.periods, shared.period, "district")
     except grid.OffGridError:
         return None
-    districts = protected.children(shared.county_code)
+    districts = protected.children(shared.county_code, with_unplaced=True)
     return protected.table(districts, gp, with_total=shared.county_code)
 
 
