@@ -44,6 +44,10 @@ def clean_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
     """Result metadata made JSON-ready (recursively)."""
 
     def walk(v: Any) -> Any:
+        if isinstance(v, pd.DataFrame):  # e.g. a Lorenz curve kept beside the result
+            return to_records(v)
+        if isinstance(v, pd.Series):
+            return walk(v.to_dict())
         if isinstance(v, dict):
             return {str(k): walk(x) for k, x in v.items()}
         if isinstance(v, list | tuple):
