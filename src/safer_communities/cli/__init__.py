@@ -108,7 +108,8 @@ def main() -> None:
 
         console_err.print(f"[bold red]Error:[/] {escape(exc.what)}", highlight=False, markup=True)
         if exc.found:
-            console_err.print(f"  Found: {exc.found}", highlight=False, markup=False)
+            # soft_wrap: a long path stays on one line, whole, so it can be copied
+            console_err.print(f"  Found: {exc.found}", highlight=False, markup=False, soft_wrap=True)
         if exc.hint:
             console_err.print(f"  Hint: {exc.hint}", highlight=False, markup=False)
         sys.exit(2)
