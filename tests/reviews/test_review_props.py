@@ -37,6 +37,14 @@ def test_financial_year_parses_or_refuses_cleanly(text: str) -> None:
     assert end.year == start.year + 1 and label.startswith(str(start.year))
 
 
+def test_a_year_outside_the_calendar_is_refused_not_a_crash() -> None:
+    import pytest
+
+    for text in ("0000", "9999-00", "1999-00"):
+        with pytest.raises(InputError, match="financial year"):
+            financial_year(text)
+
+
 @settings(deadline=None)
 @given(day=st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)), n=st.integers(0, 40))
 def test_working_days_land_on_a_weekday_after_the_start(day: date, n: int) -> None:

@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,7 @@ def server(app) -> Iterator[str]:
 
     accounts.add_user(app.state.engine, "officer", roles=["editor", "approver", "analyst", "admin"],
                       password=PASSWORD, by="tests")
+    accounts.add_user(app.state.engine, "deputy", roles=["approver"], password=PASSWORD, by="tests")
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     instance = uvicorn.Server(config)
@@ -142,13 +144,23 @@ def test_propose_and_approve_an_amendment(page: object) -> None:
     heading = page.locator("article.amendment h3").first
     assert "proposed" in heading.inner_text()
     _axe(page, "amendments")
-    page.locator("article.amendment").first.get_by_role("button", name="Approve amendment").click()
+    # the proposer cannot decide it: another approver signs in and enters the consultation
+    assert "another approver decides it" in page.locator("article.amendment").first.inner_text()
+    page.context.clear_cookies()
+    _sign_in(page, "deputy")
+    page.goto("/amendments")
+    article = page.locator("article.amendment").first
+    article.get_by_label("Who was consulted").fill("Cabinet Member for Community and Cultural Services")
+    article.get_by_label("When").fill(date.today().isoformat())
+    article.get_by_label("Outcome of the consultation").fill("Agreed by e-mail.")
+    _axe(page, "amendments-approver")
+    article.get_by_role("button", name="Approve amendment").click()
     assert "approved" in page.locator("article.amendment h3").first.inner_text()
     assert "published as version 2" in page.locator("article.amendment").first.inner_text()
 
 
-@pytest.mark.parametrize("path", ["/framework", "/strategy", "/quality", "/reports", "/admin/audit",
-                                  "/admin/users", "/issues/violence", "/areas/E07000117"])
+@pytest.mark.parametrize("path", ["/framework", "/strategy", "/reviews", "/quality", "/reports",
+                                  "/admin/audit", "/admin/users", "/issues/violence", "/areas/E07000117"])
 def test_every_page_is_accessible(page: object, path: str) -> None:
     _sign_in(page)
     page.goto(path)

@@ -306,7 +306,8 @@ class AsbFigures:
 def financial_year(label: str) -> tuple[date, date, str]:
     """'2025-26' or '2025' (the year it starts) -> 1 April 2025 .. 31 March 2026."""
     match = re.fullmatch(r"(\d{4})(?:-(\d{2}))?", label.strip())
-    if not match or (match[2] and int(match[2]) != (int(match[1]) + 1) % 100):
+    if not match or not 2000 <= int(match[1]) <= 2098 or (
+            match[2] and int(match[2]) != (int(match[1]) + 1) % 100):
         raise InputError("A financial year is written 2025-26 (or 2025 for the year starting April 2025).",
                          found=label, hint="e.g. --year 2025-26")
     start = int(match[1])
