@@ -46,7 +46,8 @@ def test_word_columns_are_wide_enough_for_their_longest_word(built_reports: dict
         for column in table.columns:
             longest = max(len(w) for cell in column.cells for w in (cell.text.split() or [""]))
             width_cm = column.cells[0].width.cm
-            assert width_cm >= min(0.2 * longest, 4.0) - 0.01, (column.cells[0].text, width_cm, longest)
+            # Long codes (serious-organised-crime) may be squeezed to 2.5 cm and wrap at their hyphens.
+            assert width_cm >= min(0.2 * longest, 2.5) - 0.01, (column.cells[0].text, width_cm, longest)
             checked += 1
     names = [row.cells[0].text for row in doc.tables[0].rows]
     assert checked > 20 and names

@@ -126,6 +126,9 @@ def _en_gb(doc: Document) -> None:
     defaults = doc.styles.element.find(qn("w:docDefaults"))
     for lang in doc.styles.element.iter(qn("w:lang")):
         lang.set(qn("w:val"), "en-GB")
+        for key, value in list(lang.attrib.items()):
+            if value == "en-US":
+                lang.set(key, "en-GB")
     if defaults is not None:
         rpr = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}")
         if rpr is not None and rpr.find(qn("w:lang")) is None:
