@@ -57,6 +57,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/hotspots.py
 	$(BIN)/python benchmarks/reports.py
 	$(BIN)/python benchmarks/web_load.py
+	$(BIN)/python benchmarks/cli_startup.py
+	$(BIN)/python benchmarks/forecast.py
+	$(BIN)/python benchmarks/partner_ingest.py
 
 clean:
 	rm -rf $(VENV) demo/demo.duckdb demo/demo.duckdb.wal demo/demo-app.sqlite .pytest_cache

@@ -1,7 +1,7 @@
 """Rolling-origin forecast evaluation over the 25 Lancashire months at 250 m (violence and ASB), timed
 against the naive loop it replaces, and local Moran's I against esda's Moran_Local, in the same run.
 
-    python benchmarks/forecast.py [--db /tmp/issue15-25m.duckdb] [--table docs/forecast-skill.md]
+    python benchmarks/forecast.py [--db .tmp/lancashire-25m.duckdb] [--table docs/forecast-skill.md]
 
 The store must hold police.uk 2020-10..2022-10 for Lancashire plus the demo geography and population
 (see the closing note of issue 15 for the commands). The "naive loop" is what an analyst would write
@@ -14,6 +14,8 @@ density as a weighted sum of monthly density surfaces. Both give the same scores
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -36,7 +38,23 @@ from safer_communities.analysis.grid import boundary_geometry, clear_grid_cache,
 from safer_communities.analysis.hotspots import hotspot_count, hotspot_kde
 from safer_communities.analysis.rates import definition_for
 
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "data"
 ISSUES = ("violence", "asb")
+
+
+def ensure_store(path: Path) -> None:
+    """Build the 25-month Lancashire store (shared police.uk months, the demo's reference data) once."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    safer = [sys.executable, "-c", "from safer_communities.cli import main; main()", "--db", str(path)]
+    for step in (["geography", REPO / "demo/data/geography"], ["population", REPO / "demo/data/population"],
+                 ["deprivation", REPO / "demo/data/deprivation"],
+                 ["police-uk", SHARED / "police-uk/lancashire-2020-10_2022-10"]):
+        print(f"Building {path}: ingest {step[0]}", flush=True)
+        subprocess.run([*safer, "ingest", str(step[0]), str(step[1])], check=True, cwd=REPO,
+                       stdout=subprocess.DEVNULL)
 NAIVE_MODELS = ("last-period", "last-12-months", "kde-decay")
 
 
@@ -119,11 +137,13 @@ def moran_timings(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--db", default="/tmp/issue15-25m.duckdb")
+    parser.add_argument("--db", type=Path, default=REPO / ".tmp" / "lancashire-25m.duckdb",
+                        help="The 25-month store (built from ../shared/data on first use)")
     parser.add_argument("--table", type=Path, default=None, help="Write the skill table (Markdown) here.")
     parser.add_argument("--no-naive", action="store_true", help="Skip the naive loop (the slow part).")
     args = parser.parse_args()
-    con = duckdb.connect(args.db, read_only=True)
+    ensure_store(args.db)
+    con = duckdb.connect(str(args.db), read_only=True)
     boundary = results.boundary(con)
     shares = (0.01, 0.02, 0.05, 0.10)
     lines = [
