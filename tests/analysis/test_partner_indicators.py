@@ -159,7 +159,7 @@ def test_cli_json(store: Path) -> None:
         ],
     )
     assert result.exit_code == 0, result.output
-    records = json.loads(result.output)
+    records = json.loads(result.output)["records"]  # every evidence command prints {"records", "meta"}
     assert [(r["area_code"], r["period"], r["value"]) for r in records] == [("E10000017", "2024", 163.0)]
     # LAIT's England row for FirstYJS is refused, so England is not compared; the region still is.
     assert records[0]["england_value"] is None and records[0]["vs_england"] == "not compared"

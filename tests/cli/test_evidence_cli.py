@@ -227,7 +227,7 @@ def test_narrow_terminal_never_cuts_a_number_and_long_results_are_summarised(db:
     result = CliRunner().invoke(app, ["evidence", "rates", "--issue", "violence", "--period", "2021"],
                                 env={"COLUMNS": "60"}, catch_exceptions=False)
     assert result.exit_code == 0 and "…" not in result.stdout
-    records = json.loads(_run("rates", "--issue", "violence", "--period", "2021", "--json"))
+    records = json.loads(_run("rates", "--issue", "violence", "--period", "2021", "--json"))["records"]
     printed = set(re.findall(r"\d[\d,]*\.?\d*", result.stdout))
     assert any(f"{r['count']:,}" in printed for r in records)
     long = CliRunner().invoke(app, ["evidence", "hotspots", "--issue", "violence", "--period", "2021",

@@ -356,8 +356,8 @@ def test_gzip_bomb_refused_within_a_memory_limit(store_path: Path, tmp_path: Pat
 @pytest.mark.slow
 def test_exact_reader_streams_a_large_file_in_bounded_memory(tmp_path: Path) -> None:
     """The exact reader (which the ingest uses for a file with a bad byte) on 513,171 real rows
-    (128 MB) within 640 MiB: the old reader held the bytes, one string of the whole file and a
-    list of its lines at once, and ran out of memory here."""
+    (128 MB) within 768 MiB of address space: the old reader held the bytes, one string of the whole
+    file and a list of its lines at once, and ran out of memory here."""
     body = b"".join(_lines()[1:])
     bad = _lines()
     bad[5] = bad[5].replace(b"On or near ", b"On or near \xff", 1)
@@ -369,7 +369,7 @@ def test_exact_reader_streams_a_large_file_in_bounded_memory(tmp_path: Path) -> 
             out.write(body)
     code = textwrap.dedent(f"""
         import resource
-        resource.setrlimit(resource.RLIMIT_AS, (640 << 20, 640 << 20))
+        resource.setrlimit(resource.RLIMIT_AS, (768 << 20, 768 << 20))
         from pathlib import Path
         from safer_communities.ingest.police_uk_read import read_police_csv
         parsed = read_police_csv(Path({str(target)!r}))

@@ -34,7 +34,8 @@ def test_word_is_a4_en_gb_with_a_contents_field_and_true_properties(built_report
     assert "w:updateFields" in settings
     assert "en-US" not in styles and 'w:val="en-GB"' in styles
     props = doc.core_properties
-    assert props.title == "Community safety strategic needs assessment: Rossendale, 2021-11..2022-10"
+    assert props.title == ("Community safety strategic needs assessment: Rossendale, "
+                           "November 2021 to October 2022")
     assert "python-docx" not in (props.comments or "") and props.language == "en-GB"
     assert datetime.now(UTC) - props.created.replace(tzinfo=UTC) < timedelta(days=1)
 

@@ -218,7 +218,7 @@ def test_where_to_act_next_has_the_forecast_and_no_counts(built_reports: dict[st
         assert "Where to act next" in html
         assert "Chosen by rolling-origin scoring over" in html and "PAI" in html
         assert "how well each forecast would have worked" in html
-    gpkg = built_reports["district"] / "hotspots.gpkg"
+    gpkg = built_reports["district"] / "evidence.gpkg"
     info = pyogrio.read_info(gpkg, layer="violence_forecast")
     fields = list(info["fields"])
     assert "rank" in fields and "top_1pct" in fields

@@ -75,13 +75,14 @@ def test_report_writes_every_format_through_disclosure_control(store_file, loade
     assert (out / "tables.xlsx").is_file()
     counts = (out / "tables" / "example-serious-violence-strategy-count.csv").read_text(encoding="utf-8")
     header, row = list(csv.reader(counts.splitlines()))[:2]
+    # Tidy CSV: plain numbers, ISO 8601 intervals, and a marker column beside a withheld value.
     assert header == ["Indicator", "Baseline period", "Baseline", "Current period", "Current", "Expected now",
-                      "Target", "Rating"]
+                      "Expected now marker", "Target", "Rating"]
     run = safer(store_file, loaded, "strategy", "status", "--json", "--today", "2022-04-15")
     [county] = [i for s in json.loads(run.stdout) for i in s["indicators"]
                 if i["indicator_id"] == "serious-violence-count-county"]
-    assert row[1:5] == ["2021-04..2021-09", f"{county['baseline_records']:,}", "2022-05..2022-10",
-                        f"{county['current_records']:,}"]  # the latest 6 months of the slice
+    assert row[1:5] == ["2021-04/2021-09", str(county["baseline_records"]), "2022-05/2022-10",
+                        str(county["current_records"])]  # the latest 6 months of the slice
     assert row[-1] == county["rating"].upper()
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["report"] == "strategy progress report" and manifest["status_date"] == "2022-04-15"

@@ -102,6 +102,15 @@ class Attacker:
         return found
 
 
+def _unplaced(body: dict) -> str | None:
+    """What the county's answer says of its records without a location (the county counts them, no
+    district does): their count, or the withheld cell's symbol; None where the county has none."""
+    meta = body["meta"].get("unlocated")
+    if not meta or not meta.get("force_area"):
+        return None
+    return meta["published"] if meta.get("records") is None else f"{meta['records']:,}"
+
+
 def _get(client: TestClient, path: str, counter: list[int], **params: str) -> dict:
     counter[0] += 1
     response = client.get(path, params={"issue": ISSUE, **params})
@@ -141,7 +150,16 @@ def test_differencing_windows_of_months_recovers_nothing(public: TestClient) -> 
         for unit in body["units"]:
             attacker.see((unit["area_code"], period), unit["count_published"])
         attacker.see((county, period), body["headline"]["count_published"])
-        attacker.relations.append(((county, period), [(d, period) for d in districts]))
+        unplaced = _unplaced(body)  # the county = its districts + the records it cannot place
+        if unplaced is not None:
+            attacker.see(("unplaced", period), unplaced)
+        attacker.relations.append(((county, period), [(d, period) for d in districts]
+                                   + ([("unplaced", period)] if unplaced is not None else [])))
+    for period in [*QUARTERS, FY]:  # the records without a location add up over months too
+        start, end = (date.fromisoformat(f"{x}-01") for x in period.split(".."))
+        months = [f"{m:%Y-%m}" for m in MONTHS if start <= m <= end]
+        if all(("unplaced", m) in attacker.cells for m in [period, *months]):
+            attacker.relations.append((("unplaced", period), [("unplaced", m) for m in months]))
     withheld = sum(v in (f"<{T}", "[c]") for v in attacker.cells.values())
     ranges = attacker.bounds()
     print(f"\nattack 1: {requests[0]} requests ({refused} off-grid windows refused), {withheld} withheld "
@@ -166,7 +184,11 @@ def _lsoa_layers(public: TestClient, requests: list[int]) -> tuple[Attacker, dic
         attacker.relations.append(((code,), members))
     body = _get(public, "/api/v1/evidence/rates", requests, area=county, period=FY)
     attacker.see((county,), body["headline"]["count_published"])
-    attacker.relations.append(((county,), [(d,) for d in districts]))
+    unplaced = _unplaced(body)  # the county = its districts + the records it cannot place
+    if unplaced is not None:
+        attacker.see(("unplaced",), unplaced)
+    attacker.relations.append(((county,), [(d,) for d in districts]
+                               + ([("unplaced",)] if unplaced is not None else [])))
     layer = _get(public, "/api/v1/evidence/hotspots", requests, area=county, period=FY)
     for feature in layer["features"]:
         attacker.see((feature["properties"]["area_code"],), feature["properties"]["count_published"])
@@ -233,7 +255,9 @@ def test_gistar_z_scores_recover_nothing(public: TestClient, demo_store) -> None
 
     requests = [0]
     attacker, layer, areas = _lsoa_layers(public, requests)
-    total = float(attacker.cells[(areas[0],)].replace(",", ""))
+    # Gi* is over the LSOAs: their total is the county's less the records it cannot place (published)
+    unplaced = attacker.cells.get(("unplaced",), "0")
+    total = float(attacker.cells[(areas[0],)].replace(",", "")) - float(unplaced.replace(",", ""))
     con = connect(demo_store, read_only=True)
     try:
         protected = protect_issue(con, ISSUE, settings=Settings())

@@ -72,6 +72,19 @@ class Unlocated:
     by_month: dict[date, int]
     force_area: ForceArea | None
     anomalous: dict[date, float] = field(default_factory=dict)  # month -> unlocated share
+    totals_by_month: dict[date, int] = field(default_factory=dict)  # month -> records published
+
+    def within(self, period: Period) -> Unlocated:
+        """The same records restricted to ``period`` (as :func:`unlocated` for that period would give)."""
+        months = [m for m in self.totals_by_month if period.start <= m <= period.end]
+        return Unlocated(
+            records=sum(self.by_month.get(m, 0) for m in months),
+            total=sum(self.totals_by_month[m] for m in months),
+            by_month={m: self.by_month.get(m, 0) for m in months},
+            force_area=self.force_area,
+            anomalous={m: s for m, s in self.anomalous.items() if period.start <= m <= period.end},
+            totals_by_month={m: self.totals_by_month[m] for m in months},
+        )
 
     @property
     def share(self) -> float | None:
@@ -159,6 +172,7 @@ def unlocated(con: duckdb.DuckDBPyConnection, crime_types: tuple[str, ...], peri
         by_month={m: int(n) for m, n, _, _ in inside},
         force_area=fa,
         anomalous={m: n / t for m, n, t, f in inside if f},
+        totals_by_month={m: int(t) for m, _, t, _ in inside},
     )
 
 

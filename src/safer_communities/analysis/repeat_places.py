@@ -44,8 +44,13 @@ def repeat_places(points: pd.DataFrame, *, top: int = 20) -> pd.DataFrame:
     table = grouped.size().rename("count").reset_index()
     for column in ("location", "lsoa_code"):
         if column in located.columns:  # the most common label at the point (they agree in police.uk)
-            labels = grouped[column].agg(lambda s: s.mode().iloc[0] if s.notna().any() else None)
-            table = table.merge(labels.rename(column).reset_index(), on=keys)
+            # Vectorised mode (a per-point lambda took two minutes on a county's year): count each label
+            # at each point, keep the most frequent, ties to the first in sort order as Series.mode does.
+            labelled = located.dropna(subset=[column]).groupby([*keys, column], sort=False).size()
+            labelled = labelled.rename("n").reset_index().sort_values(
+                [*keys, "n", column], ascending=[True, True, False, True], kind="stable")
+            labels = labelled.drop_duplicates(keys)[[*keys, column]]
+            table = table.merge(labels, on=keys, how="left")
     total = int(table["count"].sum())
     table = table.sort_values(["count", "easting", "northing"], ascending=[False, True, True], kind="stable")
     table["share"] = table["count"] / total

@@ -149,6 +149,7 @@ class ProtectedGrid:
     relations: list[tuple[tuple[int, int], list[tuple[int, int]]]]
     settings: Settings
     populations: dict[tuple[str, int], queries.Population]
+    unlocated: placement.Unlocated | None = None  # records without a location over the months loaded
 
     def _row(self, code: str) -> int:
         rows = self._index.get(code)
@@ -227,9 +228,36 @@ class ProtectedGrid:
                            period_end=gp.period.end.isoformat(), grid_kinds=list(gp.kinds),
                            missing_months=[m.isoformat() for m in gp.months if m not in self._loaded],
                            definition_id=self.definition.issue, definition_version=self.definition.version,
-                           proxy=self.definition.proxy, caveats=[c for c in (self.definition.caveat,) if c])
+                           proxy=self.definition.proxy,
+                           caveats=[c for c in (self.definition.caveat, *self._placed(gp, levels)) if c])
+        if self.unlocated is not None:
+            unit_level = next((str(v) for v in levels if v != UNPLACED), "county")
+            meta = self.unlocated.within(gp.period).to_dict(unit_level)
+            if self._unplaced_withheld(j):  # the count is a withheld cell of the cube: not given here
+                text = self.cell_text(self._row(placement.UNPLACED_CODE), j)
+                meta.update(records=None, total=None, share=None, published=text)
+            frame.attrs["unlocated"] = meta
         return frame, self._published(frame, [self.primary[i, j] for i in rows],
                                       [self.suppressed[i, j] for i in rows], [(i, j) for i in rows])
+
+    def _placed(self, gp: GridPeriod, levels: Sequence[object]) -> list[str]:
+        """The caveats on records without a location, as the analysis gives them, for each level shown
+        (the county counts them; districts and LSOAs say how many could not be placed)."""
+        if self.unlocated is None:
+            return []
+        within = self.unlocated.within(gp.period)
+        j = self._column(gp)
+        if self._unplaced_withheld(j):  # a withheld cell: say so, never give its count in words
+            text = self.cell_text(self._row(placement.UNPLACED_CODE), j)
+            return [f"Records without a location ({text}, withheld) are counted in the county figure but "
+                    "cannot be placed in a district or LSOA."]
+        shown = [lv for lv in LEVELS if lv in {str(v) for v in levels}]
+        return [*(within.caveat(lv) for lv in shown), within.anomaly_caveat()]
+
+    def _unplaced_withheld(self, j: int) -> bool:
+        """Whether the county's row of records without a location is withheld in column ``j``."""
+        i = self._index.get(placement.UNPLACED_CODE)
+        return i is not None and bool(self.suppressed[i, j])
 
     @property
     def _loaded(self) -> set[date]:
@@ -313,7 +341,7 @@ class ProtectedGrid:
 
 
 def _cube(con: duckdb.DuckDBPyConnection, definition: Definition, months: list[date]) -> tuple[
-        pd.DataFrame, list[GridPeriod], np.ndarray, np.ndarray]:
+        pd.DataFrame, list[GridPeriod], np.ndarray, np.ndarray, placement.Unlocated]:
     first, last = months[0], months[-1]
     span = Period.from_months(first, last)
     periods = grid_periods(first, last)
@@ -378,7 +406,7 @@ def _cube(con: duckdb.DuckDBPyConnection, definition: Definition, months: list[d
         if gp.lsoa:
             counts[lsoa_rows, j] = lsoa_total
             on_grid[lsoa_rows, j] = True
-    return areas, periods, counts, on_grid
+    return areas, periods, counts, on_grid, unplaced
 
 
 def _relations(areas: pd.DataFrame, periods: list[GridPeriod], on_grid: np.ndarray) -> list:
@@ -418,7 +446,7 @@ def protect_issue(con: duckdb.DuckDBPyConnection, issue: str | Definition, *, se
     months = queries.months_loaded(con, queries.POLICE_SOURCE)
     if not months:
         queries.coverage(con, queries.POLICE_SOURCE, Period.from_months(date(2000, 1, 1), date(2000, 1, 1)))
-    areas, periods, counts, on_grid = _cube(con, definition, months)
+    areas, periods, counts, on_grid, unplaced = _cube(con, definition, months)
     relations = _relations(areas, periods, on_grid)
     t = int(settings.suppress_below)
     values = np.where(on_grid, counts, np.nan)
@@ -428,7 +456,7 @@ def protect_issue(con: duckdb.DuckDBPyConnection, issue: str | Definition, *, se
     years = {gp.period.end.year for gp in periods}
     pops = {(level, year): queries.population(con, level, year) for level in LEVELS for year in years}
     return ProtectedGrid(definition.issue, definition, areas, periods, counts, suppressed, primary, on_grid,
-                         months, relations, settings, pops)
+                         months, relations, settings, pops, unplaced)
 
 
 def internal_meta() -> dict[str, Any]:

@@ -154,7 +154,7 @@ def next_blocks(ctx: Context, definition: Definition, outlines: gpd.GeoDataFrame
             chart,
             f"Grid cells of {CELL_M:g} m where {label.lower()} is most likely in {months}: "
             f"the top 1%, 2% and 5% of the county's area. {skill} The cells are in "
-            "hotspots.gpkg for QGIS.",
+            "evidence.gpkg for QGIS.",
             is_map=True,
         ),
         Paragraph(skill),
@@ -210,7 +210,7 @@ def _repeat_sentence(ctx: Context, definition: Definition) -> list:
     return [
         Paragraph(
             f"The 20 police.uk map points with most {definition.label.lower()} in {ctx.area_name} hold "
-            f"{share:.0%} of its {top.attrs['records']:,} located records in {ctx.period.label}; "
+            f"{share:.0%} of its {top.attrs['records']:,} located records in {ctx.period.words}; "
             f"{top.attrs['repeat_share']:.0%} are at map points with two or more. {top.attrs['caveat']}",
             kind="note",
         )

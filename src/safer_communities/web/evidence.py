@@ -135,7 +135,8 @@ def _records(frame: pd.DataFrame, published: pd.DataFrame, values: pd.DataFrame,
 
 def _meta(attrs: dict[str, Any], notes: list[str]) -> dict[str, Any]:
     keep = ("definition_id", "definition_version", "period_label", "period_start", "period_end",
-            "missing_months", "proxy", "caveats", "area_level", "population_note", "rate_basis")
+            "missing_months", "proxy", "caveats", "area_level", "population_note", "rate_basis",
+            "unlocated")
     return {**{k: attrs[k] for k in keep if k in attrs}, "disclosure_notes": notes}
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Response
 
+from safer_communities.web.api_responses import error_responses
 from safer_communities.web.routes.api import Area, Evidence, Issue, PublicReader, SettingsDep, _area, _json
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
+router = APIRouter(prefix="/api/v1", tags=["api"], responses=error_responses())
 
 
 @router.get("/evidence/forecast", summary="GeoJSON (WGS84) of next month's forecast cells, with their skill")

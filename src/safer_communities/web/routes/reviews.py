@@ -17,11 +17,12 @@ from safer_communities.reviews import register as reviews
 from safer_communities.reviews.clocks import clocks
 from safer_communities.web import audit, deps
 from safer_communities.web.accounts import Account
+from safer_communities.web.api_responses import error_responses
 from safer_communities.web.routes.common import render
 from safer_communities.web.security import client_ip
 
 pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api/v1", tags=["api"])
+api = APIRouter(prefix="/api/v1", tags=["api"], responses=error_responses())
 Reader = Annotated[Account, Depends(deps.require("read"))]
 Csrf = [Depends(deps.csrf)]
 Reference = Annotated[str, PathParam(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{2,49}$")]
