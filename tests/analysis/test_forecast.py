@@ -110,7 +110,7 @@ def test_poisson_fit_matches_statsmodels(violence: pd.DataFrame, preston: tuple)
 
     _, lsoas = preston
     history = build_history(violence, cell_size_m=250, boundary=lsoas, quiet=True)
-    from safer_communities.analysis.forecast import _features
+    from safer_communities.analysis.forecast_models import _features
 
     x = np.vstack([_features(history, s, 1) for s in (12, 13, 14)])
     y = np.concatenate([history.counts[:, s] for s in (12, 13, 14)])
