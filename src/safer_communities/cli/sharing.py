@@ -192,21 +192,14 @@ def purge(
     from datetime import datetime
 
     from safer_communities import sharing
-    from safer_communities.ingest.partner_feed import purge_expired
-    from safer_communities.store.evidence import connect, transaction
+    from safer_communities.ingest.partner_feed import purge_store
     from safer_communities.web import audit
 
     settings = settings_from(ctx)
     engine = open_app_db(settings.app_db_url)
     day = _date(on, "--on") or date.today()
     retention = {a["id"]: a["retention_days"] for a in sharing.list_agreements(engine)}
-    con = connect(settings.db)
-    try:
-        with transaction(con):
-            deleted = purge_expired(con, retention, on=datetime(day.year, day.month, day.day))
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
+    deleted = purge_store(settings.db, retention, on=datetime(day.year, day.month, day.day))
     audit.record(
         engine,
         actor=_operator(),

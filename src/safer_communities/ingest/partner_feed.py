@@ -288,3 +288,18 @@ def purge_expired(
     finally:
         con.unregister("_retention")
     return deleted
+
+
+def purge_store(db: Path, retention: dict[str, int], *, on: datetime) -> dict[str, int]:
+    """``purge_expired`` on the evidence store at ``db`` in one transaction, then checkpointed so the
+    deleted records leave the file (the ingest's own write path, not the CLI's)."""
+    from safer_communities.store.evidence import connect, transaction
+
+    con = connect(db)
+    try:
+        with transaction(con):
+            deleted = purge_expired(con, retention, on=on)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return deleted
