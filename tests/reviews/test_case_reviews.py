@@ -28,6 +28,7 @@ def engine(app_db_url: str) -> Iterator[Engine]:
     amendments.load(engine, read_framework(shipped_path()), by="Loader", origin="shipped")
     accounts.add_user(engine, "officer", roles=["editor"], password=None, by="tests")
     accounts.add_user(engine, "reader", roles=["viewer", "analyst"], password=None, by="tests")
+    accounts.add_user(engine, "chair", roles=["approver"], password=None, by="tests")
     yield engine
     engine.dispose()
 
@@ -54,16 +55,16 @@ def test_dates_must_follow_each_other_and_not_be_in_the_future(engine: Engine) -
     reviews.add(engine, kind="dardr", reference="DARDR-2026-02", area_code=BURNLEY,
                 notified_on=date(2026, 3, 2), by="officer", today=date(2026, 3, 3))
     with pytest.raises(InputError, match="decision date is before the notified"):
-        reviews.update(engine, "DARDR-2026-02", by="officer", today=date(2026, 3, 10),
+        reviews.update(engine, "DARDR-2026-02", by="chair", today=date(2026, 3, 10),
                        decision="review", decided_on=date(2026, 3, 1))
     with pytest.raises(InputError, match="in the future"):
-        reviews.update(engine, "DARDR-2026-02", by="officer", today=date(2026, 3, 10),
+        reviews.update(engine, "DARDR-2026-02", by="chair", today=date(2026, 3, 10),
                        decision="review", decided_on=date(2026, 3, 11))
     with pytest.raises(InputError, match="decision is one of: review, no-review"):
-        reviews.update(engine, "DARDR-2026-02", by="officer", today=date(2026, 3, 10),
+        reviews.update(engine, "DARDR-2026-02", by="chair", today=date(2026, 3, 10),
                        decision="threshold-met", decided_on=date(2026, 3, 9))
     with pytest.raises(NotFoundError):
-        reviews.update(engine, "NO-SUCH-REF", by="officer", decision="review", decided_on=date(2026, 3, 9))
+        reviews.update(engine, "NO-SUCH-REF", by="chair", decision="review", decided_on=date(2026, 3, 9))
 
 
 def test_a_dardr_goes_overdue_on_the_injected_date(engine: Engine) -> None:
@@ -81,7 +82,7 @@ def test_a_dardr_goes_overdue_on_the_injected_date(engine: Engine) -> None:
     view = reviews.get(engine, "DARDR-2026-03", today=date(2026, 3, 1), amber_days=14)
     assert "OVERDUE since 28 February 2026" in view.overdue[0].message
     # decided late: the decision clock says so, and the six-month completion clock starts
-    reviews.update(engine, "DARDR-2026-03", by="officer", today=date(2026, 3, 4), decision="review",
+    reviews.update(engine, "DARDR-2026-03", by="chair", today=date(2026, 3, 4), decision="review",
                    decided_on=date(2026, 3, 3))
     [decision, completion] = reviews.get(engine, "DARDR-2026-03", today=date(2026, 3, 4),
                                          amber_days=14).deadlines
@@ -100,10 +101,40 @@ def test_a_dardr_goes_overdue_on_the_injected_date(engine: Engine) -> None:
 def test_a_no_review_decision_stops_the_completion_clock(engine: Engine) -> None:
     reviews.add(engine, kind="owhr", reference="OWHR-2026-01", area_code=PRESTON,
                 notified_on=date(2026, 4, 1), by="officer", today=date(2026, 4, 1))
-    reviews.update(engine, "OWHR-2026-01", by="officer", today=date(2026, 4, 20), decision="no-review",
+    reviews.update(engine, "OWHR-2026-01", by="chair", today=date(2026, 4, 20), decision="no-review",
                    decided_on=date(2026, 4, 20), closed_on=date(2026, 4, 20))
     [decision] = reviews.get(engine, "OWHR-2026-01", today=date(2027, 1, 1), amber_days=30).deadlines
     assert decision.state == "met" and decision.clock.status == "to-check"
+
+
+def test_only_an_approver_signs_off_decision_publication_and_closing(engine: Engine) -> None:
+    reviews.add(engine, kind="dardr", reference="DARDR-2026-05", area_code=BURNLEY,
+                notified_on=date(2026, 1, 5), by="officer", today=date(2026, 1, 6))
+    day = date(2026, 9, 30)
+    for step, change in (("decision", {"decision": "review", "decided_on": date(2026, 1, 20)}),
+                         ("decision", {"decided_on": date(2026, 1, 20)}),
+                         ("publication", {"published_on": date(2026, 9, 1)}),
+                         ("closing", {"closed_on": date(2026, 9, 2)})):
+        with pytest.raises(PermissionDeniedError, match=f"cannot sign off the {step} of DARDR-2026-05: it "
+                                                        "needs the approver role"):
+            reviews.update(engine, "DARDR-2026-05", by="officer", today=day, **change)
+    view = reviews.get(engine, "DARDR-2026-05", today=day)
+    assert view.decision is None and view.dates["published_on"] is None and view.closed_on is None
+    assert view.signed_off == {"decision": None, "publication": None, "closing": None}
+    # the approver signs off the decision; the editor records the process in between
+    reviews.update(engine, "DARDR-2026-05", by="chair", today=day, decision="review",
+                   decided_on=date(2026, 1, 20))
+    done = reviews.update(engine, "DARDR-2026-05", by="officer", today=day, panel_on=date(2026, 2, 10),
+                          draft_on=date(2026, 5, 1), qa_submitted_on=date(2026, 7, 1),
+                          recommendations_made=True)
+    assert set(done) == {"panel_on", "draft_on", "qa_submitted_on", "recommendations_made"}
+    # re-sending an unchanged decision is no sign-off, so an editor may save the form as it is
+    assert reviews.update(engine, "DARDR-2026-05", by="officer", today=day, decision="review") == {}
+    reviews.update(engine, "DARDR-2026-05", by="chair", today=day, published_on=date(2026, 9, 1),
+                   closed_on=date(2026, 9, 2))
+    view = reviews.get(engine, "DARDR-2026-05", today=day)
+    assert view.signed_off == {"decision": "chair", "publication": "chair", "closing": "chair"}
+    assert view.to_dict()["signed_off"]["publication"] == "chair" and not view.is_open
 
 
 def test_asb_working_day_clocks() -> None:
@@ -134,8 +165,10 @@ def test_yearly_asb_figures_match_a_hand_count_and_are_protected(engine: Engine)
     for ref, area, received, decision, decided, held, recs in ASB_CASES:
         reviews.add(engine, kind="asb", reference=ref, area_code=area, notified_on=received, by="officer",
                     today=date(2026, 6, 1))
-        reviews.update(engine, ref, by="officer", today=date(2026, 6, 1), decision=decision,
-                       decided_on=decided, panel_on=held, recommendations_made=recs)
+        reviews.update(engine, ref, by="chair", today=date(2026, 6, 1), decision=decision,
+                       decided_on=decided)
+        reviews.update(engine, ref, by="officer", today=date(2026, 6, 1), panel_on=held,
+                       recommendations_made=recs)
     figures = reviews.asb_figures(engine, "2025-26")
     # By hand, 1 April 2025 to 31 March 2026:
     # Burnley: received B-01..B-07 = 7; not met B-03, B-07 = 2; held B-01, B-02, B-04, B-05 = 4

@@ -17,13 +17,16 @@ from safer_communities.web import accounts, audit
 ANON = "anonymous"
 EVERYONE = set(ROLES)
 WRITERS = {"editor", "approver"}
+SIGNERS = {"approver"}
 REF = "DARDR-2026-09"
 # (method, path, roles allowed, status when allowed, status for anonymous)
 MATRIX: list[tuple[str, str, set[str], int, int]] = [
     ("GET", "/reviews", EVERYONE, 200, 303),
     ("GET", f"/reviews/{REF}", EVERYONE, 200, 303),
     ("POST", "/reviews", WRITERS, 303, 303),
-    ("POST", f"/reviews/{REF}", WRITERS, 303, 303),
+    ("POST", f"/reviews/{REF}", SIGNERS, 303, 303),  # a decision: an approver's sign-off
+    ("POST", f"/reviews/{REF}#process", WRITERS, 303, 303),  # a panel date: any writer
+    ("POST", f"/reviews/{REF}/recommendations", WRITERS, 303, 303),
     ("GET", "/api/v1/reviews", EVERYONE, 200, 401),
     ("GET", f"/api/v1/reviews/{REF}", EVERYONE, 200, 401),
     ("GET", "/api/v1/reviews/asb-figures?year=2026-27", EVERYONE, 200, 401),
@@ -50,17 +53,31 @@ def test_review_routes_by_role(app, login_as, role: str, method: str, path: str,
         response = c.get(path, follow_redirects=False)
     else:
         token = csrf_from(c.get("/login").text) if role == ANON else csrf_from(c.get("/").text)
-        form = ({"kind": "asb", "reference": "ASB-2026-77", "area_code": "E07000123",
-                 "notified_on": date.today().isoformat()} if path == "/reviews" else
-                {"decision": "review", "decided_on": date.today().isoformat()})
-        response = c.post(path, data={**form, "csrf_token": token}, follow_redirects=False)
+        if path.endswith("#process"):  # sign the decision off first, so the panel date can follow it
+            reviews.update(app.state.engine, REF, by="approver", decision="review",
+                           decided_on=date.today() - timedelta(days=10))
+        form = {"/reviews": {"kind": "asb", "reference": "ASB-2026-77", "area_code": "E07000123",
+                             "notified_on": date.today().isoformat()},
+                f"/reviews/{REF}": {"decision": "review", "decided_on": date.today().isoformat()},
+                f"/reviews/{REF}#process": {"panel_on": date.today().isoformat()},
+                f"/reviews/{REF}/recommendations": {
+                    "title": "Refresh the training on coercive control", "owner": "services/community-safety",
+                    "objective": "example-community-safety-agreement/reduce-violence",
+                    "due_on": (date.today() + timedelta(days=90)).isoformat()}}[path]
+        response = c.post(path.removesuffix("#process"), data={**form, "csrf_token": token},
+                          follow_redirects=False)
     expected = anon if role == ANON else (ok if role in allowed else 403)
     assert response.status_code == expected, response.text[:300]
     if role != ANON and expected == 403 and path.startswith("/api/"):
         assert response.json()["error"] == "permission_denied"
-    if method == "POST" and expected == 303 and role != ANON:
-        action = "case_review_added" if path == "/reviews" else "case_review_updated"
-        assert audit.entries(app.state.engine, action=action)[0]["actor"] == role
+    if method == "POST" and role != ANON and path.startswith(f"/reviews/{REF}"):
+        action = "case_review_recommendation" if path.endswith("recommendations") else "case_review_updated"
+        if expected == 303:
+            assert audit.entries(app.state.engine, action=action)[0]["actor"] == role
+        elif role in WRITERS:  # an editor's refused sign-off is on the record
+            assert audit.entries(app.state.engine, action=f"{action}_refused")[0]["actor"] == role
+    if method == "POST" and expected == 303 and role != ANON and path == "/reviews":
+        assert audit.entries(app.state.engine, action="case_review_added")[0]["actor"] == role
 
 
 def test_review_pages_show_the_clock_and_refuse_a_name(app, login_as) -> None:
@@ -77,6 +94,37 @@ def test_review_pages_show_the_clock_and_refuse_a_name(app, login_as) -> None:
     body = editor.get(f"/api/v1/reviews/{REF}").json()
     assert body["overdue"] == 1 and body["deadlines"][0]["state"] == "overdue"
     assert set(body) >= {"reference", "area_code", "dates", "deadlines"} and "name" not in body
+
+
+def test_recommendation_form_files_a_strategy_action_and_sign_offs_show(app, login_as) -> None:
+    _seed(app)
+    editor = login_as("editor")
+    page = editor.get(f"/reviews/{REF}").text
+    assert 'id="recommend"' in page and 'name="decision"' not in page and 'name="closed_on"' not in page
+    assert "An approver signs off the decision" in page
+    due = date.today() + timedelta(days=60)
+    response = editor.post(f"/reviews/{REF}/recommendations", data={
+        "title": "Audit referral pathways", "objective": "example-community-safety-agreement/reduce-violence",
+        "owner": "services/community-safety", "due_on": due.isoformat(), "csrf_token": csrf_from(page)},
+        follow_redirects=False)
+    assert response.status_code == 303
+    view = reviews.get(app.state.engine, REF)
+    [rec] = view.recommendations
+    assert rec["title"] == f"Audit referral pathways (recommendation of {REF})"
+    assert (rec["owner"], rec["due"], rec["status"]) == ("services/community-safety", due.isoformat(),
+                                                         "not-started")
+    # a bad due date is refused on the page, nothing is added
+    response = editor.post(f"/reviews/{REF}/recommendations", data={
+        "title": "Late", "objective": "example-community-safety-agreement/reduce-violence",
+        "owner": "services/community-safety", "due_on": "2001-01-01", "csrf_token": csrf_from(page)})
+    assert response.status_code == 422 and "The due date has passed" in response.text
+    assert len(reviews.get(app.state.engine, REF).recommendations) == 1
+    approver = login_as("approver")
+    page = approver.get(f"/reviews/{REF}").text
+    assert 'name="decision"' in page and 'name="closed_on"' in page
+    approver.post(f"/reviews/{REF}", data={"decision": "review", "decided_on": date.today().isoformat(),
+                                            "csrf_token": csrf_from(page)})
+    assert "decision: approver; publication: not yet" in approver.get(f"/reviews/{REF}").text
 
 
 def test_compliance_on_the_framework_page_and_dashboard(app, login_as) -> None:

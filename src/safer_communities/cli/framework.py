@@ -29,6 +29,8 @@ app = typer.Typer(
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 VersionOpt = Annotated[int | None, typer.Option("--version", "-v",
                                                help="Published version (default: latest).")]
+AmberOpt = Annotated[int | None, typer.Option("--amber-days", help="A duty due within this many days is "
+                                              "amber (default: SAFER_COMPLIANCE_AMBER_DAYS).")]
 ByOpt = Annotated[str, typer.Option("--as", "--by", metavar="USER",
                                     help="Your user account (as in 'safer users list'); its roles are "
                                          "checked and it is recorded with the change.")]
@@ -115,11 +117,16 @@ def export(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="File (folder for yaml); stdout for md "
                                                                  "and html when omitted.")] = None,
     version: VersionOpt = None,
+    amber_days: AmberOpt = None,
 ) -> None:
-    """Write the published framework; YAML round-trips exactly (load, then export, gives the same bytes)."""
+    """Write the published framework; YAML round-trips exactly (load, then export, gives the same bytes).
+
+    The compliance table rates each duty as 'framework check' does, per-case duties by the case reviews."""
     engine = _engine(ctx)
     number, framework = register.read_version(engine, version)
-    written, text = exports.export(framework, fmt.lower(), out, _published(engine, number))
+    days, cases = _ratings_inputs(ctx, engine, amber_days)
+    written, text = exports.export(framework, fmt.lower(), out, _published(engine, number), amber_days=days,
+                                   cases=cases)
     if text is not None:
         typer.echo(text, nl=False)
     for path in written:
@@ -132,10 +139,6 @@ def _ratings_inputs(ctx: typer.Context, engine: Any, amber_days: int | None) -> 
 
     days = settings_from(ctx).compliance_amber_days if amber_days is None else amber_days
     return days, case_reviews.case_clocks(engine, today=date.today(), amber_days=days)
-
-
-AmberOpt = Annotated[int | None, typer.Option("--amber-days", help="A duty due within this many days is "
-                                              "amber (default: SAFER_COMPLIANCE_AMBER_DAYS).")]
 
 
 @app.command("check")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,6 +12,7 @@ from docx import Document
 from docx.shared import Cm, Pt
 
 from safer_communities.framework import diagram
+from safer_communities.framework.compliance import DEFAULT_AMBER_DAYS, CaseClocks
 from safer_communities.framework.model import KINDS, Framework
 from safer_communities.framework.queries import evidence_status, services_by_issues
 from safer_communities.framework.register import CABINET_RULE
@@ -31,7 +33,8 @@ def _table(doc: Document, header: list[str], rows: list[list[str]]) -> None:
             cell.text = text
 
 
-def write_docx(framework: Framework, published: Published, today: date, out: Path) -> None:
+def write_docx(framework: Framework, published: Published, today: date, out: Path, *,
+               amber_days: int = DEFAULT_AMBER_DAYS, cases: Mapping[str, CaseClocks] | None = None) -> None:
     from safer_communities.framework.exports import TITLE, age_label, source_label
 
     names = {k: {e.id: e.name for e in framework.entries(k)} for k in KINDS}
@@ -55,7 +58,7 @@ def write_docx(framework: Framework, published: Published, today: date, out: Pat
         doc.add_paragraph("Evidence required: " + "; ".join(d.evidence_required) + ".")
         doc.add_paragraph(source_label(d)).runs[0].italic = True
     doc.add_heading("Compliance: duties and their evidence", 1)
-    _table(doc, *evidence_status(framework, today))
+    _table(doc, *evidence_status(framework, today, amber_days=amber_days, cases=cases))
 
     doc.add_heading("Issues", 1)
     for i in framework.issues:

@@ -63,10 +63,11 @@ def _environment(autoescape: bool) -> jinja2.Environment:
     return env
 
 
-def _context(framework: Framework, published: Published, today: date) -> dict[str, Any]:
+def _context(framework: Framework, published: Published, today: date, amber_days: int,
+             cases: Mapping[str, CaseClocks] | None) -> dict[str, Any]:
     counts = ", ".join(f"{len(framework.entries(k))} {k}" for k in KINDS)
     matrix_header, matrix_rows = services_by_issues(framework)
-    evidence_header, evidence_rows = evidence_status(framework, today)
+    evidence_header, evidence_rows = evidence_status(framework, today, amber_days=amber_days, cases=cases)
     return {
         "title": TITLE, "version": published.number, "published": f"{published.published:%d %B %Y}",
         "counts": counts, "f": framework, "rule": f"Amendments: {CABINET_RULE}",
@@ -77,25 +78,32 @@ def _context(framework: Framework, published: Published, today: date) -> dict[st
     }
 
 
-def render_html(framework: Framework, published: Published, today: date | None = None) -> str:
+def render_html(framework: Framework, published: Published, today: date | None = None, *,
+                amber_days: int = DEFAULT_AMBER_DAYS, cases: Mapping[str, CaseClocks] | None = None) -> str:
     from safer_communities.framework import diagram  # matplotlib loads only when a diagram is drawn
 
-    context = _context(framework, published, today or date.today())
+    context = _context(framework, published, today or date.today(), amber_days, cases)
     context["diagram_b64"] = base64.b64encode(diagram.draw(framework, "svg")).decode("ascii")
     return _environment(True).get_template("framework.html.j2").render(**context)
 
 
 def render_md(framework: Framework, published: Published, today: date | None = None,
-              diagram_name: str | None = None) -> str:
-    context = _context(framework, published, today or date.today())
+              diagram_name: str | None = None, *, amber_days: int = DEFAULT_AMBER_DAYS,
+              cases: Mapping[str, CaseClocks] | None = None) -> str:
+    context = _context(framework, published, today or date.today(), amber_days, cases)
     context["diagram_name"] = diagram_name
     return _environment(False).get_template("framework.md.j2").render(**context)
 
 
 def export(framework: Framework, fmt: str, out: Path | None, published: Published,
-           today: date | None = None) -> tuple[list[Path], str | None]:
-    """Write the framework in ``fmt``; returns the files written, or the text when ``out`` is None."""
+           today: date | None = None, *, amber_days: int = DEFAULT_AMBER_DAYS,
+           cases: Mapping[str, CaseClocks] | None = None) -> tuple[list[Path], str | None]:
+    """Write the framework in ``fmt``; returns the files written, or the text when ``out`` is None.
+
+    ``amber_days`` and ``cases`` (the case review register's clocks) rate the duties as the matrix and
+    ``framework check`` do, so the report never says green where the register says overdue."""
     today = today or date.today()
+    rating = {"amber_days": amber_days, "cases": cases}
     if fmt == "yaml":
         if out is None:
             raise InputError("YAML export writes one file per kind, so it needs a folder.",
@@ -103,16 +111,16 @@ def export(framework: Framework, fmt: str, out: Path | None, published: Publishe
         return write_framework(framework, out), None
     if fmt == "md":
         if out is None:
-            return [], render_md(framework, published, today)
+            return [], render_md(framework, published, today, **rating)
         from safer_communities.framework import diagram
 
         svg = out.with_name(out.stem + "-diagram.svg")
         _parent(out)
         svg.write_bytes(diagram.draw(framework, "svg"))
-        out.write_text(render_md(framework, published, today, svg.name), encoding="utf-8")
+        out.write_text(render_md(framework, published, today, svg.name, **rating), encoding="utf-8")
         return [out, svg], None
     if fmt == "html":
-        text = render_html(framework, published, today)
+        text = render_html(framework, published, today, **rating)
         if out is None:
             return [], text
         _parent(out).write_text(text, encoding="utf-8")
@@ -125,11 +133,11 @@ def export(framework: Framework, fmt: str, out: Path | None, published: Publishe
         if fmt == "pdf":
             import weasyprint
 
-            weasyprint.HTML(string=render_html(framework, published, today)).write_pdf(out)
+            weasyprint.HTML(string=render_html(framework, published, today, **rating)).write_pdf(out)
         else:
             from safer_communities.framework.docx_export import write_docx
 
-            write_docx(framework, published, today, out)
+            write_docx(framework, published, today, out, **rating)
         return [out], None
     raise InputError(f"Unknown export format '{fmt}'.", found=fmt, hint="Use yaml, md, html, pdf or docx.")
 

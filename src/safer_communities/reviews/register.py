@@ -46,6 +46,12 @@ LABELS = {
 REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,49}$")
 AREA = re.compile(r"^E0[6-9]\d{6}$|^E1[01]\d{6}$")
 EDITORS = ("editor", "approver")
+# Steps that commit the partnership: only an approver records them, and the record keeps who did (the
+# sign-off). Editors record the process in between (panel, draft, submission for quality assurance).
+SIGN_OFFS = {"decision": "decision_signed_by", "decided_on": "decision_signed_by",
+             "published_on": "published_signed_by", "closed_on": "closed_signed_by"}
+SIGN_OFF_NAMES = {"decision_signed_by": "decision", "published_signed_by": "publication",
+                  "closed_signed_by": "closing"}
 
 
 @dataclass
@@ -63,6 +69,7 @@ class ReviewView:
     updated_by: str
     deadlines: list[Deadline]
     recommendations: list[dict[str, Any]] = field(default_factory=list)
+    signed_off: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def overdue(self) -> list[Deadline]:
@@ -84,17 +91,24 @@ class ReviewView:
                 "dates": {k: v.isoformat() if v else None for k, v in self.dates.items()},
                 "open": self.is_open, "overdue": len(self.overdue), "due_soon": len(self.due_soon),
                 "deadlines": [d.to_dict() for d in self.deadlines],
-                "recommendations": self.recommendations}
+                "recommendations": self.recommendations, "signed_off": self.signed_off}
+
+
+def _writer(session: Any, by: str, action: str, needed: tuple[str, ...] = EDITORS) -> Any:
+    user = roles.get_user(session, by) if by.strip() else None
+    if user is None or not set(needed) & user.role_names:
+        role = "editor or approver role" if needed == EDITORS else "approver role"
+        raise PermissionDeniedError(f"{' '.join(by.split()) or 'Nobody'} cannot {action}: it needs the "
+                                    f"{role}.", found=f"roles: "
+                                    f"{', '.join(sorted(user.role_names)) if user else 'no such user'}",
+                                    hint=f"Ask an admin for the {needed[-1]} role ('safer users set-role')"
+                                    + ("; an approver signs off decisions, publication and closing."
+                                       if needed != EDITORS else "."))
+    return user
 
 
 def _editor(session: Any, by: str, action: str) -> str:
-    user = roles.get_user(session, by) if by.strip() else None
-    if user is None or not set(EDITORS) & user.role_names:
-        raise PermissionDeniedError(f"{' '.join(by.split()) or 'Nobody'} cannot {action}: it needs the "
-                                    "editor or approver role.", found=f"roles: "
-                                    f"{', '.join(sorted(user.role_names)) if user else 'no such user'}",
-                                    hint="Ask an admin for the editor role ('safer users set-role').")
-    return user.name
+    return _writer(session, by, action).name
 
 
 def _check(kind: str, reference: str, area_code: str, values: dict[str, Any], today: date) -> None:
@@ -160,7 +174,7 @@ def update(engine: Engine, reference: str, *, by: str, today: date | None = None
         raise InputError("Those fields cannot be updated.", found=", ".join(sorted(unknown)),
                          hint=f"Update any of: {', '.join(UPDATABLE)}.")
     with session_scope(engine) as session:
-        who = _editor(session, by, "update case reviews")
+        user = _writer(session, by, "update case reviews")
         row = _get(session, reference)
         given = {k: v for k, v in changes.items() if v is not None}
         merged = {name: getattr(row, name) for name in (*DATE_FIELDS, "decision")} | given
@@ -168,10 +182,16 @@ def update(engine: Engine, reference: str, *, by: str, today: date | None = None
         if given.get("closed_on") is not None and given["closed_on"] > today:
             raise InputError("The closing date is in the future.", found=given["closed_on"].isoformat())
         done = {k: (getattr(row, k), v) for k, v in given.items() if getattr(row, k) != v}
+        signed = sorted({SIGN_OFFS[k] for k in done if k in SIGN_OFFS})
+        if signed:
+            steps = " and ".join(SIGN_OFF_NAMES[s] for s in signed)
+            _writer(session, by, f"sign off the {steps} of {row.reference}", ("approver",))
         for key, (_, value) in done.items():
             setattr(row, key, value)
+        for column in signed:
+            setattr(row, column, user.name)
         if done:
-            row.updated_by, row.updated_at = who, utcnow()
+            row.updated_by, row.updated_at = user.name, utcnow()
         return done
 
 
@@ -201,7 +221,8 @@ def _view(session: Any, row: CaseReview, today: date, amber_days: int) -> Review
     return ReviewView(row.id, row.kind, row.reference, row.area_code,
                       {name: getattr(row, name) for name in DATE_FIELDS}, row.decision,
                       row.recommendations_made, row.closed_on, row.updated_by,
-                      deadlines(row, today, amber_days=amber_days), recs)
+                      deadlines(row, today, amber_days=amber_days), recs,
+                      {name: getattr(row, column) for column, name in SIGN_OFF_NAMES.items()})
 
 
 def get(engine: Engine, reference: str, *, today: date | None = None, amber_days: int = 60) -> ReviewView:
@@ -277,6 +298,26 @@ def recommend(engine: Engine, reference: str, *, by: str, title: str, strategy_i
         if row.recommendations_made is None:
             row.recommendations_made = True
         return action_id
+
+
+def recommendation_choices(engine: Engine) -> dict[str, list[dict[str, str]]]:
+    """What a recommendation can be filed under: the strategy objectives (with the issues of the review's
+    kind first in mind) and the register's services and partners as owners, for the web form."""
+    from safer_communities.errors import NoDataError
+    from safer_communities.framework import register
+    from safer_communities.strategy import models as sm
+
+    with session_scope(engine) as session:
+        objectives = [{"value": f"{o.strategy_id}/{o.objective_id}", "label": f"{o.title} ({o.strategy_id})"}
+                      for o in session.scalars(sa.select(sm.Objective)
+                                               .order_by(sm.Objective.strategy_id, sm.Objective.position))]
+        try:
+            _, framework = register.read_version_in(session)
+        except NoDataError:
+            return {"objectives": objectives, "owners": []}
+    owners = [{"value": f"{kind}/{e.id}", "label": e.name} for kind in ("services", "partners")
+              for e in framework.entries(kind)]
+    return {"objectives": objectives, "owners": owners}
 
 
 ASB_COLUMNS = {"applications": "Applications for an ASB case review",

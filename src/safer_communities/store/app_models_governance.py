@@ -36,6 +36,10 @@ class CaseReview(Base):
     published_on: Mapped[date | None] = mapped_column(sa.Date)
     recommendations_made: Mapped[bool | None] = mapped_column(sa.Boolean)
     closed_on: Mapped[date | None] = mapped_column(sa.Date)
+    # Sign-offs (migration 0009): the approver who recorded the decision, the publication, the closing.
+    decision_signed_by: Mapped[str | None] = mapped_column(sa.String(200))
+    published_signed_by: Mapped[str | None] = mapped_column(sa.String(200))
+    closed_signed_by: Mapped[str | None] = mapped_column(sa.String(200))
     created_by: Mapped[str] = mapped_column(sa.String(200))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_by: Mapped[str] = mapped_column(sa.String(200))

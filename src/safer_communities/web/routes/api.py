@@ -13,7 +13,7 @@ from datetime import date
 from typing import Annotated, Any
 
 import duckdb
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
@@ -116,10 +116,14 @@ async def evidence_hotspots(con: Evidence, settings: SettingsDep, account: Publi
 
 
 @router.get("/framework", summary="The latest published framework register")
-def framework(engine: EngineDep, _: Reader) -> dict[str, Any]:
+def framework(request: Request, engine: EngineDep, _: Reader) -> dict[str, Any]:
+    from safer_communities.reviews.register import case_clocks
+
     number, register = read_version(engine)
     header, rows = fq.services_by_issues(register)
-    status_header, status_rows = fq.evidence_status(register, date.today())
+    today, days = date.today(), request.app.state.settings.compliance_amber_days
+    status_header, status_rows = fq.evidence_status(register, today, amber_days=days,
+                                                    cases=case_clocks(engine, today=today, amber_days=days))
     return {"version": number, "register": register.model_dump(mode="json"),
             "services_by_issues": [dict(zip(header, r, strict=True)) for r in rows],
             "duty_status": [dict(zip(status_header, r, strict=True)) for r in status_rows]}

@@ -87,11 +87,15 @@ def add_review(request: Request, account: Reader, kind: Annotated[str, Form(max_
 
 def _review_page(request: Request, account: Account, reference: str, *,
                  problem: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
-    view = reviews.get(request.app.state.engine, reference, amber_days=_amber(request))
+    engine = request.app.state.engine
+    view = reviews.get(engine, reference, amber_days=_amber(request))
+    can_write = bool(account.roles & WRITERS)
     return render(request, "review.html", {
         "review": view, "kind_name": reviews.KINDS[view.kind], "labels": reviews.LABELS[view.kind],
-        "decisions": reviews.DECISIONS[view.kind], "problem": problem,
-        "can_write": bool(account.roles & WRITERS)}, account=account, status_code=status_code)
+        "decisions": reviews.DECISIONS[view.kind], "problem": problem, "can_write": can_write,
+        "can_sign_off": "approver" in account.roles, "today": date.today(),
+        "choices": reviews.recommendation_choices(engine) if can_write else None},
+        account=account, status_code=status_code)
 
 
 @pages.get("/reviews/{reference}", response_class=HTMLResponse)
@@ -119,11 +123,40 @@ def update_review(request: Request, account: Reader, reference: Reference,
                   "recommendations_made": {"yes": True, "no": False}.get(recommendations_made),
                   "closed_on": _day(closed_on, "The closing date")}
         done = reviews.update(engine, reference, by=account.name, **values)
+    except PermissionDeniedError as exc:  # an editor signing off: 403, and the refusal is on record
+        audit.record(engine, actor=account.name, action="case_review_updated_refused", obj=reference,
+                     ip=client_ip(request), detail=exc.what)
+        raise
     except SaferError as exc:
         return _review_page(request, account, reference, problem=exc.to_dict(), status_code=422)
     audit.record(engine, actor=account.name, action="case_review_updated", obj=reference,
                  ip=client_ip(request),
                  detail="; ".join(f"{k} {a} -> {b}" for k, (a, b) in done.items()) or "no change")
+    return RedirectResponse(f"/reviews/{reference}", status_code=303)
+
+
+@pages.post("/reviews/{reference}/recommendations", dependencies=Csrf)
+def add_recommendation(request: Request, account: Reader, reference: Reference,
+                       title: Annotated[str, Form(max_length=300)],
+                       objective: Annotated[str, Form(max_length=210)],
+                       owner: Annotated[str, Form(max_length=120)],
+                       due_on: Annotated[str, Form(max_length=20)]) -> Response:
+    """Track a recommendation as a strategy action (editors and approvers), as 'safer reviews recommend'."""
+    _writer(account)
+    engine = request.app.state.engine
+    try:
+        strategy_id, _, objective_id = objective.partition("/")
+        owner_kind, _, owner_id = owner.partition("/")
+        due = _day(due_on, "The due date", required=True)
+        action_id = reviews.recommend(engine, reference, by=account.name, title=title,
+                                      strategy_id=strategy_id, objective_id=objective_id,
+                                      owner_kind=owner_kind, owner_id=owner_id, due_on=due)
+    except PermissionDeniedError:
+        raise
+    except SaferError as exc:
+        return _review_page(request, account, reference, problem=exc.to_dict(), status_code=422)
+    audit.record(engine, actor=account.name, action="case_review_recommendation", obj=reference,
+                 ip=client_ip(request), detail=f"{action_id} in {objective}, owner {owner}, due {due}")
     return RedirectResponse(f"/reviews/{reference}", status_code=303)
 
 
