@@ -194,3 +194,24 @@ def test_yearly_asb_figures_match_a_hand_count_and_are_protected(engine: Engine)
         reviews.asb_figures(engine, "2025-27")
     with pytest.raises(NotFoundError):
         reviews.asb_figures(engine, "2019-20")
+
+
+def test_the_framework_export_rates_per_case_duties_by_the_review_register(engine: Engine) -> None:
+    from safer_communities.framework import exports
+    from safer_communities.framework.queries import evidence_status
+
+    reviews.add(engine, kind="dardr", reference="DARDR-2026-07", area_code=BURNLEY,
+                notified_on=date(2026, 1, 5), by="officer", today=date(2026, 1, 6))
+    day = date(2026, 3, 1)  # the one-month decision clock ran out on 5 February
+    cases = reviews.case_clocks(engine, today=day, amber_days=30)
+    framework = read_framework(shipped_path())
+    published = exports.Published(1, date(2026, 1, 1))
+    header, rows = evidence_status(framework, day, amber_days=30, cases=cases)
+    row = dict(zip(header, next(r for r in rows if r[0].startswith("Domestic abuse related death")),
+                   strict=True))
+    assert row["rating"] == "red" and "1 of 1 open case review(s) are past" in row["rule"]
+    for text in (exports.render_md(framework, published, day, amber_days=30, cases=cases),
+                 exports.render_html(framework, published, day, amber_days=30, cases=cases)):
+        assert "1 of 1 open case review(s) are past" in text
+    # without the register the same duty is rated on its evidence alone: the review would be invisible
+    assert "open case review(s)" not in exports.render_md(framework, published, day, amber_days=30)
