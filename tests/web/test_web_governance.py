@@ -193,3 +193,19 @@ def test_the_consultation_is_never_pre_filled(app, login_as) -> None:
     field = re.search(r'<input id="consulted-\d+" name="consulted"[^>]*>', page).group(0)
     assert "value=" not in field and "required" in field
     assert re.search(r'<input id="consulted-on-\d+" name="consulted_on" type="date" required>', page)
+
+
+def test_the_framework_page_shows_each_partners_information_sharing(app, login_as) -> None:
+    from safer_communities import sharing
+
+    sharing.add_agreement(app.state.engine, agreement_id="svd-web", title="SVD sharing (test)",
+                          parties=["lancashire-constabulary", "lsc-icb"], legal_gateway="PCSC Act 2022 s16",
+                          purposes="SVD needs assessment", schemas=["istv"], retention_days=365,
+                          start_date=date(2025, 1, 1), review_date=date(2031, 3, 31), by="tests")
+    page = login_as("viewer").get("/framework").text
+    rows = {m[0]: m[1] for m in re.findall(r'<th scope="row">([^<]+)</th><td>[^<]*</td><td>[^<]*</td>\s*'
+                                           r'<td class="sharing">(.*?)</td></tr>', page, re.S)}
+    police = next(v for k, v in rows.items() if "Constabulary" in k)
+    assert "<strong>SVD sharing (test)</strong> (in force; review by 31 March 2031): no feed loaded" in police
+    probation = next(v for k, v in rows.items() if "Probation" in k)
+    assert "No agreement</span> (a Serious Violence Duty specified authority)" in probation

@@ -203,6 +203,11 @@ def show(
     if SINGULAR.get(what, what) == "issues":
         # issue -> evidence -> services -> strategy actions, in one place
         result["strategy"] = strategy_links.for_issue(engine, entry_id)
+    if SINGULAR.get(what, what) == "partners":
+        from safer_communities.framework.checks_sharing import partner_sharing
+
+        result["information_sharing"] = partner_sharing(framework, engine, settings_from(ctx).db, entry_id,
+                                                        date.today())
     if as_json:
         print_json({"version": number, **result})
         return
@@ -219,6 +224,7 @@ def show(
                   highlight=False, markup=False)
     del source
     objectives = result.pop("strategy", None)
+    sharing = result.pop("information_sharing", None)
     for key, value in result.items():
         if isinstance(value, dict):
             console.print(f"[bold]{escape(key.replace('_', ' '))}[/]", markup=True)
@@ -230,6 +236,29 @@ def show(
                           markup=False)
     if objectives is not None:
         _print_strategy_links(objectives)
+    if sharing is not None:
+        _print_sharing(sharing)
+
+
+def _day(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def _print_sharing(sharing: dict[str, Any]) -> None:
+    role = " (a Serious Violence Duty specified authority)" if sharing["specified_authority"] else ""
+    console.print(f"[bold]information sharing[/]{escape(role)}", markup=True)
+    if not sharing["agreements"]:
+        console.print("  no agreement" + ("; 'framework check' reports it" if role else ""), highlight=False,
+                      markup=False)
+    for a in sharing["agreements"]:
+        state = "in force" if a["in_force"] else f"not in force: {a['why_not']}"
+        console.print(f"  {a['id']}: {a['title']} ({state}; review by {_day(a['review_date'])}; "
+                      f"retention {a['retention_days']} days)", highlight=False, markup=False)
+        for f in a["feeds"] or [None]:
+            text = ("no feed loaded" if f is None else
+                    f"{f['schema']}: {f['rows']:,} records, {_day(f['first'])} to {_day(f['last'])}"
+                    + (" (SYNTHETIC)" if f["synthetic"] else ""))
+            console.print(f"    {text}", highlight=False, markup=False)
 
 
 def _print_strategy_links(objectives: list[dict[str, Any]]) -> None:

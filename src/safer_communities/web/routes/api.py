@@ -137,9 +137,16 @@ def framework_versions(engine: EngineDep, _: Reader) -> dict[str, Any]:
 @router.get("/framework/{kind}/{entry_id}", summary="One entry of the register and what links to it")
 def framework_entry(engine: EngineDep, _: Reader,
                     kind: Annotated[str, PathParam(pattern=KIND_PATTERN)],
-                    entry_id: Annotated[str, PathParam(pattern=r"^[a-z0-9-]{1,100}$")]) -> dict[str, Any]:
+                    entry_id: Annotated[str, PathParam(pattern=r"^[a-z0-9-]{1,100}$")],
+                    settings: SettingsDep) -> dict[str, Any]:
+    """A partner also shows its information-sharing agreements and the feeds held under them (counts)."""
     _, register = read_version(engine)
-    return fq.show(register, kind, entry_id)
+    out = fq.show(register, kind, entry_id)
+    if out["kind"] == "partners":
+        from safer_communities.framework.checks_sharing import partner_sharing
+
+        out["information_sharing"] = partner_sharing(register, engine, settings.db, entry_id, date.today())
+    return out
 
 
 @router.get("/strategy/status", summary="Each strategy's indicators (RAG) and actions (overdue, unowned)")

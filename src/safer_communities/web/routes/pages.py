@@ -14,6 +14,7 @@ from safer_communities.analysis.quality import quality_report
 from safer_communities.errors import NoDataError, SaferError
 from safer_communities.framework import compliance
 from safer_communities.framework import queries as fq
+from safer_communities.framework.checks_sharing import sharing_by_partner
 from safer_communities.framework.register import read_version
 from safer_communities.reviews.register import case_clocks
 from safer_communities.web import deps
@@ -79,10 +80,11 @@ def framework(request: Request, account: Reader) -> HTMLResponse:
     cases = case_clocks(engine, today=today, amber_days=days)
     status_header, status_rows = fq.evidence_status(register, today, amber_days=days, cases=cases)
     summary = compliance.summary(compliance.rate(register, today, amber_days=days, cases=cases))
+    sharing = sharing_by_partner(register, engine, request.app.state.settings.db, today)
     return render(request, "framework.html", {
         "problem": None, "framework_version": number, "register": register, "matrix_header": header,
         "matrix_rows": rows, "status_header": status_header, "status_rows": status_rows,
-        "compliance": summary, "amber_days": days, "today": today}, account=account)
+        "compliance": summary, "amber_days": days, "today": today, "sharing": sharing}, account=account)
 
 
 @router.get("/strategy", response_class=HTMLResponse)
