@@ -209,3 +209,6 @@ def test_the_framework_page_shows_each_partners_information_sharing(app, login_a
     assert "<strong>SVD sharing (test)</strong> (in force; review by 31 March 2031): no feed loaded" in police
     probation = next(v for k, v in rows.items() if "Probation" in k)
     assert "No agreement</span> (a Serious Violence Duty specified authority)" in probation
+    entry = login_as("viewer").get("/api/v1/framework/partners/lancashire-constabulary").json()
+    [agreement] = entry["information_sharing"]["agreements"]
+    assert (agreement["id"], agreement["in_force"], agreement["feeds"]) == ("svd-web", True, [])
