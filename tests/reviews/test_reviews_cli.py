@@ -30,7 +30,8 @@ def base(tmp_path_factory: pytest.TempPathFactory, force_area_store: Path) -> li
     shutil.copy(force_area_store, folder / "s.duckdb")  # strategy baselines are computed from evidence
     args = ["--db", str(folder / "s.duckdb"), "--app-db", url]
     assert runner.invoke(app, [*args, "framework", "load", "--by", "tester"]).exit_code == 0
-    strategy = Path(__file__).resolve().parents[2] / "src/safer_communities/strategy/data/lancashire-example.yaml"
+    strategy = (Path(__file__).resolve().parents[2] / "src" / "safer_communities" / "strategy" / "data"
+                / "lancashire-example.yaml")
     loaded = runner.invoke(app, [*args, "strategy", "load", str(strategy), "--by", "tester"])
     assert loaded.exit_code == 0, loaded.output
     engine = open_app_db(url)
