@@ -93,7 +93,7 @@ def require_feed(con: duckdb.DuckDBPyConnection, schema: str) -> FeedInfo:
     info = loaded_feeds(con).get(schema)
     if info is None:
         raise NoDataError(
-            f"No {TITLES[schema]} are loaded, so this analysis cannot run.",
+            f"Nothing from {TITLES[schema]} is loaded, so this analysis cannot run.",
             found=f"table {TABLES[schema]} is "
             + ("empty" if _table_exists(con, TABLES[schema]) else "missing"),
             hint=f"Load the feed under an information-sharing agreement: safer ingest partner-feed FILE "

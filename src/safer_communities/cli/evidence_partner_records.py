@@ -25,11 +25,20 @@ partner = typer.Typer(
 )
 app.add_typer(partner, name="partner")
 
-SvDefOpt = Annotated[Path | None, typer.Option(
-    "--definition", help="Your serious violence definition by offence codes (YAML); default: the bundled one.",
-    show_default=False)]
-SubsetOpt = Annotated[str, typer.Option(
-    "--subset", help="Force extract records: all, serious-violence, domestic-abuse, hate-crime or knife.")]
+SvDefOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--definition",
+        help="Your serious violence definition by offence codes (YAML); default: the bundled one.",
+        show_default=False,
+    ),
+]
+SubsetOpt = Annotated[
+    str,
+    typer.Option(
+        "--subset", help="Force extract records: all, serious-violence, domestic-abuse, hate-crime or knife."
+    ),
+]
 
 
 def _actor() -> str:
@@ -48,8 +57,17 @@ def audit_read(ctx: typer.Context, what: str, detail: str) -> None:
     audit.record(engine, actor=_actor(), action="partner_records_read", obj=what, ip="cli", detail=detail)
 
 
-def _run(ctx: typer.Context, kind: str, what: str, detail: str, compute: Callable[[Any], pd.DataFrame],
-         *, title: str, as_json: bool, csv: str | None) -> None:
+def _run(
+    ctx: typer.Context,
+    kind: str,
+    what: str,
+    detail: str,
+    compute: Callable[[Any], pd.DataFrame],
+    *,
+    title: str,
+    as_json: bool,
+    csv: str | None,
+) -> None:
     from safer_communities.publish.partner_tables import PROTECT
 
     audit_read(ctx, what, detail)
@@ -60,8 +78,13 @@ def _run(ctx: typer.Context, kind: str, what: str, detail: str, compute: Callabl
         published = published.drop(columns=["data"])  # the terminal title and notes say SYNTHETIC
     prefix = "SYNTHETIC - " if frame.attrs.get("synthetic") else ""
     period = frame.attrs.get("period_label", "")
-    _emit(published, as_json=as_json, csv=csv, title=f"{prefix}{title}" + (f", {period}" if period else ""),
-          extra=[frame.attrs["method"], *frame.attrs.get("feeds", [])])
+    _emit(
+        published,
+        as_json=as_json,
+        csv=csv,
+        title=f"{prefix}{title}" + (f", {period}" if period else ""),
+        extra=[frame.attrs["method"], *frame.attrs.get("feeds", [])],
+    )
 
 
 @partner.command("serious-violence")
@@ -77,17 +100,26 @@ def serious_violence_cmd(
     """Serious violence by Home Office offence codes (force extract) against the police.uk proxy."""
     from safer_communities.analysis.partner_sv import serious_violence
 
-    _run(ctx, "serious-violence", "partner_force_crimes", f"serious violence by {by}",
-         lambda con: serious_violence(con, by=by, area_level=area_level, period=period, definition=definition),
-         title=f"Serious violence by Home Office offence codes, by {by}", as_json=as_json, csv=csv)
+    _run(
+        ctx,
+        "serious-violence",
+        "partner_force_crimes",
+        f"serious violence by {by}",
+        lambda con: serious_violence(con, by=by, area_level=area_level, period=period, definition=definition),
+        title=f"Serious violence by Home Office offence codes, by {by}",
+        as_json=as_json,
+        csv=csv,
+    )
 
 
 @partner.command("when")
 def when_cmd(
     ctx: typer.Context,
     feed: Annotated[str, typer.Option("--feed", help="force-crimes, istv or council-asb.")] = "force-crimes",
-    field: Annotated[str | None, typer.Option(
-        "--field", help="ISTV: assault_at (default) or arrival_at.", show_default=False)] = None,
+    field: Annotated[
+        str | None,
+        typer.Option("--field", help="ISTV: assault_at (default) or arrival_at.", show_default=False),
+    ] = None,
     subset: SubsetOpt = "all",
     hours: Annotated[int, typer.Option("--hours", help="Hours per band: 1, 2, 3, 4 or 6.")] = 3,
     period: PeriodAllOpt = None,
@@ -99,10 +131,24 @@ def when_cmd(
     from safer_communities.analysis.partner_records import TABLES
     from safer_communities.analysis.partner_when import time_of_week
 
-    _run(ctx, "when", TABLES.get(feed, feed), f"time of day x day of week; {subset}",
-         lambda con: time_of_week(con, schema=feed, field=field, subset=subset, hours_per_band=hours,
-                                  period=period, definition=definition),
-         title=f"{feed}: time of day by day of week ({subset})", as_json=as_json, csv=csv)
+    _run(
+        ctx,
+        "when",
+        TABLES.get(feed, feed),
+        f"time of day x day of week; {subset}",
+        lambda con: time_of_week(
+            con,
+            schema=feed,
+            field=field,
+            subset=subset,
+            hours_per_band=hours,
+            period=period,
+            definition=definition,
+        ),
+        title=f"{feed}: time of day by day of week ({subset})",
+        as_json=as_json,
+        csv=csv,
+    )
 
 
 @partner.command("who")
@@ -118,41 +164,75 @@ def who_cmd(
     """Victims or suspects by age band and sex (force extract)."""
     from safer_communities.analysis.partner_who import who
 
-    _run(ctx, "who", "partner_force_crimes", f"{role}s by age and sex; {subset}",
-         lambda con: who(con, role=role, subset=subset, period=period, definition=definition),
-         title=f"{role.capitalize()}s of {subset} by age band and sex", as_json=as_json, csv=csv)
+    _run(
+        ctx,
+        "who",
+        "partner_force_crimes",
+        f"{role}s by age and sex; {subset}",
+        lambda con: who(con, role=role, subset=subset, period=period, definition=definition),
+        title=f"{role.capitalize()}s of {subset} by age band and sex",
+        as_json=as_json,
+        csv=csv,
+    )
 
 
 @partner.command("vru")
-def vru_cmd(ctx: typer.Context, period: PeriodAllOpt = None, definition: SvDefOpt = None,
-            as_json: JsonOpt = False, csv: CsvOpt = None) -> None:
+def vru_cmd(
+    ctx: typer.Context,
+    period: PeriodAllOpt = None,
+    definition: SvDefOpt = None,
+    as_json: JsonOpt = False,
+    csv: CsvOpt = None,
+) -> None:
     """The Home Office violence reduction success measures, all ages and under 25."""
     from safer_communities.analysis.partner_who import vru_measures
 
-    _run(ctx, "vru", "partner_istv, partner_force_crimes", "violence reduction success measures",
-         lambda con: vru_measures(con, period=period, definition=definition),
-         title="Violence reduction success measures (under-25 focus)", as_json=as_json, csv=csv)
+    _run(
+        ctx,
+        "vru",
+        "partner_istv, partner_force_crimes",
+        "violence reduction success measures",
+        lambda con: vru_measures(con, period=period, definition=definition),
+        title="Violence reduction success measures (under-25 focus)",
+        as_json=as_json,
+        csv=csv,
+    )
 
 
 @partner.command("flags")
-def flags_cmd(ctx: typer.Context,
-              area_level: Annotated[str, typer.Option("--area-level", help="district or county.")] = "district",
-              period: PeriodAllOpt = None, definition: SvDefOpt = None, as_json: JsonOpt = False,
-              csv: CsvOpt = None) -> None:
+def flags_cmd(
+    ctx: typer.Context,
+    area_level: Annotated[str, typer.Option("--area-level", help="district or county.")] = "district",
+    period: PeriodAllOpt = None,
+    definition: SvDefOpt = None,
+    as_json: JsonOpt = False,
+    csv: CsvOpt = None,
+) -> None:
     """Domestic abuse and hate crime from the force's flags: counts, rates, share of violence."""
     from safer_communities.analysis.partner_flags import flagged
 
-    _run(ctx, "flags", "partner_force_crimes", "domestic abuse and hate crime flags",
-         lambda con: flagged(con, area_level=area_level, period=period, definition=definition),
-         title="Domestic abuse and hate crime (force flags)", as_json=as_json, csv=csv)
+    _run(
+        ctx,
+        "flags",
+        "partner_force_crimes",
+        "domestic abuse and hate crime flags",
+        lambda con: flagged(con, area_level=area_level, period=period, definition=definition),
+        title="Domestic abuse and hate crime (force flags)",
+        as_json=as_json,
+        csv=csv,
+    )
 
 
 @partner.command("near-repeat")
 def near_repeat_cmd(
     ctx: typer.Context,
     subset: SubsetOpt = "serious-violence",
-    spatial_band_m: Annotated[float, typer.Option("--spatial-band-m", help="Width of each distance band.")] = 200,
-    temporal_band_days: Annotated[int, typer.Option("--temporal-band-days", help="Width of each time band.")] = 7,
+    spatial_band_m: Annotated[
+        float, typer.Option("--spatial-band-m", help="Width of each distance band.")
+    ] = 200,
+    temporal_band_days: Annotated[
+        int, typer.Option("--temporal-band-days", help="Width of each time band.")
+    ] = 7,
     permutations: Annotated[int, typer.Option("--permutations", help="Monte Carlo permutations.")] = 99,
     seed: Annotated[int | None, typer.Option("--seed", help="Random seed.", show_default=False)] = None,
     period: PeriodAllOpt = None,
@@ -163,20 +243,37 @@ def near_repeat_cmd(
     """Knox near-repeat test on the force extract's day-level committed dates (three bands each)."""
     from safer_communities.analysis.partner_knox import force_knox
 
-    _run(ctx, "near-repeat", "partner_force_crimes", f"Knox near-repeat; {subset}",
-         lambda con: force_knox(con, subset=subset, period=period, spatial_bands_m=spatial_band_m,
-                                temporal_bands_days=temporal_band_days, permutations=permutations, seed=seed,
-                                definition=definition),
-         title=f"Knox near-repeat test on {subset} (day-level dates)", as_json=as_json, csv=csv)
+    _run(
+        ctx,
+        "near-repeat",
+        "partner_force_crimes",
+        f"Knox near-repeat; {subset}",
+        lambda con: force_knox(
+            con,
+            subset=subset,
+            period=period,
+            spatial_bands_m=spatial_band_m,
+            temporal_bands_days=temporal_band_days,
+            permutations=permutations,
+            seed=seed,
+            definition=definition,
+        ),
+        title=f"Knox near-repeat test on {subset} (day-level dates)",
+        as_json=as_json,
+        csv=csv,
+    )
 
 
 @partner.command("istv")
 def istv_cmd(
     ctx: typer.Context,
-    by: Annotated[str, typer.Option(
-        "--by", help="area, month, assault_method (weapon mix) or location_type.")] = "area",
+    by: Annotated[
+        str, typer.Option("--by", help="area, month, assault_method (weapon mix) or location_type.")
+    ] = "area",
     window_days: Annotated[int, typer.Option("--window-days", help="Days either side of the assault.")] = 1,
-    nearby_m: Annotated[float, typer.Option("--nearby-m", help="Metres from the ISTV LSOA's centroid.")] = 1000,
+    nearby_m: Annotated[
+        float, typer.Option("--nearby-m", help="Metres from the ISTV LSOA's centroid.")
+    ] = 1000,
     period: PeriodAllOpt = None,
     as_json: JsonOpt = False,
     csv: CsvOpt = None,
@@ -186,10 +283,22 @@ def istv_cmd(
     from safer_communities.analysis.istv_match import istv_mix, istv_unmatched
 
     if by in ("area", "month"):
-        kind, compute = "istv-unmatched", lambda con: istv_unmatched(
-            con, by=by, period=period, window_days=window_days, nearby_m=nearby_m)
+        kind, compute = (
+            "istv-unmatched",
+            lambda con: istv_unmatched(con, by=by, period=period, window_days=window_days, nearby_m=nearby_m),
+        )
     else:
-        kind, compute = "istv-mix", lambda con: istv_mix(
-            con, of=by, period=period, window_days=window_days, nearby_m=nearby_m)
-    _run(ctx, kind, "partner_istv, partner_force_crimes", f"ISTV against police records by {by}", compute,
-         title=f"ISTV assaults with no matching police record, by {by}", as_json=as_json, csv=csv)
+        kind, compute = (
+            "istv-mix",
+            lambda con: istv_mix(con, of=by, period=period, window_days=window_days, nearby_m=nearby_m),
+        )
+    _run(
+        ctx,
+        kind,
+        "partner_istv, partner_force_crimes",
+        f"ISTV against police records by {by}",
+        compute,
+        title=f"ISTV assaults with no matching police record, by {by}",
+        as_json=as_json,
+        csv=csv,
+    )
