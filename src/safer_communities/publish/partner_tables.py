@@ -80,7 +80,7 @@ def protect_sv(frame: pd.DataFrame, settings: Settings | None = None) -> pd.Data
     for column in ("proxy_count", *side_rates):
         main[column] = side[column].to_numpy()
     hidden = main["serious_violence"].isin(["<5", "[c]"]).to_numpy()
-    main.loc[hidden, "pct_of_proxy"] = main.loc[hidden, "serious_violence"]
+    main.loc[hidden, "pct_of_proxy"] = "[c]"  # withheld with its numerator
     more = [*more, *extra]
     return _keep(frame, main, list(dict.fromkeys([*notes, *more])))
 
