@@ -16,6 +16,9 @@ from safer_communities.analysis.partner_records import DAYS, feed_period, mark, 
 from safer_communities.analysis.periods import Period
 from safer_communities.errors import InputError
 
+FIELD_WORDS = {"committed_at": "the time committed", "assault_at": "the time of the assault",
+               "arrival_at": "the time of arrival at the emergency department",
+               "reported_at": "the time reported"}
 SUBSETS = ("all", "serious-violence", "domestic-abuse", "hate-crime", "knife")
 FIELDS = {
     "force-crimes": ("committed_at",),
@@ -97,8 +100,10 @@ def time_of_week(
     table["Total"] = table.sum(axis=1)
     table.loc["Total"] = table.sum(axis=0)
     frame = table.rename_axis("time").reset_index()
+    what = {"force-crimes": f"force extract records ({subset})", "istv": "every ISTV assault",
+            "council-asb": "every council ASB incident"}[schema]
     frame.attrs["caveats"] = [
-        f"{info.table}.{field}, {subset if schema == 'force-crimes' else 'every assault'}; "
-        f"hours in bands of {hours_per_band}; days Monday to Sunday."
+        f"Counted: {what}, by {FIELD_WORDS[field]} ({field}); hours in bands of {hours_per_band}; "
+        "days Monday to Sunday."
     ]
     return mark(frame, [info], period=p, method=f"Time of day by day of week from {field} (exact times)")
