@@ -34,8 +34,8 @@ def _scale(db: Path, scale: int) -> None:
                                    ("partner_force_crimes", "crime_ref", "committed_at")):
             con.execute(f"CREATE TEMP TABLE base AS SELECT * FROM {table}")
             con.execute(
-                f"INSERT INTO {table} SELECT * REPLACE ({ident} || '-' || k AS {ident}, "
-                f"{when} + k * INTERVAL 3 WEEK AS {when}, record_date + k * 21 AS record_date) "
+                f"INSERT INTO {table} SELECT base.* REPLACE ({ident} || '-' || k AS {ident}, "
+                f"{when} + k * INTERVAL 3 WEEK AS {when}, record_date + CAST(k * 21 AS INTEGER) AS record_date) "
                 f"FROM base, range(1, {scale}) t(k)")
             con.execute("DROP TABLE base")
         con.execute("CHECKPOINT")

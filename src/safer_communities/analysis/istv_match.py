@@ -97,11 +97,12 @@ def matched_attendances(
                     FROM partner_force_crimes r JOIN _assault_codes USING (ho_offence_code)
                     LEFT JOIN areas x ON r.lsoa_code = x.lsoa_code
                     LEFT JOIN _centroids c ON c.lsoa11_code = x.lsoa11_code),
-            hits AS (SELECT DISTINCT ed.attendance_id
-                     FROM ed JOIN _centroids ce ON ce.lsoa11_code = ed.l11
-                     JOIN pol ON pol.d BETWEEN ed.d - {int(window_days)} AND ed.d + {int(window_days)}
-                     WHERE ed.l11 = pol.l11
-                        OR (pol.px - ce.x) * (pol.px - ce.x) + (pol.py - ce.y) * (pol.py - ce.y) <= ?)
+            span AS (SELECT ed.attendance_id, ed.l11, ce.x, ce.y, ed.d + CAST(k AS INTEGER) AS pd
+                     FROM ed JOIN _centroids ce ON ce.lsoa11_code = ed.l11,
+                     range(-{int(window_days)}, {int(window_days) + 1}) t(k)),
+            hits AS (SELECT DISTINCT w.attendance_id FROM span w JOIN pol ON pol.d = w.pd
+                     WHERE w.l11 = pol.l11
+                        OR (pol.px - w.x) * (pol.px - w.x) + (pol.py - w.y) * (pol.py - w.y) <= ?)
             SELECT ed.attendance_id, ed.district_code, ed.district_name, ed.month, ed.assault_method,
                    ed.location_type, ed.l11 IS NOT NULL AS tested, h.attendance_id IS NOT NULL AS matched
             FROM ed LEFT JOIN hits h USING (attendance_id)""",
