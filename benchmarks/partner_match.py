@@ -30,13 +30,17 @@ from safer_communities.store.evidence import connect
 def _scale(db: Path, scale: int) -> None:
     con = connect(db)
     try:
-        for table, ident, when in (("partner_istv", "attendance_id", "assault_at"),
-                                   ("partner_force_crimes", "crime_ref", "committed_at")):
+        for table, ident, when in (
+            ("partner_istv", "attendance_id", "assault_at"),
+            ("partner_force_crimes", "crime_ref", "committed_at"),
+        ):
             con.execute(f"CREATE TEMP TABLE base AS SELECT * FROM {table}")
             con.execute(
                 f"INSERT INTO {table} SELECT base.* REPLACE ({ident} || '-' || k AS {ident}, "
-                f"{when} + k * INTERVAL 3 WEEK AS {when}, record_date + CAST(k * 21 AS INTEGER) AS record_date) "
-                f"FROM base, range(1, {scale}) t(k)")
+                f"{when} + k * INTERVAL 3 WEEK AS {when}, "
+                "record_date + CAST(k * 21 AS INTEGER) AS record_date) "
+                f"FROM base, range(1, {scale}) t(k)"
+            )
             con.execute("DROP TABLE base")
         con.execute("CHECKPOINT")
     finally:
@@ -48,21 +52,29 @@ def pandas_match(con, window_days: int = 1, nearby_m: float = 1000.0) -> pd.Data
     areas = con.execute("SELECT lsoa_code, lsoa11_code FROM areas").fetch_df()
     cent = lsoa_centroids(con)
     ed = con.execute("SELECT attendance_id, assault_at::DATE AS d, lsoa_code FROM partner_istv").fetch_df()
-    pol = con.execute("SELECT ho_offence_code, committed_at::DATE AS d, lsoa_code, easting, northing "
-                      "FROM partner_force_crimes").fetch_df()
+    pol = con.execute(
+        "SELECT ho_offence_code, committed_at::DATE AS d, lsoa_code, easting, northing "
+        "FROM partner_force_crimes"
+    ).fetch_df()
     pol = pol[pol["ho_offence_code"].map(lambda c: parse_code(c)[0] in ASSAULT_CLASSES)]
     ed = ed.merge(areas, on="lsoa_code", how="left").merge(cent, on="lsoa11_code", how="left")
-    pol = pol.merge(areas, on="lsoa_code", how="left").merge(cent, on="lsoa11_code", how="left",
-                                                             suffixes=("", "_c"))
+    pol = pol.merge(areas, on="lsoa_code", how="left").merge(
+        cent, on="lsoa11_code", how="left", suffixes=("", "_c")
+    )
     pol["px"] = pol["easting"].fillna(pol["x"])
     pol["py"] = pol["northing"].fillna(pol["y"])
     tested = ed[ed["lsoa11_code"].notna()]
-    shifted = pd.concat([tested.assign(d=pd.to_datetime(tested["d"]) + pd.Timedelta(days=k))
-                         for k in range(-window_days, window_days + 1)])
+    shifted = pd.concat(
+        [
+            tested.assign(d=pd.to_datetime(tested["d"]) + pd.Timedelta(days=k))
+            for k in range(-window_days, window_days + 1)
+        ]
+    )
     pol["d"] = pd.to_datetime(pol["d"])
     pairs = shifted.merge(pol[["d", "lsoa11_code", "px", "py"]], on="d", suffixes=("", "_p"))
     near = (pairs["lsoa11_code"] == pairs["lsoa11_code_p"]) | (
-        (pairs["px"] - pairs["x"]) ** 2 + (pairs["py"] - pairs["y"]) ** 2 <= nearby_m ** 2)
+        (pairs["px"] - pairs["x"]) ** 2 + (pairs["py"] - pairs["y"]) ** 2 <= nearby_m**2
+    )
     hits = set(pairs.loc[near, "attendance_id"])
     return pd.DataFrame({"attendance_id": ed["attendance_id"], "matched": ed["attendance_id"].isin(hits)})
 
@@ -88,12 +100,16 @@ def main() -> None:
             base = pandas_match(con)
             pandas_times.append(time.perf_counter() - start)
         same = int(ours["matched"].sum()) == int(base["matched"].sum())
-        result = {"istv": len(base), "force": int(con.execute("SELECT count(*) FROM partner_force_crimes")
-                                                  .fetchall()[0][0]),
-                  "matched_ours": int(ours["matched"].sum()), "matched_pandas": int(base["matched"].sum()),
-                  "agree": same, "ours_s": round(statistics.median(ours_times), 3),
-                  "pandas_s": round(statistics.median(pandas_times), 3),
-                  "ratio": round(statistics.median(ours_times) / statistics.median(pandas_times), 2)}
+        result = {
+            "istv": len(base),
+            "force": int(con.execute("SELECT count(*) FROM partner_force_crimes").fetchall()[0][0]),
+            "matched_ours": int(ours["matched"].sum()),
+            "matched_pandas": int(base["matched"].sum()),
+            "agree": same,
+            "ours_s": round(statistics.median(ours_times), 3),
+            "pandas_s": round(statistics.median(pandas_times), 3),
+            "ratio": round(statistics.median(ours_times) / statistics.median(pandas_times), 2),
+        }
         con.close()
     print(json.dumps(result))
 

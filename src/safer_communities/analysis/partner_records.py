@@ -24,7 +24,6 @@ TABLES = {
     "force-crimes": "partner_force_crimes",
     "council-asb": "partner_council_asb",
 }
-DATE_COLUMN = {"istv": "assault_at", "force-crimes": "committed_at", "council-asb": "reported_at"}
 TITLES = {
     "istv": "ISTV emergency department assaults",
     "force-crimes": "the force crime extract",

@@ -139,9 +139,7 @@ def classified(con: duckdb.DuckDBPyConnection, definition: SvDefinition) -> pd.D
     ).astype(object)
 
 
-def _records(
-    con: duckdb.DuckDBPyConnection, definition: SvDefinition, p: Period, level: str, extra: str = ""
-) -> pd.DataFrame:
+def _records(con: duckdb.DuckDBPyConnection, definition: SvDefinition, p: Period, level: str) -> pd.DataFrame:
     """Serious violence records of the period: area, month, group, knife flag (aggregated, never rows)."""
     source, code, name = located("partner_force_crimes", level)
     con.register("_sv_codes", classified(con, definition))
@@ -150,7 +148,7 @@ def _records(
                    date_trunc('month', r.committed_at)::DATE AS month, k.sv_group,
                    count(*) AS count, count(*) FILTER (WHERE r.weapon = '{KNIFE}') AS knife
             {source} JOIN _sv_codes k USING (ho_offence_code)
-            WHERE k.sv_group IS NOT NULL AND r.committed_at >= ? AND r.committed_at < ? {extra}
+            WHERE k.sv_group IS NOT NULL AND r.committed_at >= ? AND r.committed_at < ?
             GROUP BY ALL"""
         return con.execute(sql, list(period_bounds(p))).fetch_df()
     finally:
@@ -188,6 +186,8 @@ def serious_violence(
     wide = rows.pivot_table(index=key, columns="sv_group", values="count", aggfunc="sum", fill_value=0)
     wide = wide.reindex(columns=groups, fill_value=0)
     knife = rows.groupby(key)["knife"].sum()
+    if by == "month":
+        knife.index = pd.to_datetime(knife.index).date
     if by == "area":
         units = queries.area_list(con, area_level)
         frame = units.merge(wide.reset_index(), on="area_code", how="left")
@@ -236,9 +236,7 @@ def serious_violence(
         frame = months.merge(wide.rename_axis("month").reset_index(), on="month", how="left")
         frame[groups] = frame[groups].fillna(0).astype("int64")
         frame["serious_violence"] = frame[groups].sum(axis=1)
-        frame["knife_enabled"] = frame["month"].map(
-            lambda m: int(knife.get(pd.Timestamp(m), knife.get(m, 0)))
-        )
+        frame["knife_enabled"] = frame["month"].map(lambda m: int(knife.get(m, 0)))
         if proxy_complete:
             proxy = queries.crime_counts(con, proxy_def, p, "county", by_month=True)
             by_month = proxy.groupby(proxy["month"].dt.date)["count"].sum()

@@ -13,7 +13,6 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from safer_communities.analysis.partner_records import DAYS
 from safer_communities.config import Settings
 from safer_communities.publish.disclosure import suppress_table
 
@@ -169,4 +168,3 @@ PROTECT: dict[str, Callable[[pd.DataFrame, Settings | None], pd.DataFrame]] = {
     "vru": protect_vru,
     "near-repeat": protect_knox,
 }
-__all__ = ["DAYS", "PROTECT"]
