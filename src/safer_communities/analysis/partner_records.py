@@ -58,9 +58,13 @@ class FeedInfo:
     def describe(self) -> str:
         kind = "SYNTHETIC demo records" if self.synthetic else "records"
         return (
-            f"{TITLES[self.schema]}: {self.rows:,} {kind}, {self.first:%d %B %Y} to {self.last:%d %B %Y}, "
+            f"{TITLES[self.schema]}: {self.rows:,} {kind}, {_day(self.first)} to {_day(self.last)}, "
             f"agreement {', '.join(self.agreements)}"
         )
+
+
+def _day(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
