@@ -68,6 +68,7 @@ def test_the_section_is_protected_and_says_synthetic(store: Path) -> None:
     tables = [b for _, s in [(0, section), *[(0, c) for c in section.subsections]] for b in s.blocks
               if isinstance(b, Table)]
     assert len(tables) >= 8 and all(t.title.startswith("SYNTHETIC - ") for t in tables)
+    assert all(t.headers[0].endswith("(SYNTHETIC data)") for t in tables)  # in every exported CSV
     sv = next(t for t in tables if t.key == "partner-records-sv")
     counts = [cell for row in sv.rows for cell in row[1:]]
     assert not [c for c in counts if re.fullmatch(r"[1-4]", c)]  # small counts never shown

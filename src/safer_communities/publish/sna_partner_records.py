@@ -75,17 +75,21 @@ VRU_COLUMNS = {
 
 
 def _table(frame: pd.DataFrame, title: str, key: str, columns: dict[str, str] | None = None) -> Table:
-    """A report table from a protected frame (its ``data`` column is said in the title instead)."""
+    """A report table from a protected frame. From SYNTHETIC feeds the title and the first header say so
+    (the header row is in every exported CSV and sheet, so the file itself says it too)."""
     synthetic = bool(frame.attrs.get("synthetic"))
     shown = columns or {
         c: c.replace("_", " ").replace("-", " ").capitalize() for c in frame.columns if c != "data"
     }
     rows = frame[list(shown)].astype(str).to_numpy().tolist()
     notes = [frame.attrs.get("method", ""), *frame.attrs.get("caveats", [])]
+    headers = list(shown.values())
+    if synthetic:
+        headers[0] = f"{headers[0]} (SYNTHETIC data)"
     return Table(
         ("SYNTHETIC - " if synthetic else "") + title,
         key,
-        list(shown.values()),
+        headers,
         rows,
         notes=[n for n in dict.fromkeys(notes) if n],
     )
