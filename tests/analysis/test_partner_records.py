@@ -180,6 +180,10 @@ def test_domestic_abuse_and_hate_crime_flags_equal_the_csv(con: duckdb.DuckDBPyC
     sv = raw[raw["group"].notna()]
     assert total["sv_domestic_abuse_pct"] == pytest.approx((sv["domestic_abuse"] == "Y").mean() * 100)
     assert total["domestic_abuse_pct"] == pytest.approx((raw["domestic_abuse"] == "Y").mean() * 100)
+    months = partner_flags.flagged(con, by="month")
+    expected = raw[raw["domestic_abuse"] == "Y"].groupby(raw["at"].dt.to_period("M")).size()
+    assert months["domestic_abuse"].iloc[:-1].tolist() == expected.tolist()
+    assert months.iloc[-1]["hate_crime"] == (raw["hate_crime"] == "Y").sum()
 
 
 def _blank_store(tmp_path: Path) -> duckdb.DuckDBPyConnection:

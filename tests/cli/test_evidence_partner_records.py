@@ -58,6 +58,7 @@ def _reads(app_db: str) -> list[dict[str, object]]:
         ["who", "--role", "suspect"],
         ["vru"],
         ["flags"],
+        ["flags", "--by", "month"],
         ["near-repeat", "--permutations", "9", "--seed", "3"],
         ["istv", "--by", "month"],
         ["istv", "--by", "location_type"],

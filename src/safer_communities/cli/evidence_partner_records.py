@@ -202,6 +202,7 @@ def vru_cmd(
 @partner.command("flags")
 def flags_cmd(
     ctx: typer.Context,
+    by: Annotated[str, typer.Option("--by", help="area or month.")] = "area",
     area_level: Annotated[str, typer.Option("--area-level", help="district or county.")] = "district",
     period: PeriodAllOpt = None,
     definition: SvDefOpt = None,
@@ -215,9 +216,9 @@ def flags_cmd(
         ctx,
         "flags",
         "partner_force_crimes",
-        "domestic abuse and hate crime flags",
-        lambda con: flagged(con, area_level=area_level, period=period, definition=definition),
-        title="Domestic abuse and hate crime (force flags)",
+        f"domestic abuse and hate crime flags by {by}",
+        lambda con: flagged(con, by=by, area_level=area_level, period=period, definition=definition),
+        title=f"Domestic abuse and hate crime (force flags), by {by}",
         as_json=as_json,
         csv=csv,
     )

@@ -93,15 +93,21 @@ def protect_cross(frame: pd.DataFrame, settings: Settings | None = None) -> pd.D
 
 
 def protect_flags(frame: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:
+    """Flags by area (with rates) or by month; the last row is the total of the rows above it."""
     counts = ["records", "domestic_abuse", "hate_crime", "serious_violence", "sv_domestic_abuse"]
     rates = {
         "domestic_abuse_pct": "domestic_abuse",
-        "domestic_abuse_rate_per_1000": "domestic_abuse",
         "hate_crime_pct": "hate_crime",
-        "hate_crime_rate_per_1000": "hate_crime",
         "sv_domestic_abuse_pct": "sv_domestic_abuse",
     }
-    published, notes = _table(frame, settings, "area_code", counts, rates, total_row="total", decimals=2)
+    if "area_code" in frame.columns:
+        key, total = "area_code", "total"
+        rates.update(domestic_abuse_rate_per_1000="domestic_abuse", hate_crime_rate_per_1000="hate_crime")
+        work = frame
+    else:
+        key, total = "month", "Total"
+        work = frame.assign(month=frame["month"].astype(str))
+    published, notes = _table(work, settings, key, counts, rates, total_row=total, decimals=2)
     return _keep(frame, published, notes)
 
 
