@@ -141,3 +141,16 @@ def test_a_store_without_the_feed_is_refused_and_the_attempt_audited(tmp_path: P
     assert result.exception.what.startswith("Nothing from the force crime extract is loaded")
     assert "safer ingest partner-feed" in (result.exception.hint or "")
     assert [r["detail"] for r in _reads(app_db)] == ["serious violence by area"]
+
+
+def test_the_needs_assessment_audits_its_read_of_the_feeds(store: Path, tmp_path: Path, monkeypatch) -> None:
+    from safer_communities.publish import sna
+
+    monkeypatch.setattr(sna, "build_needs_assessment", lambda *args, **kwargs: [])  # the read is what counts
+    app_db = f"sqlite:///{tmp_path / 'app.sqlite'}"
+    result = CliRunner().invoke(app, ["--db", str(store), "--app-db", app_db, "report", "sna", "--out",
+                                      str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    reads = _reads(app_db)
+    assert [(r["object"], r["detail"]) for r in reads] == [
+        ("partner_istv, partner_force_crimes", "needs assessment (protected aggregates)")]
