@@ -12,6 +12,8 @@ import duckdb
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given
+from hypothesis import strategies as st
 
 from safer_communities.analysis import istv_match, partner_flags, partner_knox, partner_sv, partner_when
 from safer_communities.analysis import partner_who as who_mod
@@ -94,6 +96,17 @@ def test_offence_codes_match_by_class_letter_and_subdivision() -> None:
         "weapons",
         "rape",
     ]
+
+
+@given(st.integers(1, 999), st.sampled_from(["", "A", "N"]), st.integers(0, 99))
+def test_offence_code_forms_agree(number: int, letter: str, sub: int) -> None:
+    padded = f"{number:03d}{letter}/{sub:02d}"
+    assert partner_sv.parse_code(padded) == (number, letter, sub or None)
+    assert partner_sv.parse_code(f"{number}{letter}/{sub}") == partner_sv.parse_code(padded)
+    assert partner_sv.code_matches(str(number), padded)  # a bare class takes every form of it
+    assert not partner_sv.code_matches("2" if number == 1 else "1", padded)
+    assert partner_sv.code_matches(f"{number}/{sub}", padded)  # "N/0" is the whole class
+    assert not partner_sv.code_matches(f"{number}/{sub + 1}", padded)
 
 
 def test_serious_violence_by_area_and_month_equal_the_csv(con: duckdb.DuckDBPyConnection) -> None:
