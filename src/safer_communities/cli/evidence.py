@@ -469,3 +469,4 @@ from safer_communities.cli import (  # noqa: E402
 )
 
 __import__("safer_communities.cli.evidence_partner")  # registers `evidence indicators` on this app
+__import__("safer_communities.cli.evidence_partner_records")  # registers `evidence partner ...`

@@ -42,6 +42,7 @@ def sna(
     strategy = _strategy_by_issue(settings.app_db_url)
     con = connect(settings.db, read_only=True)
     try:
+        _audit_partner_records(ctx, con)
         folders = build_needs_assessment(con, settings, area_code=area, period=period, out_dir=out,
                                          all_districts=all_districts, definitions=definitions,
                                          strategy=strategy)
@@ -51,6 +52,17 @@ def sna(
         console.print(f"Needs assessment written: {folder / 'index.html'}", highlight=False)
     console.print(f"{len(folders)} report(s) in {time.perf_counter() - started:.1f} s "
                   "(HTML, PDF, Word, tables, maps, manifest.json).", highlight=False)
+
+
+def _audit_partner_records(ctx: typer.Context, con: Any) -> None:
+    """The report reads record-level partner feeds (their protected aggregates are published): audited."""
+    from safer_communities.analysis.partner_records import loaded_feeds
+
+    feeds = loaded_feeds(con)
+    if feeds:
+        from safer_communities.cli.evidence_partner_records import audit_read
+
+        audit_read(ctx, ", ".join(f.table for f in feeds.values()), "needs assessment (protected aggregates)")
 
 
 def _strategy_by_issue(app_db_url: str) -> dict[str, list[dict[str, Any]]] | None:

@@ -36,6 +36,7 @@ from safer_communities.publish.render_tables import render_tables
 from safer_communities.publish.sna_context import Context, Finding, Shared
 from safer_communities.publish.sna_gis import area_codes, write_report_gpkg
 from safer_communities.publish.sna_issue import issue_section, no_data_section
+from safer_communities.publish.sna_partner_records import add_partner_records
 from safer_communities.publish.sna_partners import add_partner_evidence
 from safer_communities.publish.sna_sections import (
     area_section,
@@ -214,6 +215,7 @@ def assemble(ctx: Context) -> Report:
     suggest.blocks.extend(suggestions_blocks(ctx))
     methods.blocks.extend(methods_blocks(ctx))
     add_partner_evidence(report, ctx)  # issue 12: "What partners' data shows", "Data sources and gaps"
+    add_partner_records(report, ctx)  # issue 12 item 5: the record-level feeds' protected aggregates
     report.unique_table_keys()
     return report
 
