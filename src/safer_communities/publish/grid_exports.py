@@ -38,6 +38,11 @@ def _codes(protected: ProtectedGrid, level: str, area: str | None) -> list[str]:
     return codes
 
 
+def _whole(column: pd.Series) -> pd.Series:
+    """Counts as whole numbers, blank where withheld."""
+    return pd.to_numeric(column, errors="coerce").round().astype("Int64")
+
+
 def _with_published(frame: pd.DataFrame, table: object, columns: dict[str, str]) -> pd.DataFrame:
     out = frame.copy()
     for col, pub in columns.items():
@@ -59,6 +64,7 @@ def harm_frame(con: duckdb.DuckDBPyConnection, protected: ProtectedGrid, level: 
     out["issue"], out["period"] = protected.issue, gp.label
     out = _with_published(out, table, {"count": "count_published", "harm_days": "harm_days_published",
                                        "harm_per_1000": "harm_per_1000_published"})
+    out["count"] = _whole(out["count"])
     out["top_harm_crime_type"] = [None if h else v for v, h in zip(
         frame["top_harm_crime_type"], table.suppressed["count"].to_numpy(), strict=True)]
     out.attrs = {**frame.attrs, "caveats": [*frame.attrs.get("caveats", []), *table.notes],
@@ -112,6 +118,7 @@ def funnel_frame(protected: ProtectedGrid, level: str, gp: GridPeriod, *,
     fun = fun.set_index("area_code").reindex(codes).reset_index()
     _, table = protected.table(codes, gp)
     out = grid_outputs.blank_withheld(fun, withheld, table.published["count"].astype(str).tolist())
+    out["count"] = _whole(out["count"])
     if withheld.any():
         out.attrs["caveats"] = [*out.attrs.get("caveats", []), grid_outputs.STAND_IN_NOTE.replace(
             "published LSOA counts", "published counts")]

@@ -57,6 +57,7 @@ def protect_outcomes(summary: pd.DataFrame, county_code: str, districts: list[st
                          "crimes": np.nan if suppressed[i, j] else values[i, j], "crimes_published": text,
                          "withheld": bool(suppressed[i, j])})
     out = pd.DataFrame(rows)
+    out["crimes"] = out["crimes"].round().astype("Int64")
     out.attrs = {**summary.attrs, "shares": _shares(out, labels, int(settings.rate_numerator_min))}
     out.attrs["caveats"] = [*summary.attrs.get("caveats", []), *_notes(out, t)]
     return out
@@ -70,7 +71,7 @@ def _shares(out: pd.DataFrame, labels: list[str], rate_min: int) -> dict[str, di
         shares[str(code)] = {}
         for key, group in (("no_suspect_share", NO_SUSPECT), ("charged_share", CHARGED)):
             members = cells.loc[[o for o in labels if o in group]]
-            ok = not total["withheld"] and not members["withheld"].any() and total["crimes"] >= rate_min
+            ok = bool(not total["withheld"] and not members["withheld"].any() and total["crimes"] >= rate_min)
             part = float(members["crimes"].sum()) if ok else 0.0
             shares[str(code)][key] = part / float(total["crimes"]) if ok and part >= rate_min else None
     return shares

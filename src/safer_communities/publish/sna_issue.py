@@ -354,7 +354,7 @@ def _outcomes(ctx: Context, definition: Definition) -> list:
                             lambda: _protected_outcomes(ctx, definition))
     mine = protected[(protected["area_code"] == ctx.area_code)
                      & (protected["outcome"] != grid_outcomes.TOTAL)]
-    shown = mine[~mine["withheld"]].sort_values("crimes", ascending=False)
+    shown = mine[~mine["withheld"] & (mine["crimes"].fillna(0) > 0)].sort_values("crimes", ascending=False)
     if shown.empty or mine["crimes"].sum() == 0:
         raise NoDataError(f"No outcomes for {definition.label.lower()} in {ctx.area_name}.")
     chart = charts.bar_chart(shown["outcome"].tolist(), shown["crimes"].astype(float).tolist(),
