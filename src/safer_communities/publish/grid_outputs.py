@@ -169,12 +169,17 @@ def cell_published(protected: ProtectedGrid, code: str, gp: GridPeriod) -> float
     return float(protected.counts[i, j])
 
 
+def financial_years(protected: ProtectedGrid) -> list[str]:
+    """The financial years on the grid: the only periods with LSOA figures."""
+    return [gp.label for gp in protected.periods if gp.lsoa]
+
+
 def require_lsoa_period(protected: ProtectedGrid, period: object) -> GridPeriod:
     """The LSOA grid period, or an ``OffGridError`` that says why LSOA figures are withheld."""
     try:
         return lsoa_period(protected, period)
     except OffGridError as exc:
-        years = [gp.label for gp in protected.periods if gp.lsoa]
+        years = financial_years(protected)
         raise OffGridError(
             LSOA_PERIODS, found=exc.found,
             hint=(f"Ask for a financial year ({', '.join(years)}) for LSOA figures. " if years else

@@ -12,6 +12,7 @@ from safer_communities.errors import NoDataError, SaferError
 from safer_communities.publish import charts, grid_outputs, maps, sna_gis
 from safer_communities.publish.document import Paragraph
 from safer_communities.publish.geodata import read_boundaries
+from safer_communities.publish.grid import OffGridError
 from safer_communities.publish.sna_context import POLICE_SOURCE_TEXT, Context, Finding, guarded
 from safer_communities.publish.sna_tables import issue_grid
 
@@ -42,6 +43,17 @@ def _area_boundary(ctx: Context) -> object:
 
 def where_blocks(ctx: Context, definition: Definition) -> list:
     area_lsoa, outlines = _boundaries(ctx)
+    try:
+        _lsoa_published(ctx, definition)
+    except OffGridError as exc:  # said once; the LSOA map, shares and deciles are all withheld
+        years = grid_outputs.financial_years(issue_grid(ctx, definition))
+        note = Paragraph(f"{exc.what} The LSOA map, the concentration and the deprivation deciles are "
+                         "therefore not in this report."
+                         + (f" Build it for a financial year ({', '.join(years)}) to include them."
+                            if years else " No whole financial year is loaded."), kind="note")
+        return [note, *guarded(lambda: _hotspots(ctx, definition, outlines))]
+    except SaferError:
+        pass  # reported where the LSOA blocks are built
     blocks: list = guarded(lambda: _lsoa_blocks(ctx, definition, area_lsoa, outlines))
     blocks.extend(guarded(lambda: _hotspots(ctx, definition, outlines)))
     blocks.extend(guarded(lambda: _deprivation(ctx, definition)))
