@@ -177,7 +177,7 @@ def test_hotspots_gpkg_has_every_cell(db: Path, tmp_path: Path) -> None:
     )
     layer = gpd.read_file(gpkg)
     assert layer.crs.to_epsg() == 27700 and (layer["kde"] >= 0).all() and (layer["count"] == 0).any()
-    assert (layer["publication"] == "internal - not for publication").all()
+    assert (layer["publicatio"] == "internal - not for publication").all()  # 10-character field names
 
 
 def test_table_output_shows_definition_and_caveats(db: Path) -> None:
