@@ -102,6 +102,7 @@ def outcomes_frame(con: duckdb.DuckDBPyConnection, protected: ProtectedGrid, lev
     keep = [county] if level == "county" else districts
     attrs = out.attrs
     out = out[out["area_code"].isin(keep)].reset_index(drop=True)
+    out["area_name"] = out["area_code"].map(protected.areas.set_index("area_code")["area_name"])
     out.insert(2, "issue", protected.issue)
     out.insert(3, "period", gp.label)
     out.attrs = {**attrs, "period_label": gp.label}
