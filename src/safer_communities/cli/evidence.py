@@ -16,6 +16,7 @@ from safer_communities.cli.evidence_grid import (
     _export_grid,
     _grid,
     _marked,
+    _protected_compare,
     _protected_series,
     _publishing,
 )
@@ -205,8 +206,12 @@ def compare_cmd(
     ] = "year-before",
     as_json: JsonOpt = False,
     csv: CsvOpt = None,
+    internal: InternalOpt = False,
 ) -> None:
-    """The period against the same months a year earlier (or just before): rate ratio, exact 95% CI."""
+    """The period against the same months a year earlier (or just before): rate ratio, exact 95% CI.
+
+    A --csv file needs both periods on the publication grid and withholds an area's row where either
+    count is withheld, unless --internal."""
     from safer_communities.analysis.trends import compare_periods
 
     with _store(ctx) as con:
@@ -219,6 +224,9 @@ def compare_cmd(
             definitions=definitions,
             against=against,
         )
+        if _publishing(csv, None, internal):
+            frame = _protected_compare(con, ctx, frame, issue, area_level, definitions)
+        frame = _marked(frame, internal)
     _emit(
         frame,
         as_json=as_json,

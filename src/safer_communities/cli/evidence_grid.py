@@ -73,3 +73,37 @@ def _protected_series(con: Any, ctx: typer.Context, frame: pd.DataFrame, issue: 
     out = pd.DataFrame(rows)
     out.attrs = {**frame.attrs, "caveats": [*frame.attrs.get("caveats", []), *table.notes]}
     return out
+
+
+COMPARE_FIGURES = ("count", "previous_count", "change", "change_pct", "rate_ratio", "ci_low", "ci_high",
+                   "p_value", "direction")
+
+
+def _protected_compare(con: Any, ctx: typer.Context, frame: pd.DataFrame, issue: str, level: str,
+                       definitions: Path | None) -> pd.DataFrame:
+    """A comparison for a file meant for publication: both periods must be on the grid; an area whose
+    count in either is withheld has every figure of its row withheld (a rate ratio of a withheld count
+    would give it back)."""
+    from safer_communities.analysis.definitions import resolve
+    from safer_communities.analysis.periods import parse_period
+    from safer_communities.publish.grid import find_period, protect_issue
+    from safer_communities.publish.grid_outputs import cell_published
+
+    protected = protect_issue(con, issue, settings=settings_from(ctx), definitions=resolve(definitions))
+    out = frame.copy()
+    withheld = []
+    for row in frame.itertuples():
+        now = find_period(protected.periods, parse_period(str(row.period)), level)
+        before = find_period(protected.periods, parse_period(str(row.previous_period)), level)
+        counts = [cell_published(protected, str(row.area_code), gp) for gp in (now, before)]
+        withheld.append(any(c is None for c in counts))
+    hidden = pd.Series(withheld, index=frame.index)
+    for column in COMPARE_FIGURES:
+        if column in out.columns:
+            out[column] = out[column].astype(object).where(~hidden, None)
+    out["withheld"] = hidden
+    out.attrs = {**frame.attrs, "caveats": [
+        *frame.attrs.get("caveats", []),
+        "Rows marked withheld: the area's count in one of the two periods is withheld on the publication "
+        "grid, so none of its figures is shown."]}
+    return out
