@@ -242,12 +242,14 @@ def test_internal_files_hold_true_counts_marked(db: Path, tmp_path: Path) -> Non
     assert "financial years" in off
 
 
-def test_compare_file_withholds_a_row_whose_count_is_withheld_in_either_period(db: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("issue", [ISSUE, "violence"])
+def test_compare_file_withholds_a_row_whose_count_is_withheld_in_either_period(
+        db: Path, tmp_path: Path, issue: str) -> None:
     now, before = "2022-04..2022-06", "2021-04..2021-06"
-    rows = _csv(tmp_path, "compare", "--issue", ISSUE, "--area-level", "district", "--period", now)
+    rows = _csv(tmp_path, "compare", "--issue", issue, "--area-level", "district", "--period", now)
     published = {}
     for period in (now, before):
-        for row in _csv(tmp_path, "rates", "--issue", ISSUE, "--area-level", "district", "--period", period):
+        for row in _csv(tmp_path, "rates", "--issue", issue, "--area-level", "district", "--period", period):
             published[(row["area_code"], period)] = row["count"]
     for row in rows:  # one pattern: the comparison shows a row only where the rates file shows both counts
         shown = bool(published[(row["area_code"], now)] and published[(row["area_code"], before)])
@@ -256,6 +258,6 @@ def test_compare_file_withholds_a_row_whose_count_is_withheld_in_either_period(d
             assert row["count"] == published[(row["area_code"], now)].removesuffix(".0")
         else:
             assert not row["count"] and not row["previous_count"] and not row["rate_ratio"]
-    off = _refused("compare", "--issue", ISSUE, "--area-level", "district", "--period", "2022-04..2022-09",
+    off = _refused("compare", "--issue", issue, "--area-level", "district", "--period", "2022-04..2022-09",
                    "--csv", str(tmp_path / "off.csv"))
     assert "not on the publication grid" in off
