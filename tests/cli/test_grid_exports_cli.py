@@ -261,3 +261,18 @@ def test_compare_file_withholds_a_row_whose_count_is_withheld_in_either_period(
     off = _refused("compare", "--issue", issue, "--area-level", "district", "--period", "2022-04..2022-09",
                    "--csv", str(tmp_path / "off.csv"))
     assert "not on the publication grid" in off
+
+
+def test_forecast_files_hold_ranks_not_cell_counts(db: Path, tmp_path: Path) -> None:
+    """A naive model's score is a cell's count of records (1 to 4 in most cells): files hold the flagged
+    cells and their rank only; --internal adds the scores, marked."""
+    import geopandas as gpd
+
+    gpkg = tmp_path / "forecast.gpkg"
+    rows = _csv(tmp_path, "forecast", "--issue", "violence", "--cells", "--quiet", "--gpkg", str(gpkg))
+    assert rows and "score" not in rows[0] and {"rank", "cell_id"} <= set(rows[0])
+    layer = gpd.read_file(gpkg)
+    assert "score" not in layer.columns and len(layer) == len(rows)
+    internal = _csv(tmp_path, "forecast", "--issue", "violence", "--cells", "--quiet", "--internal")
+    assert "score" in internal[0]
+    assert {r["publication"] for r in internal} == {"internal - not for publication"}
