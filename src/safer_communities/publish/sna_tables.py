@@ -6,6 +6,8 @@ report (trend, comparison, outcomes, funnel, map totals), so these helpers are s
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from safer_communities.analysis import rates
@@ -13,6 +15,9 @@ from safer_communities.analysis.definitions import Definition
 from safer_communities.analysis.placement import with_unplaced_row
 from safer_communities.publish.disclosure import suppress_table
 from safer_communities.publish.sna_context import Context
+
+if TYPE_CHECKING:
+    from safer_communities.publish.grid import GridPeriod, ProtectedGrid
 
 
 def district_rates_table(ctx: Context, definition: Definition) -> tuple[pd.DataFrame, object]:
@@ -65,7 +70,7 @@ def _from_grid(ctx: Context, definition: Definition) -> tuple[pd.DataFrame, obje
     return protected.table(districts, gp, with_total=shared.county_code)
 
 
-def issue_grid(ctx: Context, definition: Definition) -> object | None:
+def issue_grid(ctx: Context, definition: Definition) -> ProtectedGrid | None:
     """The issue's publication grid (once per run), or None for a source the grid does not cover."""
     from safer_communities.publish import grid
 
@@ -76,7 +81,7 @@ def issue_grid(ctx: Context, definition: Definition) -> object | None:
         shared.con, definition, settings=shared.settings, definitions=shared.definitions))
 
 
-def report_grid_period(ctx: Context, definition: Definition) -> tuple[object, object] | None:
+def report_grid_period(ctx: Context, definition: Definition) -> tuple[ProtectedGrid, GridPeriod] | None:
     """The grid and the report's period on it at district level, or None when the period is off the grid
     (the district table is then protected on its own; see ``district_rates_table``)."""
     from safer_communities.publish import grid
