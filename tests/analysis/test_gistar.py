@@ -139,20 +139,39 @@ def test_hotspot_gistar_refuses_a_flat_map(preston: tuple[pd.DataFrame, gpd.GeoD
         hotspot_gistar(one, cell_size_m=200_000, boundary=lsoas, quiet=True)
 
 
-def test_hotspot_gistar_areas_equals_esda_queen(preston: tuple[pd.DataFrame, gpd.GeoDataFrame]) -> None:
+def test_hotspot_gistar_areas_equals_esda_fuzzy_contiguity(
+        preston: tuple[pd.DataFrame, gpd.GeoDataFrame]) -> None:
     points, lsoas = preston
     counts = points.groupby("lsoa_code").size()
     areas = lsoas.assign(violence=lsoas["LSOA11CD"].map(counts).fillna(0))
     result = hotspot_gistar_areas(areas, "violence", quiet=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        w = libpysal.weights.Queen.from_dataframe(areas, use_index=False)
+        w = libpysal.weights.fuzzy_contiguity(areas, buffering=True, buffer=2.0)
         reference = esda.G_Local(
             areas["violence"].to_numpy(float), w, transform="B", star=True, permutations=0
         )
     assert_allclose(result["gistar_z"], reference.Zs, atol=1e-9)
     assert int(areas["violence"].sum()) == 7217
+    assert "fuzzy contiguity" in result.attrs["method"]
     top = result.loc[result["gistar_z"].idxmax(), "LSOA11CD"]
     assert result.loc[result["LSOA11CD"] == top, "class"].item() == 3
     with pytest.raises(InputError, match="not in the areas"):
         hotspot_gistar_areas(areas, "missing")
+
+
+def test_generalised_lsoas_have_neighbours(preston: tuple[pd.DataFrame, gpd.GeoDataFrame]) -> None:
+    """The generalised boundaries share no exact vertices: queen contiguity leaves islands, fuzzy
+    contiguity finds each LSOA's neighbours, so an LSOA is no longer compared with itself alone."""
+    from safer_communities.analysis.hotspots import area_neighbours
+
+    _, lsoas = preston
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        queen = libpysal.weights.Queen.from_dataframe(lsoas, use_index=False, silence_warnings=True)
+    fuzzy = area_neighbours(lsoas)
+    degree = np.diff(fuzzy.indptr)
+    assert (degree == 0).sum() == 0
+    assert 4.5 < degree.mean() < 7.0  # a planar partition: about six neighbours each
+    assert fuzzy.diagonal().sum() == 0 and (fuzzy != fuzzy.T).nnz == 0
+    assert len(queen.islands) > (degree == 0).sum()

@@ -173,9 +173,11 @@ def test_hotspots_gpkg_has_every_cell(db: Path, tmp_path: Path) -> None:
         "--gpkg",
         str(gpkg),
         "--quiet",
+        "--internal",  # the surface of the located records: an analyst's own file (issue 11)
     )
     layer = gpd.read_file(gpkg)
     assert layer.crs.to_epsg() == 27700 and (layer["kde"] >= 0).all() and (layer["count"] == 0).any()
+    assert (layer["publicatio"] == "internal - not for publication").all()  # 10-character field names
 
 
 def test_table_output_shows_definition_and_caveats(db: Path) -> None:

@@ -45,12 +45,34 @@ def district_gpkg(built_reports: dict[str, Path]) -> Path:
     return built_reports["district"] / "evidence.gpkg"
 
 
-def test_layers_are_named_for_sql_and_hold_rates_hotspots_and_boundaries(district_gpkg: Path) -> None:
+@pytest.fixture(scope="module")
+def fy_gpkg(report_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The district's GeoPackage for a financial year (2021-04..2022-03): LSOA figures are on the
+    publication grid for financial years only."""
+    from safer_communities.config import Settings
+    from safer_communities.publish.sna import build_needs_assessment
+    from safer_communities.store.evidence import connect
+
+    out = tmp_path_factory.mktemp("fy-report")
+    con = connect(report_store, read_only=True)
+    try:
+        build_needs_assessment(con, Settings(), area_code="E07000125", period="2021-04..2022-03",
+                               out_dir=out, formats=("tables",))
+    finally:
+        con.close()
+    return out / "evidence.gpkg"
+
+
+def test_layers_are_named_for_sql_and_hold_rates_hotspots_and_boundaries(district_gpkg: Path,
+                                                                       fy_gpkg: Path) -> None:
     layers = _layers(district_gpkg)
     assert all(re.fullmatch(r"[a-z][a-z0-9_]*", name) for name in layers), layers
-    expected = {"violence_lsoa_rates", "violence_gistar", "districts", "study_area", "layer_styles"}
+    expected = {"violence_gistar", "districts", "study_area", "layer_styles"}
     assert expected <= set(layers)
-    assert "serious_violence_gistar" in layers or "serious_violence_lsoa_rates" in layers
+    assert "serious_violence_gistar" in layers
+    # November to October is not a financial year: LSOA figures are off the publication grid, withheld.
+    assert not any(name.endswith("_lsoa_rates") for name in layers)
+    assert {"violence_lsoa_rates", "serious_violence_lsoa_rates"} <= set(_layers(fy_gpkg))
     assert _sql(district_gpkg, "PRAGMA user_version") == [(10200,)]  # GeoPackage 1.2
 
 
@@ -79,7 +101,7 @@ def test_contents_metadata_and_a_style_for_every_layer(district_gpkg: Path) -> N
 
 
 def test_fields_are_shapefile_safe_cells_have_easting_northing_and_flags_match_labels(
-        district_gpkg: Path, tmp_path: Path) -> None:
+        district_gpkg: Path, fy_gpkg: Path, tmp_path: Path) -> None:
     for layer in _layers(district_gpkg):
         if layer != "layer_styles":
             fields = list(pyogrio.read_info(district_gpkg, layer=layer)["fields"])
@@ -94,11 +116,11 @@ def test_fields_are_shapefile_safe_cells_have_easting_northing_and_flags_match_l
         assert f"{conf}% confidence" in label
     if OGR2OGR:
         out = subprocess.run([OGR2OGR, "-f", "ESRI Shapefile", str(tmp_path / "rates.shp"),
-                              str(district_gpkg), "violence_lsoa_rates"],
+                              str(fy_gpkg), "violence_lsoa_rates"],
                              capture_output=True, text=True, check=True)
         assert "laundered" not in out.stderr.lower() and "truncated" not in out.stderr.lower(), out.stderr
         assert set(gpd.read_file(tmp_path / "rates.shp").columns) == set(
-            gpd.read_file(district_gpkg, layer="violence_lsoa_rates").columns)
+            gpd.read_file(fy_gpkg, layer="violence_lsoa_rates").columns)
 
 
 def _raw_violence_counts(months: set[str]) -> dict[str, int]:
@@ -111,10 +133,10 @@ def _raw_violence_counts(months: set[str]) -> dict[str, int]:
     return counts
 
 
-def test_lsoa_rates_are_the_raw_counts_over_the_population(district_gpkg: Path) -> None:
-    rates = gpd.read_file(district_gpkg, layer="violence_lsoa_rates")
+def test_lsoa_rates_are_the_raw_counts_over_the_population(fy_gpkg: Path) -> None:
+    rates = gpd.read_file(fy_gpkg, layer="violence_lsoa_rates")
     assert len(rates) == len(set(rates["area_code"])) and rates["area_code"].str.startswith("E01").all()
-    months = {f"2021-{m:02d}" for m in (11, 12)} | {f"2022-{m:02d}" for m in range(1, 11)}
+    months = {f"2021-{m:02d}" for m in range(4, 13)} | {f"2022-{m:02d}" for m in range(1, 4)}
     raw = _raw_violence_counts(months)
     with (EVIDENCE / "population.csv").open(encoding="utf-8-sig") as handle:
         population = {r["LSOA Code"]: float(r["Population"].replace(",", "")) for r in csv.DictReader(handle)

@@ -29,8 +29,12 @@ def rates_by_decile(
     domain: str = "imd",
     area_code: str | None = None,
     definitions: Definitions | Path | str | None = None,
+    lsoa_counts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Count, population and rate per 1,000 by IMD 2019 decile over the study area's LSOAs.
+
+    ``lsoa_counts`` (area_code, count, population, population_year) replaces the store's LSOA counts,
+    for deciles computed from published figures (``publish.grid_outputs``); decile counts are rounded.
 
     Columns: decile, lsoas, count, population, population_year, rate_per_1000, ci_low, ci_high.
     ``attrs['ratio']`` holds the most / least deprived decile rate ratio with its exact 95% CI
@@ -43,7 +47,10 @@ def rates_by_decile(
             hint=f"Use one of: {', '.join(DOMAINS)}.",
         )
     definition = definition_for(issue, definitions)
-    lsoa = issue_rates(con, definition, area_level="lsoa", period=period, definitions=definitions)
+    if lsoa_counts is None:
+        lsoa = issue_rates(con, definition, area_level="lsoa", period=period, definitions=definitions)
+    else:
+        lsoa = lsoa_counts
     if area_code is not None:
         within = queries.units_within(con, "lsoa", area_code)
         lsoa = lsoa[lsoa["area_code"].isin(within)]
@@ -66,6 +73,7 @@ def rates_by_decile(
         .reset_index()
     )
     out["decile"] = out["decile"].astype(int)
+    out["count"] = out["count"].astype(float).round().astype("int64")
     out["population_year"] = lsoa["population_year"].iloc[0] if len(lsoa) else pd.NA
     out = add_rates(out)
     ratio = most_least_ratio(out)

@@ -64,6 +64,19 @@ def harm_weights(version: str | None = None) -> HarmWeights:
     return HarmWeights(version=version, weights=weights, unit=meta["unit"], meta=dict(meta))
 
 
+def all_crime_definition(weights: HarmWeights | None = None) -> Definition:
+    """'All crime': every police.uk crime type with a harm weight (the harm of ``issue=None``)."""
+    weights = weights or harm_weights()
+    return Definition(
+        issue="all-crime",
+        version=weights.version,
+        label="All crime",
+        source=queries.POLICE_SOURCE,
+        crime_types=tuple(weights.weights),
+        description="Every police.uk crime type with a harm weight.",
+    )
+
+
 def issue_harm(
     con: duckdb.DuckDBPyConnection,
     issue: str | Definition | None,
@@ -81,15 +94,7 @@ def issue_harm(
     """
     weights = harm_weights(weights_version)
     if issue is None:
-        crime_types = tuple(weights.weights)
-        definition = Definition(
-            issue="all-crime",
-            version=weights.version,
-            label="All crime",
-            source=queries.POLICE_SOURCE,
-            crime_types=crime_types,
-            description="Every police.uk crime type with a harm weight.",
-        )
+        definition = all_crime_definition(weights)
     else:
         definition = issue if isinstance(issue, Definition) else resolve(definitions).get(issue)
         definition.require_source(expected=queries.POLICE_SOURCE)

@@ -10,11 +10,15 @@ Every result is a GeoDataFrame in EPSG:27700 with ``cell_id``, ``x``, ``y`` (cel
 
 from __future__ import annotations
 
+import hashlib
 import math
+import threading
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
+import shapely
 
 from safer_communities.analysis.classify import hotspot_classify
 from safer_communities.analysis.fdr import benjamini_hochberg, bh_adjusted
@@ -141,13 +145,16 @@ def hotspot_gistar_areas(
     alpha: float = 0.05,
     quiet: bool = False,
 ) -> gpd.GeoDataFrame:
-    """Gi* on area polygons (for example LSOAs) with queen contiguity (shared edge or corner).
+    """Gi* on area polygons (for example LSOAs) with fuzzy contiguity: areas within
+    ``CONTIGUITY_TOLERANCE_M`` of each other are neighbours.
 
-    Returns a copy of ``areas_gdf`` with the same Gi* columns as :func:`hotspot_gistar`. Areas with
-    no neighbour (islands) are tested against themselves only and announced.
+    The published generalised LSOA boundaries were simplified one polygon at a time, so neighbours
+    rarely share an exact vertex and vertex queen contiguity finds none (941 islands in Lancashire: each
+    LSOA was tested against itself alone). The weights are :func:`~safer_communities.analysis.smoothing.
+    lsoa_weights` (libpysal's fuzzy contiguity, polygons grown by two metres), shared with the smoothed
+    rates. Returns a copy of ``areas_gdf`` with the same Gi* columns as :func:`hotspot_gistar`; areas
+    still without a neighbour are tested against themselves only and announced.
     """
-    from libpysal.weights import Queen
-
     if values_column not in areas_gdf.columns:
         raise InputError(
             f"The column '{values_column}' is not in the areas.",
@@ -161,26 +168,50 @@ def hotspot_gistar_areas(
             found=f"{int((~np.isfinite(values)).sum())} missing of {values.size}",
             hint="Areas with no records should hold 0, not a blank.",
         )
-    weights = Queen.from_dataframe(areas_gdf, use_index=False, silence_warnings=True)
-    matrix = weights.sparse.tocsr()
-    matrix.setdiag(0)
-    matrix.eliminate_zeros()
-    matrix.data[:] = 1.0
+    matrix = area_neighbours(areas_gdf)
     islands = int((np.diff(matrix.indptr) == 0).sum())
     if islands:
-        announce(f"{islands} area(s) have no neighbour sharing an edge or corner.", quiet=quiet)
+        announce(f"{islands} area(s) have no neighbour within {CONTIGUITY_TOLERANCE_M:g} m.", quiet=quiet)
     z, p = local_gistar(values, matrix)
     out = areas_gdf.copy()
     for name, column in _gistar_columns(z, p, fdr=fdr, alpha=alpha).items():
         out[name] = column.to_numpy()
     out.attrs.update(
-        method="Getis-Ord Gi* (queen contiguity, binary weights, self included)",
+        method=f"Getis-Ord Gi* (fuzzy contiguity: areas within {CONTIGUITY_TOLERANCE_M:g} m are neighbours; "
+               "binary weights, self included)",
         cell_size_m=None,
         bandwidth_m=None,
         caveat=" ".join([SNAPPED_CAVEAT, _fdr_caveat(fdr, alpha)]),
         values_column=values_column,
     )
     return out
+
+
+CONTIGUITY_TOLERANCE_M = 2.0
+_NEIGHBOURS: dict[bytes, sp.csr_matrix] = {}
+_NEIGHBOURS_LOCK = threading.Lock()
+
+
+def area_neighbours(areas_gdf: gpd.GeoDataFrame) -> sp.csr_matrix:
+    """Binary fuzzy-contiguity neighbours of the polygons in row order (no diagonal), cached by content:
+    the web map asks for the same LSOAs for every issue and period (building them takes seconds)."""
+    from safer_communities.analysis.smoothing import lsoa_weights
+
+    key = hashlib.blake2b(b"".join(shapely.to_wkb(np.asarray(areas_gdf.geometry.values))),
+                          digest_size=16).digest()
+    cached = _NEIGHBOURS.get(key)
+    if cached is not None:
+        return cached
+    frame = gpd.GeoDataFrame(geometry=areas_gdf.geometry.reset_index(drop=True), crs=areas_gdf.crs)
+    matrix = sp.csr_matrix(lsoa_weights(frame, tolerance_m=CONTIGUITY_TOLERANCE_M).sparse)
+    matrix.setdiag(0)
+    matrix.eliminate_zeros()
+    matrix.data[:] = 1.0
+    with _NEIGHBOURS_LOCK:
+        while len(_NEIGHBOURS) >= 8:
+            _NEIGHBOURS.pop(next(iter(_NEIGHBOURS)))
+        _NEIGHBOURS[key] = matrix
+    return matrix
 
 
 _LABEL_BY_CLASS = np.array([LABELS[k] for k in range(-3, 4)], dtype=object)

@@ -46,6 +46,13 @@ def funnel(
     99.8% upper limit, negative when within: the strength of the evidence) and ``rank`` (1 = highest rate).
     """
     rates = issue_rates(con, issue, area_level=area_level, period=period, definitions=definitions)
+    return funnel_from_rates(rates, overdispersion_method=overdispersion_method)
+
+
+def funnel_from_rates(rates: pd.DataFrame, *, overdispersion_method: str = "multiplicative") -> pd.DataFrame:
+    """The funnel of :func:`funnel` from a rates frame (area_code, area_name, issue, period, count,
+    population, population_year, rate_per_1000): for a funnel of published figures
+    (``publish.grid_outputs``)."""
     out = rates.dropna(subset=["population"]).copy()
     if out.empty or out["population"].sum() == 0:
         raise NoDataError(

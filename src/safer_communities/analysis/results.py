@@ -61,7 +61,12 @@ def write_csv(frame: pd.DataFrame, path: Path | str) -> None:
     """CSV without geometry; ``-`` is stdout. Text from the data is made formula-safe (csv_safety)."""
     from safer_communities.csv_safety import safe_frame
 
-    table = safe_frame(pd.DataFrame(to_records(frame), columns=[c for c in frame.columns if c != "geometry"]))
+    columns = [c for c in frame.columns if c != "geometry"]
+    table = pd.DataFrame(to_records(frame), columns=columns)
+    for column in columns:  # whole numbers with blanks (a withheld count) stay "1026", not "1026.0"
+        if str(frame[column].dtype) == "Int64":
+            table[column] = table[column].astype("Int64")
+    table = safe_frame(table)
     if str(path) == "-":
         import sys
 

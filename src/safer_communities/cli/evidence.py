@@ -12,6 +12,14 @@ import pandas as pd
 import typer
 
 from safer_communities.cli.common import print_json, settings_from
+from safer_communities.cli.evidence_grid import (
+    _export_grid,
+    _grid,
+    _marked,
+    _protected_compare,
+    _protected_series,
+    _publishing,
+)
 from safer_communities.cli.evidence_output import (  # noqa: F401  (used by the other evidence modules)
     MAX_TERMINAL_ROWS,
     SUMMARY_ROWS,
@@ -63,19 +71,6 @@ GpkgOpt = Annotated[
 InternalOpt = Annotated[bool, typer.Option(
     "--internal", help="Export the true counts (--csv/--gpkg), marked internal: not for publication. "
                        "Without it, exported counts are those of the publication grid, protected.")]
-
-
-def _export_grid(con: Any, ctx: typer.Context, issue: str, level: str, period: str | None,
-                 definitions: Path | None) -> pd.DataFrame:
-    """Counts for a file meant for publication: from the publication grid (refused off the grid)."""
-    from safer_communities.analysis.definitions import resolve
-    from safer_communities.publish.grid import protect_issue
-
-    protected = protect_issue(con, issue, settings=settings_from(ctx), definitions=resolve(definitions))
-    gp = protected.period(period or "latest-12-months", level)
-    from safer_communities.publish.grid import published_rates_frame
-
-    return published_rates_frame(protected, level, gp)
 
 
 @contextmanager
@@ -194,32 +189,6 @@ def trends_cmd(
     )
 
 
-def _protected_series(con: Any, ctx: typer.Context, frame: pd.DataFrame, issue: str, level: str,
-                      area: str | None, period: str | None, definitions: Path | None,
-                      kind: str) -> pd.DataFrame:
-    """A monthly series for a file meant for publication: the grid's cells, or refused."""
-    from safer_communities.analysis.definitions import resolve
-    from safer_communities.errors import InputError
-    from safer_communities.publish.grid import protect_issue
-
-    if kind != "series" or level == "lsoa":
-        raise InputError("Only monthly series of the county or a district can be exported for publication.",
-                         found=f"--kind {kind}, --area-level {level}",
-                         hint="Add --internal for a file for your own analysis (not for publication).")
-    protected = protect_issue(con, issue, settings=settings_from(ctx), definitions=resolve(definitions))
-    gp = protected.period(period or "latest-12-months", level)
-    rows = []
-    codes = [area] if area else protected.areas.loc[protected.areas["level"] == level, "area_code"].tolist()
-    for code in codes:
-        table = protected.series(code, gp)
-        for month in table.published.index[:-1]:
-            rows.append({"area_code": code, "month": month, "count": table.values["count"].loc[month],
-                         "count_published": str(table.published["count"].loc[month])})
-    out = pd.DataFrame(rows)
-    out.attrs = {**frame.attrs, "caveats": [*frame.attrs.get("caveats", []), *table.notes]}
-    return out
-
-
 @app.command("compare")
 def compare_cmd(
     ctx: typer.Context,
@@ -237,8 +206,12 @@ def compare_cmd(
     ] = "year-before",
     as_json: JsonOpt = False,
     csv: CsvOpt = None,
+    internal: InternalOpt = False,
 ) -> None:
-    """The period against the same months a year earlier (or just before): rate ratio, exact 95% CI."""
+    """The period against the same months a year earlier (or just before): rate ratio, exact 95% CI.
+
+    A --csv file needs both periods on the publication grid and withholds an area's row where either
+    count is withheld, unless --internal."""
     from safer_communities.analysis.trends import compare_periods
 
     with _store(ctx) as con:
@@ -251,6 +224,9 @@ def compare_cmd(
             definitions=definitions,
             against=against,
         )
+        if _publishing(csv, None, internal):
+            frame = _protected_compare(con, ctx, frame, issue, area_level, definitions)
+        frame = _marked(frame, internal)
     _emit(
         frame,
         as_json=as_json,
@@ -277,11 +253,20 @@ def harm_cmd(
     as_json: JsonOpt = False,
     csv: CsvOpt = None,
     gpkg: GpkgOpt = None,
+    internal: InternalOpt = False,
 ) -> None:
-    """Harm-weighted counts (Cambridge Crime Harm Index days) and harm per 1,000 residents."""
-    from safer_communities.analysis import results
-    from safer_communities.analysis.harm import harm_mix, issue_harm
+    """Harm-weighted counts (Cambridge Crime Harm Index days) and harm per 1,000 residents.
 
+    Files (--csv, --gpkg) hold the publication grid's counts, harm withheld with its count, unless
+    --internal."""
+    from safer_communities.analysis import results
+    from safer_communities.analysis.harm import all_crime_definition, harm_mix, harm_weights, issue_harm
+
+    if by_crime_type and _publishing(csv, gpkg, internal):
+        from safer_communities.publish.grid import OffGridError
+
+        raise OffGridError("Crime-type shares of all crime are not on the publication grid.",
+                           found="--by-crime-type with a file", hint="Add --internal for your own analysis.")
     if by_crime_type:
         with _store(ctx) as con:
             frame = harm_mix(con, area_level=area_level, period=period, weights_version=weights)
@@ -289,14 +274,22 @@ def harm_cmd(
               title=f"All crime: each crime type's share of records and harm, {frame.attrs['period_label']}")
         return
     with _store(ctx) as con:
-        frame = issue_harm(
-            con,
-            None if issue == "all" else issue,
-            area_level=area_level,
-            period=period,
-            weights_version=weights,
-            definitions=definitions,
-        )
+        if _publishing(csv, gpkg, internal):
+            from safer_communities.publish.grid_exports import harm_frame
+
+            chosen = all_crime_definition(harm_weights(weights)) if issue == "all" else issue
+            protected, gp = _grid(con, ctx, chosen, area_level, period, definitions)
+            frame = harm_frame(con, protected, area_level, gp, weights_version=weights)
+        else:
+            frame = issue_harm(
+                con,
+                None if issue == "all" else issue,
+                area_level=area_level,
+                period=period,
+                weights_version=weights,
+                definitions=definitions,
+            )
+            frame = _marked(frame, internal)
         _emit(
             frame,
             as_json=as_json,
@@ -322,14 +315,23 @@ def deprivation_cmd(
     definitions: DefsOpt = None,
     as_json: JsonOpt = False,
     csv: CsvOpt = None,
+    internal: InternalOpt = False,
 ) -> None:
-    """Rates by IMD 2019 decile and the most / least deprived rate ratio."""
+    """Rates by IMD 2019 decile and the most / least deprived rate ratio.
+
+    A --csv file sums the publication grid's LSOA figures (financial years only) unless --internal."""
     from safer_communities.analysis.deprivation import rates_by_decile
 
     with _store(ctx) as con:
-        frame = rates_by_decile(
-            con, issue, period=period, domain=domain, area_code=area, definitions=definitions
-        )
+        if _publishing(csv, None, internal):
+            from safer_communities.publish.grid_exports import deciles_frame
+
+            protected, gp = _grid(con, ctx, issue, "lsoa", period, definitions)
+            frame = deciles_frame(con, protected, gp, domain=domain, area=area)
+        else:
+            frame = _marked(rates_by_decile(
+                con, issue, period=period, domain=domain, area_code=area, definitions=definitions
+            ), internal)
     r = frame.attrs["ratio"]
     line = (
         f"Rate ratio, decile {r['most_deprived_decile']} to decile {r['least_deprived_decile']}: "
@@ -355,12 +357,30 @@ def outcomes_cmd(
     definitions: DefsOpt = None,
     as_json: JsonOpt = False,
     csv: CsvOpt = None,
+    internal: InternalOpt = False,
 ) -> None:
-    """Outcomes of the issue's crimes; share with no suspect identified, share charged or summonsed."""
+    """Outcomes of the issue's crimes; share with no suspect identified, share charged or summonsed.
+
+    A --csv file holds outcomes protected for the county and its districts together unless --internal."""
     from safer_communities.analysis.outcomes import outcome_shares, outcome_summary
 
+    if _publishing(csv, None, internal):
+        from safer_communities.publish.grid_exports import outcomes_frame
+
+        with _store(ctx) as con:
+            protected, gp = _grid(con, ctx, issue, "district", period, definitions)
+            frame = outcomes_frame(con, protected, area_level, gp)
+        if summary:
+            shares = pd.DataFrame([{"area_code": code, **values}
+                                   for code, values in frame.attrs["shares"].items()
+                                   if code in set(frame["area_code"])])
+            shares.attrs = dict(frame.attrs)
+            frame = shares
+        _emit(frame, as_json=as_json, csv=csv, title=f"{issue}: outcomes, {frame.attrs['period_label']}")
+        return
     with _store(ctx) as con:
-        frame = outcome_summary(con, issue, period=period, area_level=area_level, definitions=definitions)
+        frame = _marked(outcome_summary(con, issue, period=period, area_level=area_level,
+                                        definitions=definitions), internal)
     shares = outcome_shares(frame)
     extra = [
         f"{r.area_name}: no suspect identified {r.no_suspect_share:.1%}, charged or summonsed "
@@ -436,21 +456,30 @@ def peers_cmd(
     as_json: JsonOpt = False,
     csv: CsvOpt = None,
     gpkg: GpkgOpt = None,
+    internal: InternalOpt = False,
 ) -> None:
     """Each area against the overall rate, with funnel-plot limits (95% and 99.8%) allowing for
-    overdispersion."""
+    overdispersion.
+
+    Files (--csv, --gpkg) are computed from the publication grid's counts unless --internal."""
     from safer_communities.analysis import results
     from safer_communities.analysis.peers import funnel
 
     with _store(ctx) as con:
-        frame = funnel(
-            con,
-            issue,
-            period=period,
-            area_level=area_level,
-            definitions=definitions,
-            overdispersion_method=overdispersion,
-        )
+        if _publishing(csv, gpkg, internal):
+            from safer_communities.publish.grid_exports import funnel_frame
+
+            protected, gp = _grid(con, ctx, issue, area_level, period, definitions)
+            frame = funnel_frame(protected, area_level, gp, overdispersion_method=overdispersion)
+        else:
+            frame = _marked(funnel(
+                con,
+                issue,
+                period=period,
+                area_level=area_level,
+                definitions=definitions,
+                overdispersion_method=overdispersion,
+            ), internal)
         _emit(
             frame,
             as_json=as_json,

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from safer_communities.cli.common import console_err, print_json
@@ -15,6 +16,7 @@ from safer_communities.cli.evidence import (
     CsvOpt,
     DefsOpt,
     GpkgOpt,
+    InternalOpt,
     IssueOpt,
     JsonOpt,
     PeriodOpt,
@@ -22,6 +24,7 @@ from safer_communities.cli.evidence import (
     _store,
     app,
 )
+from safer_communities.cli.evidence_grid import _grid, _marked, _publishing
 
 CellOpt = Annotated[
     float | None,
@@ -72,13 +75,21 @@ def hotspots_cmd(
     as_json: JsonOpt = False,
     csv: CsvOpt = None,
     gpkg: GpkgOpt = None,
+    internal: InternalOpt = False,
 ) -> None:
-    """Hotspots on a British National Grid grid clipped to the study area (GeoPackage with --gpkg)."""
+    """Hotspots on a British National Grid grid clipped to the study area (GeoPackage with --gpkg).
+
+    Files (--csv, --gpkg) of a density surface are the kernel density of the publication grid's LSOA
+    counts (financial years) and cell counts are not written, unless --internal."""
     from safer_communities.analysis.spatial import hotspot_table, issue_hotspots
 
     _announce_to_stderr(quiet or as_json)
+    if _publishing(csv, gpkg, internal) and method in ("kde", "count"):
+        _published_surface(ctx, issue, method, period, area, cell_size_m, bandwidth_m, harm, definitions,
+                           quiet=quiet, as_json=as_json, csv=csv, gpkg=gpkg)
+        return
     with _store(ctx) as con:
-        grid = issue_hotspots(
+        grid = _marked(issue_hotspots(
             con,
             issue,
             method=method,
@@ -89,7 +100,7 @@ def hotspots_cmd(
             harm=harm,
             quiet=quiet,
             definitions=definitions,
-        )
+        ), internal)
     table = hotspot_table(grid, all_cells=all_cells)
     _emit(
         table,
@@ -101,6 +112,34 @@ def hotspots_cmd(
         title=f"{issue}: {grid.attrs['method']} hotspots, {grid.attrs['period_label']} "
         f"({grid.attrs['cell_size_m']:g} m cells)",
     )
+
+
+def _published_surface(ctx: typer.Context, issue: str, method: str, period: str, area: str | None,
+                       cell_size_m: float | None, bandwidth_m: float | None, harm: bool,
+                       definitions: Path | None, *, quiet: bool, as_json: bool, csv: str | None,
+                       gpkg: Path | None) -> None:
+    """A density surface for publication: the KDE of the grid's published LSOA counts. Cell counts and
+    harm-weighted surfaces are not on the grid, so they are refused (--internal writes them, marked)."""
+    from safer_communities.publish.grid import OffGridError
+    from safer_communities.publish.grid_exports import kde_surface
+
+    if method == "count" or harm:
+        raise OffGridError(
+            "Grid-cell counts and harm-weighted surfaces are not on the publication grid, so they cannot be "
+            "written for publication: a cell count of 1 to 4, or a surface around one record, shows where a "
+            "withheld record lies.",
+            found=f"--method {method}" + (" --harm" if harm else ""),
+            hint="Write --method kde (the density of the published LSOA counts) or gistar for publication; "
+                 "add --internal for a file for your own analysis, marked not for publication.")
+    with _store(ctx) as con:
+        protected, gp = _grid(con, ctx, issue, "lsoa", period, definitions)
+        grid = kde_surface(con, protected, gp, area=area, cell_size_m=cell_size_m, bandwidth_m=bandwidth_m,
+                           quiet=quiet)
+    table = pd.DataFrame(grid.drop(columns="geometry"))
+    table = table[table["kde"] > 0].reset_index(drop=True)
+    table.attrs.update(grid.attrs)
+    _emit(table, as_json=as_json, csv=csv, gpkg=gpkg, to_map=lambda: grid, layer=f"{issue}_kde",
+          title=f"{issue}: {grid.attrs['method']}, {gp.label} ({grid.attrs['cell_size_m']:g} m cells)")
 
 
 @app.command("concentration")
@@ -116,22 +155,37 @@ def concentration_cmd(
     quiet: QuietOpt = False,
     as_json: JsonOpt = False,
     csv: CsvOpt = None,
+    internal: InternalOpt = False,
 ) -> None:
-    """Share of the issue in the top 1%, 5% and 10% of LSOAs, grid cells or map points; Gini."""
+    """Share of the issue in the top 1%, 5% and 10% of LSOAs, grid cells or map points; Gini.
+
+    A --csv file is computed from the publication grid's LSOA figures (financial years) unless --internal;
+    grid cells and map points are not on the grid and need --internal."""
     from safer_communities.analysis.spatial import issue_concentration
 
     _announce_to_stderr(quiet or as_json)
-    with _store(ctx) as con:
-        frame = issue_concentration(
-            con,
-            issue,
-            unit=unit,
-            period=period,
-            area_code=area,
-            cell_size_m=cell_size_m,
-            quiet=quiet,
-            definitions=definitions,
-        )
+    if _publishing(csv, None, internal):
+        from safer_communities.publish.grid import OffGridError
+        from safer_communities.publish.grid_exports import concentration_frame
+
+        if unit != "lsoa":
+            raise OffGridError("Only LSOA concentration is on the publication grid.", found=f"--unit {unit}",
+                               hint="Use --unit lsoa, or add --internal for your own analysis.")
+        with _store(ctx) as con:
+            protected, gp = _grid(con, ctx, issue, "lsoa", period, definitions)
+            frame = concentration_frame(protected, gp, area=area)
+    else:
+        with _store(ctx) as con:
+            frame = _marked(issue_concentration(
+                con,
+                issue,
+                unit=unit,
+                period=period,
+                area_code=area,
+                cell_size_m=cell_size_m,
+                quiet=quiet,
+                definitions=definitions,
+            ), internal)
     if lorenz:
         curve = frame.attrs["lorenz"]
         curve.attrs.update({k: v for k, v in frame.attrs.items() if k != "lorenz"})

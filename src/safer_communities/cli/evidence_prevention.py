@@ -13,6 +13,7 @@ from safer_communities.cli.evidence import (
     CsvOpt,
     DefsOpt,
     GpkgOpt,
+    InternalOpt,
     IssueOpt,
     JsonOpt,
     PeriodAllOpt,
@@ -21,6 +22,7 @@ from safer_communities.cli.evidence import (
     _store,
     app,
 )
+from safer_communities.cli.evidence_grid import _marked, _publishing
 from safer_communities.cli.evidence_maps import CellOpt, QuietOpt, _announce_to_stderr
 from safer_communities.errors import InputError
 
@@ -48,11 +50,14 @@ def forecast_cmd(
     as_json: JsonOpt = False,
     csv: CsvOpt = None,
     gpkg: GpkgOpt = None,
+    internal: InternalOpt = False,
 ) -> None:
     """Next month's (or quarter's) cells for an issue, with every model's rolling-origin skill.
 
     The summary gives hit rate, PAI, PEI and PEI* at 1/2/5/10% of the area for each model, averaged over
     origins with their spread; --cells lists the flagged cells of the chosen model; --gpkg maps them.
+    Files (--csv, --gpkg) hold the flagged cells and their rank, not the model's score per cell (for a
+    naive model, a cell's count of records), unless --internal.
     """
     from safer_communities.analysis.forecast import model_label
     from safer_communities.analysis.prevention import issue_forecast
@@ -105,12 +110,18 @@ def forecast_cmd(
         if attrs["baselines_compared"]
         else ""
     )
+    mapped = grid
+    if _publishing(csv, gpkg, internal):  # a score is a cell's count for the naive models: not published
+        table = table.drop(columns=["score"], errors="ignore")
+        mapped = grid.loc[grid[flag], [c for c in grid.columns if c not in ("score",)]]
+    elif internal:
+        table, mapped = _marked(table, True), _marked(grid, True)
     _emit(
         table,
         as_json=as_json,
         csv=csv,
         gpkg=gpkg,
-        to_map=lambda: grid,
+        to_map=lambda: mapped,
         layer=f"{issue}_forecast",
         extra=[note] if note else None,
         title=f"{issue}: forecast {'cells' if cells else 'skill'}, learnt from "

@@ -10,7 +10,7 @@ from safer_communities.analysis import harm, outcomes, peers, placement, trends
 from safer_communities.analysis.definitions import Definition
 from safer_communities.analysis.periods import label_words
 from safer_communities.errors import NoDataError, SaferError
-from safer_communities.publish import charts
+from safer_communities.publish import charts, grid_outcomes, grid_outputs
 from safer_communities.publish.disclosure import suppress_table
 from safer_communities.publish.document import BulletList, Paragraph, Section, Table, slugify
 from safer_communities.publish.sna_context import POLICE_SOURCE_TEXT, Context, Finding, gap, guarded
@@ -20,6 +20,8 @@ from safer_communities.publish.sna_tables import (
     WITHHELD_ELSEWHERE,
     area_count_withheld,
     district_rates_table,
+    issue_grid,
+    report_grid_period,
     withheld_as_missing,
 )
 from safer_communities.publish.sna_where import where_blocks
@@ -119,33 +121,71 @@ def _trend(ctx: Context, definition: Definition) -> list:
     if area_count_withheld(ctx, definition):
         return [Paragraph(WITHHELD_ELSEWHERE, kind="note")]
     shared = ctx.shared
-    # Every area of the level in one query, once per run: fourteen district reports share it.
-    every = shared.memo(("monthly", definition.issue, ctx.area_level), lambda: trends.monthly_series(
-        shared.con, definition, area_level=ctx.area_level, definitions=shared.definitions))
-    series = every[every["area_code"] == ctx.area_code].reset_index(drop=True)
-    count = pd.to_numeric(series["count"], errors="coerce").astype(float)
+    months = _published_months(ctx, definition)
+    if months is None:  # a source the publication grid does not cover: the series as analysed
+        every = shared.memo(("monthly", definition.issue, ctx.area_level), lambda: trends.monthly_series(
+            shared.con, definition, area_level=ctx.area_level, definitions=shared.definitions))
+        months = every[every["area_code"] == ctx.area_code].reset_index(drop=True).assign(withheld=False)
+    count = pd.to_numeric(months["count"], errors="coerce").astype(float)
+    withheld = int(months["withheld"].sum())
     chart = charts.trend_chart(
-        series["month"].tolist(), count.tolist(), title=f"{definition.label} per month, {ctx.area_name}",
+        months["month"].tolist(), count.tolist(), title=f"{definition.label} per month, {ctx.area_name}",
         name=f"{definition.issue}-trend", source=POLICE_SOURCE_TEXT, settings=ctx.settings)
-    blocks: list = [ctx.figure(chart, f"{definition.label} recorded each month in {ctx.area_name}. "
-                                      "A missing month is shown as a gap, never as zero.")]
+    caption = (f"{definition.label} recorded each month in {ctx.area_name}. A missing month is shown as a "
+               "gap, never as zero.")
+    if withheld:
+        caption += (f" {withheld} month(s) are withheld to protect small numbers (the publication grid) "
+                    "and are gaps too.")
+    blocks: list = [ctx.figure(chart, caption)]
     try:
         cmp = shared.memo(("compare", definition.issue, ctx.area_level), lambda: trends.compare_periods(
             shared.con, definition, area_level=ctx.area_level, period=shared.period,
             definitions=shared.definitions))
         row = cmp[cmp["area_code"] == ctx.area_code].iloc[0]
-        blocks.append(Paragraph(_change_text(ctx, definition, row)))
+        if _comparison_withheld(ctx, definition, row):
+            blocks.append(Paragraph("No comparison with the same months a year earlier: one of the two "
+                                    "totals is withheld or not on the publication grid.", kind="note"))
+        else:
+            blocks.append(Paragraph(_change_text(ctx, definition, row)))
     except SaferError as exc:
         blocks.append(Paragraph(f"No comparison with the same months a year earlier: {exc.what}",
                                 kind="note"))
-    if count.notna().sum() >= 24:
-        trend = trends.poisson_trend(count.to_numpy(), series["month"])
+    if count.notna().sum() >= 24:  # published months only: a withheld month is left out of the fit
+        trend = trends.poisson_trend(count.to_numpy(), months["month"])
         if min(count.dropna()) >= ctx.settings.rate_numerator_min:
             blocks.append(Paragraph(
                 f"Over the {trend['months_used']} months loaded the underlying trend is "
                 f"{trend['change_per_year_pct']:+.1f}% a year (95% interval {trend['ci_low']:+.1f}% to "
                 f"{trend['ci_high']:+.1f}%; quasi-Poisson regression with seasonal terms)."))
     return blocks
+
+
+def _published_months(ctx: Context, definition: Definition) -> pd.DataFrame | None:
+    """Every month loaded for this area as the publication grid publishes it (withheld months NaN)."""
+    protected = issue_grid(ctx, definition)
+    if protected is None:
+        return None
+    return ctx.shared.memo(("grid_months", definition.issue, ctx.area_code),
+                           lambda: grid_outputs.monthly_cells(protected, ctx.area_code))
+
+
+def _comparison_withheld(ctx: Context, definition: Definition, row: pd.Series) -> bool:
+    """Whether either total of the comparison is withheld or off the publication grid (then the rate
+    ratio would be a new figure about a withheld cell)."""
+    from safer_communities.analysis.periods import parse_period
+    from safer_communities.publish import grid
+
+    protected = issue_grid(ctx, definition)
+    if protected is None:
+        return False
+    for label in (row["period"], row["previous_period"]):
+        try:
+            gp = grid.find_period(protected.periods, parse_period(str(label)), "district")
+        except (grid.OffGridError, SaferError):
+            return True
+        if grid_outputs.cell_published(protected, ctx.area_code, gp) is None:
+            return True
+    return False
 
 
 def _change_text(ctx: Context, definition: Definition, row: pd.Series) -> str:
@@ -170,8 +210,7 @@ def _change_text(ctx: Context, definition: Definition, row: pd.Series) -> str:
 
 def _funnel(ctx: Context, definition: Definition) -> list:
     shared = ctx.shared
-    fun = shared.memo(("funnel", definition.issue), lambda: peers.funnel(
-        shared.con, definition, period=shared.period, area_level="district", definitions=shared.definitions))
+    fun = shared.memo(("funnel", definition.issue), lambda: _funnel_frame(ctx, definition))
     overall = float(fun["overall_rate_per_1000"].iloc[0])
     limits = peers.funnel_curve(fun)
     chart = shared.memo(("funnel_chart", definition.issue), lambda: charts.funnel_chart(
@@ -208,12 +247,31 @@ def _funnel(ctx: Context, definition: Definition) -> list:
             Paragraph(text)]
 
 
+def _funnel_frame(ctx: Context, definition: Definition) -> pd.DataFrame:
+    """The districts' funnel: on the grid, from published counts (a withheld district enters as its
+    stand-in for the overall rate and overdispersion, and its own point, limits and flag are blank)."""
+    shared = ctx.shared
+    found = report_grid_period(ctx, definition)
+    if found is None:
+        return peers.funnel(shared.con, definition, period=shared.period, area_level="district",
+                            definitions=shared.definitions)
+    protected, gp = found
+    codes = protected.children(shared.county_code)
+    rates, withheld = grid_outputs.funnel_rates(protected, codes, gp)
+    fun = peers.funnel_from_rates(rates).set_index("area_code").loc[codes].reset_index()
+    _, table = protected.table(codes, gp)
+    return grid_outputs.blank_withheld(fun, withheld, table.published["count"].astype(str).tolist())
+
+
 def _when(ctx: Context, definition: Definition) -> list:
     shared = ctx.shared
     every = shared.memo(("season", definition.issue, ctx.area_level), lambda: trends.seasonality(
         shared.con, definition, area_level=ctx.area_level, definitions=shared.definitions))
     season = every[every["area_code"] == ctx.area_code]
     blocks: list = []
+    months = _published_months(ctx, definition)
+    if months is not None and months["withheld"].any():  # the index would be a figure of withheld months
+        season = season.iloc[0:0]
     if len(season) == 12 and season["mean_count"].min() >= ctx.settings.rate_numerator_min:
         month_names = pd.to_datetime(season["month_of_year"].astype(int).astype(str), format="%m")
         indexed = pd.Series(season["index"].to_numpy(), index=month_names.dt.strftime("%B").to_numpy())
@@ -242,6 +300,13 @@ def _harm(ctx: Context, definition: Definition) -> list:
         c = harm.issue_harm(shared.con, definition, area_level="county", period=shared.period,
                             definitions=shared.definitions)
         frame = pd.concat([placement.with_unplaced_row(d, c), c], ignore_index=True)
+        found = report_grid_period(ctx, definition)
+        if found is not None:  # the grid's counts and pattern: harm is withheld with its count
+            protected, gp = found
+            codes = [*protected.children(shared.county_code, with_unplaced=True), shared.county_code]
+            codes = [code for code in codes if code in set(frame["area_code"])]
+            return frame, grid_outputs.derived_table(protected, frame, codes, gp,
+                                                     {"harm_days": 0, "harm_per_1000": 0})
         return frame, suppress_table(
             frame, count_columns=["count"], key_column="area_code", total_row=shared.county_code,
             rate_columns={"harm_days": "count", "harm_per_1000": "count"}, settings=shared.settings,
@@ -265,8 +330,11 @@ def _harm(ctx: Context, definition: Definition) -> list:
         ]
     frame, table = shared.memo(("harm", definition.issue), compute)
     row = table.published.set_index("area_code").loc[ctx.area_code]
+    own_withheld = bool(table.suppressed.set_index(table.published["area_code"]).loc[ctx.area_code, "count"])
     return [
-        Paragraph(f"Weighted by the Cambridge Crime Harm Index (days of imprisonment at the sentencing "
+        Paragraph(f"{definition.label} in {ctx.area_name}: its harm is withheld with its count, to protect "
+                  "small numbers elsewhere." if own_withheld else
+                  f"Weighted by the Cambridge Crime Harm Index (days of imprisonment at the sentencing "
                   f"starting point), {definition.label.lower()} in {ctx.area_name} amounts to "
                   f"{row['harm_per_1000']} harm days per 1,000 residents; the crime type adding most harm is "
                   f"{frame.set_index('area_code').loc[ctx.area_code, 'top_harm_crime_type']}."),
@@ -282,28 +350,45 @@ def _outcomes(ctx: Context, definition: Definition) -> list:
     if area_count_withheld(ctx, definition):
         return [Paragraph(WITHHELD_ELSEWHERE, kind="note")]
     shared = ctx.shared
-    summary = shared.memo(("outcomes", definition.issue, ctx.area_level), lambda: outcomes.outcome_summary(
-        shared.con, definition, period=shared.period, area_level=ctx.area_level,
-        definitions=shared.definitions))
-    mine = summary[summary["area_code"] == ctx.area_code]
-    if mine.empty:
+    protected = shared.memo(("outcomes_protected", definition.issue),
+                            lambda: _protected_outcomes(ctx, definition))
+    mine = protected[(protected["area_code"] == ctx.area_code)
+                     & (protected["outcome"] != grid_outcomes.TOTAL)]
+    shown = mine[~mine["withheld"] & (mine["crimes"].fillna(0) > 0)].sort_values("crimes", ascending=False)
+    if shown.empty or mine["crimes"].sum() == 0:
         raise NoDataError(f"No outcomes for {definition.label.lower()} in {ctx.area_name}.")
-    chart = charts.bar_chart(mine["outcome"].tolist(), mine["crimes"].astype(float).tolist(),
+    chart = charts.bar_chart(shown["outcome"].tolist(), shown["crimes"].astype(float).tolist(),
                              title=f"{definition.label}: latest outcome, {ctx.area_name}",
                              name=f"{definition.issue}-outcomes", source="police.uk outcomes",
                              value_label="Crimes", settings=ctx.settings)
-    total = float(mine["crimes"].sum())
     shares = []
+    mine_shares = protected.attrs["shares"].get(ctx.area_code, {})
     for key, words in (("no_suspect_share", "closed with no suspect identified"),
                        ("charged_share", "charged or summonsed")):
-        share = summary.attrs.get(key, {}).get(ctx.area_code)
-        if share is not None and share * total >= ctx.settings.rate_numerator_min:
+        share = mine_shares.get(key)
+        if share is not None:
             shares.append(f"{100 * share:.0f}% {words}")
     text = ("Of these crimes, " + " and ".join(shares) + ".") if shares else \
-        "Outcome shares are not shown: too few crimes."
-    caveats = [c for c in summary.attrs.get("caveats", []) if "snapshot" in c]
-    return [ctx.figure(chart, "Each crime counted once under its latest outcome."),
-            Paragraph(text), *[Paragraph(c, kind="note") for c in caveats]]
+        "Outcome shares are not shown: too few crimes, or a count they rest on is withheld."
+    caveats = [c for c in protected.attrs.get("caveats", []) if "snapshot" in c]
+    hidden = int(mine["withheld"].sum())
+    caption = "Each crime counted once under its latest outcome."
+    if hidden:
+        caption += (f" {hidden} outcome(s) withheld to protect small numbers (protected for the county and "
+                    "every district together) are not drawn.")
+    return [ctx.figure(chart, caption), Paragraph(text), *[Paragraph(c, kind="note") for c in caveats]]
+
+
+def _protected_outcomes(ctx: Context, definition: Definition) -> pd.DataFrame:
+    """The county's and every district's outcomes, protected together (``publish.grid_outcomes``)."""
+    shared = ctx.shared
+    summary = outcomes.outcome_summary(shared.con, definition, period=shared.period, area_level="district",
+                                       definitions=shared.definitions)
+    _, table = district_rates_table(ctx, definition)
+    withheld = set(table.published.loc[table.suppressed["count"].to_numpy(), "area_code"])
+    districts = shared.districts["area_code"].tolist()
+    return grid_outcomes.protect_outcomes(summary, shared.county_code, districts, withheld_areas=withheld,
+                                          settings=shared.settings)
 
 
 __all__ = ["BulletList", "gap", "issue_section", "no_data_section"]

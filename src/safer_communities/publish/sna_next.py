@@ -205,12 +205,17 @@ def _repeat_sentence(ctx: Context, definition: Definition) -> list:
     )
     if len(points) < 100:
         return []
+    from safer_communities.publish.sna_tables import located_count_published
+
     top = repeat_places(points, top=20)
     share = float(top["share"].sum())
+    # The located records are the area's count (a district) or the county less its unplaced records:
+    # said only where the publication grid publishes them.
+    records = f"{top.attrs['records']:,} " if located_count_published(ctx, definition) else ""
     return [
         Paragraph(
             f"The 20 police.uk map points with most {definition.label.lower()} in {ctx.area_name} hold "
-            f"{share:.0%} of its {top.attrs['records']:,} located records in {ctx.period.words}; "
+            f"{share:.0%} of its {records}located records in {ctx.period.words}; "
             f"{top.attrs['repeat_share']:.0%} are at map points with two or more. {top.attrs['caveat']}",
             kind="note",
         )

@@ -6,6 +6,8 @@ report (trend, comparison, outcomes, funnel, map totals), so these helpers are s
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from safer_communities.analysis import rates
@@ -13,6 +15,9 @@ from safer_communities.analysis.definitions import Definition
 from safer_communities.analysis.placement import with_unplaced_row
 from safer_communities.publish.disclosure import suppress_table
 from safer_communities.publish.sna_context import Context
+
+if TYPE_CHECKING:
+    from safer_communities.publish.grid import GridPeriod, ProtectedGrid
 
 
 def district_rates_table(ctx: Context, definition: Definition) -> tuple[pd.DataFrame, object]:
@@ -54,16 +59,40 @@ def _from_grid(ctx: Context, definition: Definition) -> tuple[pd.DataFrame, obje
     from safer_communities.publish import grid
 
     shared = ctx.shared
-    if definition.source != "police_uk_street":
+    protected = issue_grid(ctx, definition)
+    if protected is None:
         return None
-    protected = shared.memo(("grid", definition.issue), lambda: grid.protect_issue(
-        shared.con, definition, settings=shared.settings, definitions=shared.definitions))
     try:
         gp = grid.find_period(protected.periods, shared.period, "district")
     except grid.OffGridError:
         return None
     districts = protected.children(shared.county_code, with_unplaced=True)
     return protected.table(districts, gp, with_total=shared.county_code)
+
+
+def issue_grid(ctx: Context, definition: Definition) -> ProtectedGrid | None:
+    """The issue's publication grid (once per run), or None for a source the grid does not cover."""
+    from safer_communities.publish import grid
+
+    shared = ctx.shared
+    if definition.source != "police_uk_street":
+        return None
+    return shared.memo(("grid", definition.issue), lambda: grid.protect_issue(
+        shared.con, definition, settings=shared.settings, definitions=shared.definitions))
+
+
+def report_grid_period(ctx: Context, definition: Definition) -> tuple[ProtectedGrid, GridPeriod] | None:
+    """The grid and the report's period on it at district level, or None when the period is off the grid
+    (the district table is then protected on its own; see ``district_rates_table``)."""
+    from safer_communities.publish import grid
+
+    protected = issue_grid(ctx, definition)
+    if protected is None:
+        return None
+    try:
+        return protected, grid.find_period(protected.periods, ctx.shared.period, "district")
+    except grid.OffGridError:
+        return None
 
 
 def area_count_withheld(ctx: Context, definition: Definition) -> bool:
@@ -75,6 +104,18 @@ def area_count_withheld(ctx: Context, definition: Definition) -> bool:
     _, table = district_rates_table(ctx, definition)
     mask = table.suppressed.set_index(table.published["area_code"].to_numpy())["count"]
     return bool(mask.loc[ctx.area_code])
+
+
+def located_count_published(ctx: Context, definition: Definition) -> bool:
+    """Whether the area's located records can be stated: its count is published and, for the county
+    (which also counts records without a location), so is the row of records it cannot place."""
+    from safer_communities.analysis.placement import UNPLACED_CODE
+
+    if area_count_withheld(ctx, definition):
+        return False
+    _, table = district_rates_table(ctx, definition)
+    mask = table.suppressed.set_index(table.published["area_code"].to_numpy())["count"]
+    return not (ctx.is_county and UNPLACED_CODE in mask.index and bool(mask.loc[UNPLACED_CODE]))
 
 
 WITHHELD_ELSEWHERE = ("Withheld: this area's total for the issue is withheld to protect small numbers in "

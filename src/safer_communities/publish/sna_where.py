@@ -5,16 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from safer_communities.analysis import deprivation, queries, rates
-from safer_communities.analysis.concentration import concentration
+from safer_communities.analysis import deprivation, queries
 from safer_communities.analysis.definitions import Definition
 from safer_communities.analysis.hotspots import hotspot_classify, hotspot_gistar
 from safer_communities.errors import NoDataError, SaferError
-from safer_communities.publish import charts, maps, sna_gis
+from safer_communities.publish import charts, grid_outputs, maps, sna_gis
 from safer_communities.publish.document import Paragraph
 from safer_communities.publish.geodata import read_boundaries
+from safer_communities.publish.grid import OffGridError
 from safer_communities.publish.sna_context import POLICE_SOURCE_TEXT, Context, Finding, guarded
-from safer_communities.publish.sna_tables import published_total
+from safer_communities.publish.sna_tables import issue_grid
 
 
 def _area_lsoas(ctx: Context) -> list[str]:
@@ -42,26 +42,57 @@ def _area_boundary(ctx: Context) -> object:
 
 
 def where_blocks(ctx: Context, definition: Definition) -> list:
-    shared = ctx.shared
-    lsoa_rates = shared.memo(("lsoa_rates", definition.issue), lambda: rates.issue_rates(
-        shared.con, definition, area_level="lsoa", period=shared.period, definitions=shared.definitions))
-    mine = lsoa_rates[lsoa_rates["area_code"].isin(set(_area_lsoas(ctx)))].reset_index(drop=True)
     area_lsoa, outlines = _boundaries(ctx)
-    blocks: list = []
-    total = published_total(ctx, definition)
+    try:
+        _lsoa_published(ctx, definition)
+    except OffGridError as exc:  # said once; the LSOA map, shares and deciles are all withheld
+        years = grid_outputs.financial_years(issue_grid(ctx, definition))
+        note = Paragraph(f"{exc.what} The LSOA map, the concentration and the deprivation deciles are "
+                         "therefore not in this report."
+                         + (f" Build it for a financial year ({', '.join(years)}) to include them."
+                            if years else " No whole financial year is loaded."), kind="note")
+        return [note, *guarded(lambda: _hotspots(ctx, definition, outlines))]
+    except SaferError:
+        pass  # reported where the LSOA blocks are built
+    blocks: list = guarded(lambda: _lsoa_blocks(ctx, definition, area_lsoa, outlines))
+    blocks.extend(guarded(lambda: _hotspots(ctx, definition, outlines)))
+    blocks.extend(guarded(lambda: _deprivation(ctx, definition)))
+    return blocks
+
+
+def _lsoa_published(ctx: Context, definition: Definition) -> pd.DataFrame:
+    """The area's LSOA counts and rates as the publication grid publishes them (financial years only;
+    otherwise an ``OffGridError`` says why the LSOA figures are withheld)."""
+    shared = ctx.shared
+    protected = issue_grid(ctx, definition)
+    if protected is None:
+        raise NoDataError(f"No LSOA figures are published for {definition.label.lower()}.",
+                          found=f"source {definition.source}", hint="LSOA figures come from police.uk.")
+    gp = grid_outputs.require_lsoa_period(protected, shared.period)
+    return shared.memo(("lsoa_published", definition.issue, ctx.area_code), lambda: grid_outputs.lsoa_frame(
+        protected, grid_outputs.lsoa_codes(protected, ctx.area_code), gp))
+
+
+def _lsoa_blocks(ctx: Context, definition: Definition, area_lsoa: object, outlines: object) -> list:
+    """The LSOA choropleth and the concentration sentence, from the grid's protected LSOA figures: the
+    map shows the published rates (withheld and small ones hatched), the shares use the stand-ins."""
+    mine = _lsoa_published(ctx, definition)
     chart = maps.choropleth_map(
         area_lsoa, mine, rate_column="rate_per_1000", count_column="count",
         title=f"{definition.label}: rate per 1,000 residents by LSOA, {ctx.area_name}",
         name=f"{definition.issue}-lsoa-rates", source=POLICE_SOURCE_TEXT, value_label="Per 1,000 residents",
-        outlines=outlines, settings=ctx.settings, total=total)
-    ctx.gis_layers.append(sna_gis.rates_layer(ctx, definition, mine, total))
-    blocks.append(ctx.figure(chart, f"{definition.label} per 1,000 residents in each LSOA, "
-                                    f"{ctx.period.words}.", is_map=True))
-    conc = concentration(mine["count"].astype(float).to_numpy(), shares=(0.05, 0.10))
+        outlines=outlines, settings=ctx.settings, total=None)
+    ctx.gis_layers.append(sna_gis.rates_layer(ctx, definition, mine, None))
+    blocks: list = [ctx.figure(chart, f"{definition.label} per 1,000 residents in each LSOA, "
+                                      f"{ctx.period.words}, as published (the same figures in every "
+                                      "output).", is_map=True)]
+    conc = grid_outputs.concentration_frame(mine, shares=(0.05, 0.10))
     top10 = conc.iloc[1]
     blocks.append(Paragraph(
         f"The {int(top10['units'])} LSOAs with most records (the top 10% of {len(mine):,}) hold "
         f"{100 * top10['record_share']:.0f}% of {definition.label.lower()} in {ctx.area_name}."))
+    if conc.attrs["withheld"]:
+        blocks.append(Paragraph(grid_outputs.STAND_IN_NOTE, kind="note"))
     if top10["record_share"] >= 0.25:
         ctx.find(Finding(definition.issue, "concentration",
                          f"{definition.label} is concentrated: the top 10% of LSOAs hold "
@@ -69,8 +100,6 @@ def where_blocks(ctx: Context, definition: Definition) -> list:
                          prompt="Place-based problem solving in the few LSOAs that carry most of the "
                                 f"{definition.label.lower()} could reach a large share of it.",
                          weight=float(top10["record_share"]) * 30))
-    blocks.extend(guarded(lambda: _hotspots(ctx, definition, outlines)))
-    blocks.extend(guarded(lambda: _deprivation(ctx, definition)))
     return blocks
 
 
@@ -124,9 +153,10 @@ def _persistent(ctx: Context, definition: Definition, points: pd.DataFrame, cell
 
 def _deprivation(ctx: Context, definition: Definition) -> list:
     shared = ctx.shared
+    mine = _lsoa_published(ctx, definition)  # deciles sum the published LSOA figures (stand-ins)
     by = shared.memo(("decile", definition.issue, ctx.area_code), lambda: deprivation.rates_by_decile(
-        shared.con, definition, period=shared.period, area_code=None if ctx.is_county else ctx.area_code,
-        definitions=shared.definitions))
+        shared.con, definition, period=shared.period, area_code=None, definitions=shared.definitions,
+        lsoa_counts=mine.assign(count=mine["stand_in"])))
     chart = charts.decile_chart(
         by, decile_column="decile", rate_column="rate_per_1000", low_column="ci_low", high_column="ci_high",
         count_column="count", title=f"{definition.label} by deprivation decile, {ctx.area_name}",
@@ -135,6 +165,8 @@ def _deprivation(ctx: Context, definition: Definition) -> list:
     ratio = by.attrs.get("ratio") or {}
     blocks: list = [ctx.figure(chart, "Rate per 1,000 residents by national IMD 2019 decile of the LSOA "
                                       "(1 = most deprived 10% in England), with 95% intervals.")]
+    if mine["count"].isna().any():
+        blocks.append(Paragraph(grid_outputs.STAND_IN_NOTE, kind="note"))
     if ratio and np.isfinite(ratio.get("rate_ratio", np.nan)):
         text = (f"The rate in decile {ratio['most_deprived_decile']} is {ratio['rate_ratio']:.1f} times that "
                 f"in decile {ratio['least_deprived_decile']} (95% interval {ratio['ci_low']:.1f} to "

@@ -1,4 +1,4 @@
-"""LSOA hotspots for the web map: Getis-Ord Gi* on LSOA counts (queen contiguity, FDR-adjusted).
+"""LSOA hotspots for the web map: Getis-Ord Gi* on LSOA counts (fuzzy contiguity, FDR-adjusted).
 
 Published per LSOA: the protected count, and the z-score and hotspot class computed from the protected
 counts (a withheld count enters as a stand-in worked out from published figures only; see
@@ -52,7 +52,7 @@ def hotspots_geojson(con: duckdb.DuckDBPyConnection, settings: Settings, issue: 
         collection = json.loads(out.to_json(na="null", drop_id=True))
         collection["meta"] = {**ev._meta(counts.attrs, notes), "area": {"code": area_code, "name": name,
                                                                          "level": level},
-                              "method": "Getis-Ord Gi* on LSOA counts, queen contiguity, "
+                              "method": "Getis-Ord Gi* on LSOA counts, fuzzy contiguity (within 2 m), "
                                         "Benjamini-Hochberg FDR at 0.05", "crs": "EPSG:4326",
                               **pgrid.internal_meta()}
         return collection
@@ -82,6 +82,6 @@ def _from_grid(con: duckdb.DuckDBPyConnection, settings: Settings, protected: pg
                           "area": {"code": area_code, "name": name, "level": level},
                           "grid": {"period": gp.label, "kinds": list(gp.kinds)},
                           "method": "Getis-Ord Gi* on the published LSOA counts (a withheld count enters "
-                                    "as a stand-in from published figures), queen contiguity, "
+                                    "as a stand-in from published figures), fuzzy contiguity (within 2 m), "
                                     "Benjamini-Hochberg FDR at 0.05", "crs": "EPSG:4326"}
     return collection
