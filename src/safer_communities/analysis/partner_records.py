@@ -66,6 +66,7 @@ class Read:
     total: int = 0
     page: int = 1
     pages: int = 1
+    synthetic: bool = False
 
 
 def feed_overview(con: duckdb.DuckDBPyConnection, retention: dict[str, int], *, on: date) -> Read:
@@ -131,16 +132,20 @@ def feed_overview(con: duckdb.DuckDBPyConnection, retention: dict[str, int], *, 
     )
 
 
-def _require_rows(con: duckdb.DuckDBPyConnection, schema: str, spec: dict[str, Any]) -> None:
-    if (
-        not _table_exists(con, spec["table"])
-        or not con.execute(f"SELECT count(*) FROM {spec['table']}").fetchall()[0][0]
-    ):
+def _require_rows(con: duckdb.DuckDBPyConnection, schema: str, spec: dict[str, Any]) -> bool:
+    """Refuse an empty feed; otherwise whether any of its records is SYNTHETIC."""
+    found = (
+        con.execute(f"SELECT count(*), bool_or(synthetic) FROM {spec['table']}").fetchall()[0]
+        if _table_exists(con, spec["table"])
+        else (0, False)
+    )
+    if not found[0]:
         raise NoDataError(
             f"No {schema} records are loaded.",
             found=f"{spec['table']} is empty",
             hint=f"Load them under an agreement: 'safer ingest partner-feed PATH --schema {schema} ...'.",
         )
+    return bool(found[1])
 
 
 def feed_aggregate(con: duckdb.DuckDBPyConnection, schema: str, *, by: str = "month") -> Read:
@@ -149,7 +154,7 @@ def feed_aggregate(con: duckdb.DuckDBPyConnection, schema: str, *, by: str = "mo
     spec = schema_spec(schema)
     if by not in BY:
         raise InputError("Aggregate by month or area.", found=by, hint="Use by=month or by=area.")
-    _require_rows(con, schema, spec)
+    synthetic = _require_rows(con, schema, spec)
     table = spec["table"]
     if by == "month":
         sql = (
@@ -174,6 +179,7 @@ def feed_aggregate(con: duckdb.DuckDBPyConnection, schema: str, *, by: str = "mo
         frame=frame,
         records=int(frame["records"].sum()),
         agreements=agreements,
+        synthetic=synthetic,
     )
 
 
@@ -202,7 +208,7 @@ def feed_records(con: duckdb.DuckDBPyConnection, schema: str, *, page: int = 1, 
             found=f"page {page}, page size {page_size}",
             hint="For example page=1&page_size=50.",
         )
-    _require_rows(con, schema, spec)
+    synthetic = _require_rows(con, schema, spec)
     table, ident = spec["table"], spec["fields"][0]["column"]
     total = int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
     pages = max(1, -(-total // page_size))
@@ -227,4 +233,5 @@ def feed_records(con: duckdb.DuckDBPyConnection, schema: str, *, page: int = 1, 
         total=total,
         page=page,
         pages=pages,
+        synthetic=synthetic,
     )
