@@ -18,11 +18,13 @@ from fastapi.testclient import TestClient
 from web_helpers import ROLES, login
 
 from safer_communities import sharing
+from safer_communities.ingest.indicators import ingest_indicators
 from safer_communities.ingest.partner_feed import ingest_partner_feed
 from safer_communities.store.evidence import connect, transaction
 from safer_communities.web import audit
 
 SAMPLES = Path(__file__).resolve().parents[2] / "demo" / "data" / "partner-synthetic"
+PARTNER = Path(__file__).resolve().parents[1] / "data" / "partner"
 AGREEMENT = "test-svd-2025"
 PAGES = ["/partner-data", "/partner-data/istv", "/partner-data/istv?view=area",
          "/partner-data/force-crimes?view=records&page=2&page_size=20"]
@@ -37,11 +39,13 @@ def _raw(name: str) -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def feed_store(tmp_path_factory: pytest.TempPathFactory, demo_store: Path) -> Path:
-    """The web demo store plus the three SYNTHETIC feeds, loaded under AGREEMENT."""
+    """The web demo store plus the three SYNTHETIC feeds, loaded under AGREEMENT, and the real partner
+    statistics slices."""
     path = tmp_path_factory.mktemp("feeds") / "store.duckdb"
     shutil.copy(demo_store, path)
     con = connect(path)
     with transaction(con):
+        ingest_indicators(con, [PARTNER])
         for schema in ("istv", "force-crimes", "council-asb"):
             ingest_partner_feed(con, [SAMPLES / f"{schema}-SYNTHETIC.csv"], schema=schema,
                                 agreement=AGREEMENT, key="test-key-0123456789abcdef")
@@ -169,3 +173,26 @@ def test_declared_in_openapi_with_error_responses(feed_app: FastAPI) -> None:
                  "/api/v1/partner-data/{schema}/records"):
         responses = spec["paths"][path]["get"]["responses"]
         assert {"401", "403", "404", "422"} <= set(responses), path
+
+
+def _fingertips_latest(area: str) -> tuple[str, float, float]:
+    """(period, value, England's value) of indicator 90284, Persons, latest period, read from the file."""
+    with (PARTNER / "fingertips_90284_slice.csv").open(newline="", encoding="utf-8-sig") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["Sex"] == "Persons" and not r["Category Type"]]
+    period = max(r["Time period"] for r in rows if r["Area Code"] == area)
+    value = next(float(r["Value"]) for r in rows if r["Area Code"] == area and r["Time period"] == period)
+    england = next(float(r["Value"]) for r in rows if r["Area Code"] == "E92000001"
+                   and r["Time period"] == period)
+    return period, value, england
+
+
+@pytest.mark.parametrize("path", ["/?issue=violence", "/strategy"])
+def test_dashboard_and_tracker_show_partner_evidence_against_england(feed_app: FastAPI, path: str) -> None:
+    period, value, england = _fingertips_latest("E06000009")
+    page = _as(feed_app, "viewer").get(path)
+    assert page.status_code == 200
+    section = page.text.split("What partners' data shows")[1]
+    row = next(r for r in section.split("<tr>") if "Blackpool" in r and "aged 0 to 14" in r)
+    assert f"<td>{period}</td>" in row and f"{value:,.2f}" in row and f"{england:,.2f}" in row
+    assert "worse" in row  # 111.35 (95% CI above England's 72.71), lower is better
+    assert _reads(feed_app) == []  # published statistics only: no record-level read
