@@ -25,10 +25,13 @@ EXPORTED = "partner_records_exported"
 FAILED = "partner_records_read_failed"
 
 
-def _audited(
+def audited(
     engine: Engine, *, actor: str, ip: str, what: str, schema: str, read: Callable[[], pr.Read],
     export: str | None = None,
 ) -> pr.Read:
+    """Run ``read`` and write its audit entry (for any reader of record-level partner data, including
+    analyses: build a ``partner_records.Read`` with the schema, version, rows, record count and
+    agreements, and pass a function returning it)."""
     try:
         result = read()
         if export:
@@ -65,21 +68,21 @@ def overview(engine: Engine, con: duckdb.DuckDBPyConnection, *, actor: str, ip: 
     from safer_communities import sharing
 
     retention = {a["id"]: a["retention_days"] for a in sharing.list_agreements(engine)}
-    return _audited(engine, actor=actor, ip=ip, what="feed overview", schema="all",
+    return audited(engine, actor=actor, ip=ip, what="feed overview", schema="all",
                     read=lambda: pr.feed_overview(con, retention, on=on or date.today()))
 
 
 def aggregate(engine: Engine, con: duckdb.DuckDBPyConnection, schema: str, *, by: str, actor: str,
               ip: str, export: str | None = None) -> pr.Read:
     """A feed's records counted by month or by district (audited)."""
-    return _audited(engine, actor=actor, ip=ip, what=f"records by {by}", schema=schema, export=export,
+    return audited(engine, actor=actor, ip=ip, what=f"records by {by}", schema=schema, export=export,
                     read=lambda: pr.feed_aggregate(con, schema, by=by))
 
 
 def records(engine: Engine, con: duckdb.DuckDBPyConnection, schema: str, *, page: int, page_size: int,
             actor: str, ip: str, export: str | None = None) -> pr.Read:
     """One page of a feed's pseudonymised records (audited, with the page and the rows returned)."""
-    return _audited(engine, actor=actor, ip=ip, what=f"records page {page} ({page_size} a page)",
+    return audited(engine, actor=actor, ip=ip, what=f"records page {page} ({page_size} a page)",
                     schema=schema, export=export,
                     read=lambda: pr.feed_records(con, schema, page=page, page_size=page_size))
 
