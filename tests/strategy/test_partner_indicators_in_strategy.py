@@ -71,6 +71,13 @@ def test_baseline_and_current_come_from_the_stored_values(engine, partner_store:
     assert row.expected_value == pytest.approx(by_hand)
     assert row.expected_value == pytest.approx(target)
     assert raw[latest] < target and row.rating == "green"
+    # The progress report has a partner indicators table with the publisher's values, unsuppressed.
+    from safer_communities.config import Settings
+    from safer_communities.strategy.report import indicator_tables
+
+    [table] = [t for t in indicator_tables(plan, Settings()) if "partner indicators" in t.title]
+    assert table.rows == [[row.title, "2020/21", f"{raw['2020/21']:.2f}", latest, f"{raw[latest]:.2f}",
+                           f"{row.expected_value:.2f}", f"{target:.2f}", "GREEN"]]
     con.close()
 
 
