@@ -168,16 +168,98 @@ def compare(
     return ("better" if better else "worse"), method
 
 
-def _trend(series: pd.DataFrame) -> tuple[str, str | None]:
-    values = series.dropna(subset=["value"]).sort_values("period_end").tail(TREND_POINTS)
-    if len(values) < 2:
+def _trend(values: list[float] | None, labels: list[str] | None) -> tuple[str, str | None]:
+    """Trend from the last ``TREND_POINTS`` non-missing values of the latest period's length, newest first."""
+    if not values or len(values) < 2:
         return "too few values", None
-    first, last = float(values["value"].iloc[0]), float(values["value"].iloc[-1])
-    label = str(values["period_label"].iloc[0])
+    last, first = values[0], values[-1]
+    label = labels[-1] if labels else None
     if first == 0:
         return ("stable" if last == 0 else "rising"), label
     change = last / first - 1
     return ("rising" if change > TREND_BAND else "falling" if change < -TREND_BAND else "stable"), label
+
+
+# One set-based query: per (indicator, area, breakdown) the latest period, its trend points (values of the
+# same period length, newest first), England's and the region's value for that period, and the pool the
+# rank is taken in. The region is the row's own parent, else the parent its peers name most often (ties:
+# the smallest code). Python only turns numbers into verdicts.
+_SUMMARY_SQL = """
+WITH sel AS (
+    SELECT v.*, i.name, i.polarity, i.value_type, i.publisher, i.licence, i.issues,
+           coalesce(v.unit, i.unit) AS unit_any, v.period_end - v.period_start AS span
+    FROM indicator_values v JOIN indicators i USING (indicator_id)
+    WHERE {filters} AND v.breakdown IN ('all', 'Persons')
+),
+latest AS (
+    SELECT * EXCLUDE (rn) FROM (
+        SELECT *, row_number() OVER (PARTITION BY indicator_id, area_code, breakdown
+                                     ORDER BY period_end DESC, period_start DESC, period_label DESC) AS rn
+        FROM sel
+    ) WHERE rn = 1
+),
+points AS (
+    SELECT indicator_id, area_code, breakdown,
+           list(value ORDER BY period_end DESC) FILTER (WHERE k <= {points}) AS trend_values,
+           list(period_label ORDER BY period_end DESC) FILTER (WHERE k <= {points}) AS trend_labels
+    FROM (
+        SELECT s.indicator_id, s.area_code, s.breakdown, s.value, s.period_label, s.period_end,
+               row_number() OVER (PARTITION BY s.indicator_id, s.area_code, s.breakdown
+                                  ORDER BY s.period_end DESC) AS k
+        FROM sel s JOIN latest l USING (indicator_id, area_code, breakdown)
+        WHERE s.span = l.span AND s.value IS NOT NULL
+    )
+    GROUP BY ALL
+),
+peers AS (
+    SELECT indicator_id, area_code, area_level, parent_code, period_label, breakdown, value
+    FROM indicator_values
+    WHERE indicator_id IN (SELECT DISTINCT indicator_id FROM sel) AND breakdown IN ('all', 'Persons')
+      AND area_level IN ('england', 'region', 'upper_tier', 'police_force_area')
+),
+parents AS (
+    SELECT area_code, parent_code FROM (
+        SELECT area_code, parent_code,
+               row_number() OVER (PARTITION BY area_code ORDER BY count(*) DESC, parent_code) AS r
+        FROM peers WHERE parent_code IS NOT NULL GROUP BY area_code, parent_code
+    ) WHERE r = 1
+),
+framed AS (
+    SELECT l.*, coalesce(l.parent_code, pa.parent_code) AS region_code
+    FROM latest l LEFT JOIN parents pa USING (area_code)
+),
+compared AS (
+    SELECT f.indicator_id, f.area_code, f.breakdown,
+           min(p.value) FILTER (WHERE p.area_level = 'england') AS england_value,
+           min(p.value) FILTER (WHERE p.area_code = f.region_code) AS region_value,
+           count(p.value) FILTER (WHERE p.area_level = f.area_level AND p.area_code LIKE 'E%') AS pool,
+           count(*) FILTER (WHERE p.area_level = f.area_level AND p.area_code LIKE 'E%'
+                            AND p.value > f.value) AS above
+    FROM framed f JOIN peers p ON p.indicator_id = f.indicator_id AND p.period_label = f.period_label
+         AND p.breakdown = f.breakdown
+    GROUP BY ALL
+)
+SELECT f.*, c.england_value, c.region_value, coalesce(c.pool, 0) AS pool, coalesce(c.above, 0) AS above,
+       pt.trend_values, pt.trend_labels
+FROM framed f
+LEFT JOIN compared c USING (indicator_id, area_code, breakdown)
+LEFT JOIN points pt USING (indicator_id, area_code, breakdown)
+ORDER BY f.indicator_id, f.area_code, f.breakdown
+"""
+
+
+AMONG = {"police_force_area": "police force areas", "upper_tier": "English upper-tier authorities"}
+
+
+def _as_list(value: Any) -> list[Any] | None:
+    """A list column's cell as a list (DuckDB gives a list or an array; a missing one is None or NaN)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return list(value)
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
 
 
 def indicator_summary(
@@ -194,6 +276,7 @@ def indicator_summary(
     ``areas`` None means the study area (``study_areas``); an area of the study area also gets its police
     force area's figures. ``issue`` keeps indicators the catalogue links to that framework issue;
     ``linked_only`` keeps those linked to any issue (LAIT alone has 432 measures, finance included).
+    One set-based query does the work (``_SUMMARY_SQL``).
     """
     if not _has_table(con):
         raise NoDataError(
@@ -224,15 +307,7 @@ def indicator_summary(
     if issue:
         filters.append("list_contains(string_split(coalesce(i.issues, ''), ' '), ?)")
         params.append(issue)
-    rows = con.execute(
-        f"""
-        SELECT v.*, i.name, i.polarity, i.value_type, i.publisher, i.licence, i.issues,
-               coalesce(v.unit, i.unit) AS unit_any
-        FROM indicator_values v JOIN indicators i USING (indicator_id)
-        WHERE {" AND ".join(filters)} AND v.breakdown IN ('all', 'Persons')
-    """,
-        params,
-    ).df()
+    rows = con.execute(_SUMMARY_SQL.format(filters=" AND ".join(filters), points=TREND_POINTS), params).df()
     if rows.empty:
         known = con.execute(
             "SELECT count(*) FROM indicator_values WHERE area_code IN (SELECT unnest(?::VARCHAR[]))", [wanted]
@@ -254,121 +329,7 @@ def indicator_summary(
             hint="Partner statistics are published for upper-tier authorities, police force areas "
             "and (Fingertips) districts; try --area E10000017.",
         )
-    ids = sorted(rows["indicator_id"].unique())
-    peers = con.execute(
-        """
-        SELECT indicator_id, area_code, area_level, parent_code, period_label, period_end, breakdown, value
-        FROM indicator_values WHERE indicator_id IN (SELECT unnest(?::VARCHAR[]))
-          AND breakdown IN ('all', 'Persons')
-          AND (area_level IN ('england', 'region', 'upper_tier', 'police_force_area'))
-    """,
-        [ids],
-    ).df()
-    by_key = {k: g for k, g in peers.groupby(["indicator_id", "period_label", "breakdown"], sort=False)}
-    parents = (
-        peers.dropna(subset=["parent_code"])
-        .groupby("area_code")["parent_code"]
-        .agg(lambda s: s.mode().iloc[0])
-        .to_dict()
-    )
-    out: list[dict[str, Any]] = []
-    for (ident, area, breakdown), series in rows.groupby(
-        ["indicator_id", "area_code", "breakdown"], sort=True
-    ):
-        series = series.sort_values("period_end")
-        latest = series.iloc[-1]
-        same = series[
-            (series["period_end"] - series["period_start"]) == (latest["period_end"] - latest["period_start"])
-        ]
-        trend, trend_from = _trend(same)
-        key = by_key.get((ident, latest["period_label"], breakdown), peers.iloc[0:0])
-        england = key[key["area_level"] == "england"]["value"].dropna()
-        region_code = latest["parent_code"] if isinstance(latest["parent_code"], str) else parents.get(area)
-        region = (
-            key[key["area_code"] == region_code]["value"].dropna()
-            if region_code
-            else pd.Series([], dtype=float)
-        )
-        value = None if pd.isna(latest["value"]) else float(latest["value"])
-
-        def num(column: str, row: pd.Series = latest) -> float | None:
-            return None if pd.isna(row[column]) else float(row[column])
-
-        england_value = float(england.iloc[0]) if len(england) else None
-        is_count = latest["value_type"] == "count"
-        vs_england, method = (
-            ("not compared", "a count: areas differ in size")
-            if is_count
-            else compare(
-                value,
-                england_value,
-                lower=num("lower_ci_95"),
-                upper=num("upper_ci_95"),
-                count=num("count"),
-                denominator=num("denominator"),
-                polarity=latest["polarity"],
-            )
-        )
-        region_value = float(region.iloc[0]) if len(region) else None
-        vs_region, _ = (
-            ("not compared", "")
-            if is_count
-            else compare(
-                value,
-                region_value,
-                lower=num("lower_ci_95"),
-                upper=num("upper_ci_95"),
-                count=num("count"),
-                denominator=num("denominator"),
-                polarity=latest["polarity"],
-            )
-        )
-        level = latest["area_level"]
-        among = "police force areas" if level == "police_force_area" else "English upper-tier authorities"
-        pool = (
-            key[(key["area_level"] == level) & key["area_code"].str.startswith("E") & key["value"].notna()]
-            if level in {"upper_tier", "police_force_area"}
-            else key.iloc[0:0]
-        )
-        rank = (
-            int((pool["value"] > value).sum() + 1)
-            if value is not None and len(pool) and not is_count
-            else None
-        )
-        out.append(
-            {
-                "indicator_id": ident,
-                "name": latest["name"],
-                "area_code": area,
-                "area_name": latest["area_name"],
-                "area_level": level,
-                "breakdown": breakdown,
-                "period": latest["period_label"],
-                "period_end": latest["period_end"],
-                "value": value,
-                "marker": latest["marker"],
-                "unit": latest["unit_any"],
-                "lower_ci_95": num("lower_ci_95"),
-                "upper_ci_95": num("upper_ci_95"),
-                "count": num("count"),
-                "denominator": num("denominator"),
-                "trend": trend,
-                "trend_from": trend_from,
-                "england_value": england_value,
-                "vs_england": vs_england,
-                "method": method,
-                "region_code": region_code,
-                "region_value": region_value,
-                "vs_region": vs_region,
-                "rank": rank,
-                "rank_of": len(pool) if rank is not None else None,
-                "rank_among": among if rank is not None else None,
-                "polarity": latest["polarity"],
-                "publisher": latest["publisher"],
-                "licence": latest["licence"],
-                "issues": latest["issues"],
-            }
-        )
+    out = [_summary_record(row) for row in rows.to_dict("records")]
     frame = pd.DataFrame(out, columns=COLUMNS)
     frame.attrs["method"] = COMPARISON_RULE
     frame.attrs["caveats"] = [
@@ -376,3 +337,67 @@ def indicator_summary(
         "its marker and not compared."
     ]
     return frame
+
+
+def _summary_record(row: dict[str, Any]) -> dict[str, Any]:
+    """One output row: the query's numbers turned into verdicts."""
+    value = _num(row["value"])
+    trend, trend_from = _trend(_as_list(row["trend_values"]), _as_list(row["trend_labels"]))
+    england_value, region_value = _num(row["england_value"]), _num(row["region_value"])
+    region_code = row["region_code"] if isinstance(row["region_code"], str) else None
+    if not region_code:
+        region_value = None
+    limits = {
+        "lower": _num(row["lower_ci_95"]),
+        "upper": _num(row["upper_ci_95"]),
+        "count": _num(row["count"]),
+        "denominator": _num(row["denominator"]),
+        "polarity": row["polarity"],
+    }
+    is_count = row["value_type"] == "count"
+    if is_count:
+        (vs_england, method), vs_region = ("not compared", "a count: areas differ in size"), "not compared"
+    else:
+        vs_england, method = compare(value, england_value, **limits)
+        vs_region = compare(value, region_value, **limits)[0]
+    level = row["area_level"]
+    ranked = (
+        level in {"upper_tier", "police_force_area"} and value is not None and row["pool"] and not is_count
+    )
+    rank = int(row["above"]) + 1 if ranked else None
+    return {
+        "indicator_id": row["indicator_id"],
+        "name": row["name"],
+        "area_code": row["area_code"],
+        "area_name": row["area_name"],
+        "area_level": level,
+        "breakdown": row["breakdown"],
+        "period": row["period_label"],
+        "period_end": row["period_end"],
+        "value": value,
+        "marker": row["marker"],
+        "unit": row["unit_any"],
+        "lower_ci_95": limits["lower"],
+        "upper_ci_95": limits["upper"],
+        "count": limits["count"],
+        "denominator": limits["denominator"],
+        "trend": trend,
+        "trend_from": trend_from,
+        "england_value": england_value,
+        "vs_england": vs_england,
+        "method": method,
+        "region_code": region_code,
+        "region_value": region_value,
+        "vs_region": vs_region,
+        "rank": rank,
+        "rank_of": int(row["pool"]) if rank is not None else None,
+        "rank_among": (
+            "police force areas" if level == "police_force_area" else "English upper-tier authorities"
+        )
+        if rank is not None
+        else None,
+        "polarity": row["polarity"],
+        "publisher": row["publisher"],
+        "licence": row["licence"],
+        "issues": row["issues"],
+    }

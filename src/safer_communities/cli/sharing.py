@@ -240,3 +240,111 @@ def synthetic(
     else:
         Path(out).write_text(text, encoding="utf-8")
         console_err.print(f"{rows:,} SYNTHETIC {schema} records written to {out}.", highlight=False)
+
+
+AsOpt = Annotated[
+    str,
+    typer.Option(
+        "--as",
+        metavar="USER",
+        help="Your user account; it must hold the analyst role (as on the web). The read is audited.",
+    ),
+]
+
+
+def _analyst_session(ctx: typer.Context, user: str) -> tuple[Any, Any, str]:
+    from safer_communities import partner_access
+
+    settings = settings_from(ctx)
+    engine = open_app_db(settings.app_db_url)
+    name = partner_access.cli_analyst(engine, user)
+    return settings, engine, name
+
+
+@app.command("feeds")
+def feeds(ctx: typer.Context, user: AsOpt, as_json: JsonOpt = False) -> None:
+    """Record-level feeds held: agreement, schema version, rows, dates, rejects, retention (audited)."""
+    from safer_communities import partner_access
+    from safer_communities.store.evidence import connect
+
+    settings, engine, name = _analyst_session(ctx, user)
+    con = connect(settings.db, read_only=True)
+    try:
+        result = partner_access.overview(engine, con, actor=name, ip="cli")
+    finally:
+        con.close()
+    frame = result.frame
+    if as_json:
+        print_json(frame.to_dict("records"))
+        return
+    table = Table(title=f"Record-level partner feeds ({result.records:,} records)", title_justify="left")
+    for column in ("feed", "agreement", "schema", "rows", "dates", "rejected", "retention", "past it"):
+        table.add_column(column, overflow="fold")
+    for row in frame.to_dict("records"):
+        table.add_row(
+            row["schema"] + (" (SYNTHETIC)" if row["synthetic"] else ""),
+            row["agreement_id"],
+            f"v{row['schema_version']}",
+            f"{row['rows']:,}",
+            f"{row['first_date']}..{row['last_date']}",
+            f"{row['rejected_rows']:,}",
+            "no agreement" if row["retention_days"] is None else f"{row['retention_days']} days",
+            "" if row["past_retention"] is None else f"{row['past_retention']:,}",
+        )
+    console.print(table)
+
+
+@app.command("records")
+def records(
+    ctx: typer.Context,
+    schema: Annotated[str, typer.Argument(help="istv, force-crimes or council-asb.")],
+    user: AsOpt,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Count by month or area instead of listing records.")
+    ] = None,
+    page: Annotated[int, typer.Option("--page", help="Page of records (from 1).")] = 1,
+    page_size: Annotated[int, typer.Option("--page-size", help="Records a page (at most 200).")] = 50,
+    as_json: JsonOpt = False,
+    csv: Annotated[
+        str | None, typer.Option("--csv", help="Write the rows to this CSV file (audited as an export).")
+    ] = None,
+) -> None:
+    """Pseudonymised records of one feed, a page at a time, or counts by month or area (audited)."""
+    from safer_communities import partner_access
+    from safer_communities.store.evidence import connect
+
+    settings, engine, name = _analyst_session(ctx, user)
+    con = connect(settings.db, read_only=True)
+    try:
+        if by is not None:
+            result = partner_access.aggregate(engine, con, schema, by=by, actor=name, ip="cli", export=csv)
+        else:
+            result = partner_access.records(
+                engine, con, schema, page=page, page_size=page_size, actor=name, ip="cli", export=csv
+            )
+    finally:
+        con.close()
+    frame = result.frame
+    if csv is not None:
+        console_err.print(f"Wrote {len(frame):,} rows to {csv} (audited).", highlight=False)
+        return
+    if as_json:
+        meta = {
+            "schema": schema,
+            "schema_version": result.version,
+            "agreements": result.agreements,
+            "page": result.page,
+            "pages": result.pages,
+            "total": result.total or result.records,
+        }
+        print_json({"records": frame.to_dict("records"), "meta": meta})
+        return
+    title = f"{schema}: " + (
+        f"records by {by}" if by else f"page {result.page} of {result.pages} ({result.total:,} records)"
+    )
+    table = Table(title=title + " - analysts only, never publish", title_justify="left")
+    for column in frame.columns:
+        table.add_column(str(column), overflow="fold")
+    for row in frame.itertuples(index=False):
+        table.add_row(*["" if v is None or v != v else str(v) for v in row])
+    console.print(table)

@@ -76,7 +76,7 @@ def load(
 def _fmt(value: float | None, measure: str) -> str:
     if value is None:
         return "-"
-    return f"{value:,.2f}" if measure == "rate" else f"{value:,.0f}"
+    return f"{value:,.2f}" if measure == "rate" or measure.startswith("partner:") else f"{value:,.0f}"
 
 
 def _print(item: StrategyStatus) -> None:

@@ -36,7 +36,7 @@ class CaseReview(Base):
     published_on: Mapped[date | None] = mapped_column(sa.Date)
     recommendations_made: Mapped[bool | None] = mapped_column(sa.Boolean)
     closed_on: Mapped[date | None] = mapped_column(sa.Date)
-    # Sign-offs (migration 0009): the approver who recorded the decision, the publication, the closing.
+    # Sign-offs (migration 0010): the approver who recorded the decision, the publication, the closing.
     decision_signed_by: Mapped[str | None] = mapped_column(sa.String(200))
     published_signed_by: Mapped[str | None] = mapped_column(sa.String(200))
     closed_signed_by: Mapped[str | None] = mapped_column(sa.String(200))

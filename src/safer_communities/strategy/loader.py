@@ -130,8 +130,30 @@ def check_references(spec: StrategySpec, framework: Framework, definitions: Defi
                     problems.append(Problem(at, "activities", f"{activity!r} is not an activity in the "
                                                               "register"))
         for indicator in objective.indicators:
-            problems.extend(_indicator_problems(spec, indicator, f"{here} > indicator {indicator.id}",
-                                                index["issues"], definitions, areas))
+            at = f"{here} > indicator {indicator.id}"
+            if indicator.measure == "partner":  # a published partner indicator (issue 12)
+                problems.extend(_partner_problems(spec, indicator, at, index["issues"], con))
+                continue
+            problems.extend(_indicator_problems(spec, indicator, at, index["issues"], definitions, areas))
+    return problems
+
+
+def _partner_problems(spec: StrategySpec, indicator: Any, at: str, issues: dict,
+                      con: duckdb.DuckDBPyConnection) -> list[Problem]:
+    from safer_communities.strategy import partner_measure
+
+    problems = [Problem(at, "issue", f"{indicator.issue!r} is not an issue in the register")] \
+        if indicator.issue not in issues else []
+    problems += [Problem(at, name, message) for name, message in partner_measure.problems(con, indicator)]
+    base = partner_measure.baseline(con, indicator.partner_indicator, indicator.area,
+                                    indicator.baseline_period)
+    target_date = indicator.target.date or spec.period.end
+    if base is not None and base.end >= target_date:
+        problems.append(Problem(at, "baseline_period", f"{base.label} does not end before the target date "
+                                                       f"{target_date}"))
+    if not spec.period.start <= target_date <= spec.period.end:
+        problems.append(Problem(at, "target.date", f"{target_date} is outside the strategy period "
+                                                   f"{spec.period.start}..{spec.period.end}"))
     return problems
 
 
@@ -230,11 +252,14 @@ def load(engine: Engine, con: duckdb.DuckDBPyConnection, path: Path, *, by: str,
                         start_on=action.start, due_on=action.due, status=action.status,
                         activities=list(action.activities)))
                 for k, indicator in enumerate(objective.indicators):
-                    baseline = ind.measure(con, issue=indicator.issue, measure_name=indicator.measure,
-                                           area_code=indicator.area,
-                                           period=ind.check_baseline(indicator.period_rule,
-                                                                     indicator.baseline_period),
-                                           definitions=defs)
+                    if indicator.measure == "partner":
+                        baseline = _partner_baseline(con, indicator)
+                    else:
+                        baseline = ind.measure(con, issue=indicator.issue, measure_name=indicator.measure,
+                                               area_code=indicator.area,
+                                               period=ind.check_baseline(indicator.period_rule,
+                                                                         indicator.baseline_period),
+                                               definitions=defs)
                     value = baseline.value if baseline.complete else None
                     if value is None:
                         missing.append(f"{spec.id}/{indicator.id}")
@@ -248,7 +273,8 @@ def load(engine: Engine, con: duckdb.DuckDBPyConnection, path: Path, *, by: str,
                         direction=indicator.direction, target_value=indicator.target.value,
                         target_change_pct=indicator.target.change_pct,
                         target_date=indicator.target.date or spec.period.end,
-                        amber_tolerance_pct=indicator.amber_tolerance_pct))
+                        amber_tolerance_pct=indicator.amber_tolerance_pct,
+                        partner_indicator=indicator.partner_indicator))
                 row.objectives.append(orow)
                 counts[0] += 1
                 counts[1] += len(objective.actions)
@@ -259,6 +285,16 @@ def load(engine: Engine, con: duckdb.DuckDBPyConnection, path: Path, *, by: str,
         session.flush()
     return LoadOutcome([s.id for s in spec_file.strategies], replaced, *counts, version, defs.version,
                        missing)
+
+
+def _partner_baseline(con: duckdb.DuckDBPyConnection, indicator: Any) -> ind.Measurement:
+    """A partner indicator's stored baseline value, as a Measurement (checked by ``_partner_problems``)."""
+    from safer_communities.strategy import partner_measure
+
+    base = partner_measure.baseline(con, indicator.partner_indicator, indicator.area,
+                                    indicator.baseline_period)
+    value = base.value if base is not None else None
+    return ind.Measurement(value, None, None, note="" if value is not None else "withheld or not stored")
 
 
 def _wrong_way(at: str, indicator: Any, baseline: float | None) -> list[Problem]:

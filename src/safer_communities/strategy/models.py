@@ -134,9 +134,10 @@ class Indicator(Base):
     target_change_pct: Mapped[float | None] = mapped_column(sa.Float)
     target_date: Mapped[date] = mapped_column(sa.Date)
     amber_tolerance_pct: Mapped[float] = mapped_column(sa.Float)
+    partner_indicator: Mapped[str | None] = mapped_column(sa.String(100))  # measure 'partner' (issue 12)
     objective: Mapped[Objective] = relationship(back_populates="indicators")
 
     __table_args__ = (
-        sa.CheckConstraint("measure IN ('count', 'rate', 'harm', 'ksi')", name="measure"),
+        sa.CheckConstraint("measure IN ('count', 'rate', 'harm', 'ksi', 'partner')", name="measure"),
         sa.CheckConstraint("direction IN ('decrease', 'increase')", name="direction"),
     )

@@ -28,6 +28,7 @@ GROUPS = (
     ("Count indicators", ("count", "ksi"), 0, False),
     ("Rate indicators", ("rate",), 2, True),
     ("Harm indicators", ("harm",), 0, True),
+    ("Partner indicators", ("partner",), 2, True),  # publishers' own statistics (issue 12)
 )
 METHOD = [
     "Each indicator is computed from the evidence store when the report is made, by the same analysis "
@@ -64,11 +65,11 @@ def indicator_tables(item: StrategyStatus, settings: Settings) -> list[Table]:
     """The strategy's indicators with values, one table per kind of measure, disclosure-controlled."""
     tables = []
     for title, measures, decimals, show_records in GROUPS:
-        rows = [i for i in _measured(item.indicators) if i.measure in measures]
+        rows = [i for i in _measured(item.indicators) if i.measure.split(":")[0] in measures]
         if not rows:
             continue
         frame = pd.DataFrame({
-            "indicator": [f"{i.title} ({i.unit})" for i in rows],
+            "indicator": [f"{i.title} ({i.unit})" if i.unit else i.title for i in rows],
             "baseline_period": [i.baseline_period for i in rows],
             "baseline_records": [float(i.baseline_records) if i.baseline_records is not None else None
                                  for i in rows],
@@ -82,8 +83,11 @@ def indicator_tables(item: StrategyStatus, settings: Settings) -> list[Table]:
         })
         derived = {"baseline": "baseline_records", "current": "current_records",
                    "expected": "baseline_records", "target": "baseline_records"}
-        published = suppress_table(frame, count_columns=["baseline_records", "current_records"],
-                                   rate_columns=derived, settings=settings, decimals=decimals)
+        if measures == ("partner",):  # published by their publishers, who applied their own protection
+            published = suppress_table(frame, count_columns=[], settings=settings, decimals=decimals)
+        else:
+            published = suppress_table(frame, count_columns=["baseline_records", "current_records"],
+                                       rate_columns=derived, settings=settings, decimals=decimals)
         value = "baseline_records" if not show_records else "baseline"
         current = "current_records" if not show_records else "current"
         columns = {"indicator": "Indicator", "baseline_period": "Baseline period", value: "Baseline",

@@ -32,9 +32,10 @@ REQUIRED_CONSULTEES: dict[str, tuple[str, ...]] = {
 }
 ActionStatus = Literal["not-started", "in-progress", "complete", "delayed", "cancelled"]
 CLOSED_STATUSES = ("complete", "cancelled")
-Measure = Literal["count", "rate", "harm", "ksi"]
+Measure = Literal["count", "rate", "harm", "ksi", "partner"]
 Direction = Literal["decrease", "increase"]
 PERIOD_RULE = re.compile(r"^(rolling-(\d{1,2})-months|financial-year|calendar-year)$")
+PUBLISHED_RULE = "published"  # a partner indicator: each period its publisher releases
 
 
 class _Strict(BaseModel):
@@ -102,6 +103,10 @@ class IndicatorSpec(_Strict):
     amber_tolerance_pct: float = Field(default=5.0, ge=0, le=100,
                                        description="How far (% of the expected value) off the trajectory "
                                                    "is amber rather than red.")
+    partner_indicator: str | None = Field(
+        default=None, pattern=r"^[a-z0-9][a-z0-9._-]{0,99}$",
+        description="With measure 'partner': a published partner indicator id (safer evidence indicators), "
+                    "e.g. lait-firstyjs; period_rule 'published', baseline_period its period label.")
 
     @model_validator(mode="after")
     def _rule(self) -> IndicatorSpec:
@@ -109,6 +114,13 @@ class IndicatorSpec(_Strict):
         if change is not None and (change > 0 if self.direction == "decrease" else change < 0):
             raise ValueError(f"target change_pct {change:+g} goes the wrong way for direction "
                              f"{self.direction!r}")
+        if (self.measure == "partner") != (self.partner_indicator is not None):
+            raise ValueError("measure 'partner' and partner_indicator go together: give both or neither")
+        if self.measure == "partner":
+            if self.period_rule != PUBLISHED_RULE:
+                raise ValueError(f"a partner indicator takes period_rule {PUBLISHED_RULE!r} (each period its "
+                                 f"publisher releases), not {self.period_rule!r}")
+            return self
         match = PERIOD_RULE.match(self.period_rule)
         if not match or (match.group(2) is not None and not 1 <= int(match.group(2)) <= 36):
             raise ValueError(f"period_rule {self.period_rule!r} is not rolling-N-months (N 1 to 36), "

@@ -101,6 +101,10 @@ class StrategyStatus:
 def indicator_status(con: duckdb.DuckDBPyConnection, strategy_id: str, objective_id: str, row: m.Indicator,
                      definitions: Definitions) -> IndicatorStatus:
     """Recompute baseline and current value from the store; rate the current value on the trajectory."""
+    if row.measure == "partner":  # a published partner indicator (issue 12)
+        from safer_communities.strategy.partner_status import partner_indicator_status
+
+        return partner_indicator_status(con, strategy_id, objective_id, row)
     baseline_period = ind.check_baseline(row.period_rule, row.baseline_period)
     notes: list[str] = []
     base = ind.measure(con, issue=row.issue, measure_name=row.measure, area_code=row.area_code,

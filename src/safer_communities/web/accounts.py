@@ -27,6 +27,7 @@ ROLES = ("viewer", "analyst", "editor", "approver", "admin")
 PERMISSIONS: dict[str, frozenset[str]] = {
     "read": frozenset(ROLES),
     "build_report": frozenset({"analyst"}),
+    "read_partner_records": frozenset({"analyst"}),
     "propose_amendment": frozenset({"editor"}),
     "update_action": frozenset({"editor"}),
     "decide_amendment": frozenset({"approver"}),

@@ -108,5 +108,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from safer_communities.web.routes import forecast as forecast_routes  # issue 15: the forecast layer
 
     app.include_router(forecast_routes.router)
+    from safer_communities.web.routes import partner_data  # issue 12: record-level partner data (analysts)
+
+    app.include_router(partner_data.api)
+    app.include_router(partner_data.pages)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     return app

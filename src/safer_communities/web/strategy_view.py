@@ -41,7 +41,12 @@ def protected_indicators(indicators: list[Any], settings: Settings) -> list[dict
         for prefix in ("baseline", "current"):
             if row.get("measure") in COUNT_MEASURES:  # a count is its own numerator: show it as an integer
                 clean[f"{prefix}_value_published"] = clean[f"{prefix}_records_published"]
-            if row[f"{prefix}_records"] is None:  # not measurable from the store: a gap, never a zero
+            if str(row.get("measure", "")).startswith("partner:"):  # a publisher's own statistic (issue 12)
+                value = row[f"{prefix}_value"]
+                clean[f"{prefix}_value"] = value
+                clean[f"{prefix}_value_published"] = MISSING if value is None else f"{value:,.2f}"
+                clean[f"{prefix}_records_published"] = ""
+            elif row[f"{prefix}_records"] is None:  # not measurable from the store: a gap, never a zero
                 clean[f"{prefix}_value_published"] = clean[f"{prefix}_records_published"] = MISSING
         out.append(clean)
     return out

@@ -12,7 +12,8 @@ from safer_communities.web.accounts import Account
 NAV = [("/", "Dashboard", "read"), ("/framework", "Framework", "read"), ("/amendments", "Amendments", "read"),
        ("/strategy", "Strategy", "read"), ("/reviews", "Case reviews", "read"),
        ("/quality", "Data quality", "read"),
-       ("/reports", "Reports", "build_report"), ("/admin/audit", "Audit log", "admin"),
+       ("/reports", "Reports", "build_report"),
+       ("/partner-data", "Partner data", "read_partner_records"), ("/admin/audit", "Audit log", "admin"),
        ("/admin/users", "Users", "admin")]
 
 

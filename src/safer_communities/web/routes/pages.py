@@ -60,6 +60,9 @@ def dashboard(request: Request, con: Evidence, account: PublicReader,
         context.setdefault("areas", [])
         context.setdefault("area", area)
         context["problem"] = exc.to_dict()
+    from safer_communities.publish.partner_evidence import partner_evidence  # issue 12
+
+    context["partner_evidence"] = partner_evidence(con, settings, area, [issue]) if area else []
     if account.roles:  # signed in: the compliance summary of the register (never in public mode)
         context["compliance"] = compliance_summary(request.app.state.engine,
                                                    request.app.state.settings.compliance_amber_days)
@@ -97,9 +100,14 @@ def strategy(request: Request, con: Evidence, account: Reader) -> HTMLResponse:
         return render(request, "strategy.html", {"problem": exc.to_dict(), "strategies": []}, account=account)
     settings = request.app.state.settings
     indicators = {s.id: protected_indicators(s.indicators, settings) for s in strategies}
+    from safer_communities.publish.partner_evidence import partner_evidence  # issue 12
     from safer_communities.strategy.updates import STATUSES
 
+    partners = {s.id: partner_evidence(con, settings, s.area_code,
+                                       sorted({i for o in s.objectives for i in o["issues"]}))
+                for s in strategies}
     return render(request, "strategy.html", {"problem": None, "strategies": strategies,
+                                             "partner_evidence": partners,
                                              "indicators": indicators, "statuses": STATUSES,
                                              "can_update": account.can("update_action")}, account=account)
 

@@ -1,7 +1,7 @@
 """Case review sign-offs: the approver who signed off each decision, publication and closure (issue 14).
 
-Revision ID: 0009_review_signoffs
-Revises: 0008_prevention
+Revision ID: 0010_review_signoffs
+Revises: 0009_partner_indicators
 Create Date: 2026-12-07
 
 The decision (to hold a review, or that the ASB threshold is met or not), the publication (or, for an
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_review_signoffs"
-down_revision = "0008_prevention"
+revision = "0010_review_signoffs"
+down_revision = "0009_partner_indicators"
 branch_labels = None
 depends_on = None
 
