@@ -27,7 +27,8 @@ DISTRICTS = {"Blackburn with Darwen": 150_030, "Blackpool": 138_381, "Burnley": 
              "Ribble Valley": 61_217, "Rossendale": 71_482, "South Ribble": 111_086,
              "West Lancashire": 114_306, "Wyre": 112_091}
 OUTCOMES = ["Investigation complete; no suspect identified", "Unable to prosecute suspect",
-            "Status update unavailable", "Awaiting court outcome", "Action to be taken by another organisation",
+            "Status update unavailable", "Awaiting court outcome",
+            "Action to be taken by another organisation",
             "Formal action is not in the public interest", "Local resolution", "Offender given a caution"]
 
 
@@ -75,7 +76,8 @@ def _funnel_frame() -> tuple[pd.DataFrame, pd.DataFrame, float]:
     overall = float(frame["count"].sum() / frame["population"].sum() * 1000)
     grid = np.linspace(50_000, 160_000, 50)
     sd = np.sqrt(overall / 1000 / grid) * 1000
-    limits = pd.DataFrame({"population": grid, "upper_95": overall + 1.96 * sd, "lower_95": overall - 1.96 * sd,
+    limits = pd.DataFrame({"population": grid, "upper_95": overall + 1.96 * sd,
+                           "lower_95": overall - 1.96 * sd,
                            "upper_998": overall + 3.09 * sd, "lower_998": overall - 3.09 * sd})
     return frame, limits, overall
 
@@ -102,8 +104,9 @@ def test_every_chart_keeps_its_text_inside_and_apart(drawn: list) -> None:
     deciles = pd.DataFrame({"decile": range(1, 11), "count": [900, 700, 500, 400, 300, 250, 200, 4, 100, 90]})
     deciles["rate"] = deciles["count"] / 10
     deciles["lo"], deciles["hi"] = deciles["rate"] * 0.9, deciles["rate"] * 1.1
-    charts.decile_chart(deciles, decile_column="decile", rate_column="rate", low_column="lo", high_column="hi",
-                        count_column="count", title=long_title, name="deciles", source="police.uk; IMD",
+    charts.decile_chart(deciles, decile_column="decile", rate_column="rate", low_column="lo",
+                        high_column="hi", count_column="count", title=long_title, name="deciles",
+                        source="police.uk; IMD",
                         value_label="Rate per 1,000 residents", settings=SETTINGS)
     grid = pd.DataFrame(np.arange(168).reshape(7, 24) % 13 + 2, index=charts.DAY_NAMES, columns=range(24))
     charts.heatmap_chart(grid, title="Injury collisions by hour and day, Blackburn with Darwen",

@@ -231,7 +231,8 @@ def choropleth_map(
         alt = (f"Map: {title}. {len(areas):,} areas in {n} classes from {fmt_number(edges[0])} to "
                f"{fmt_number(edges[-1])} {value_label.lower()}, darker for higher rates ({bands.method}). "
                + (f"Highest{' unsmoothed' if bands.smoothed else ''}: {top}. " if top else "")
-               + (f"{int(hidden.sum()):,} area{'s' if hidden.sum() != 1 else ''} withheld (hatched) because the rate rests on fewer than "
+               + (f"{int(hidden.sum()):,} area{'s' if hidden.sum() != 1 else ''} withheld (hatched) because "
+                  f"the rate rests on fewer than "
                   f"{settings.rate_numerator_min} records or would reveal one. " if hidden.any() else "")
                + (f"Names left out for lack of space: {', '.join(dropped)}." if dropped else ""))
         data_table = _rates_table(title, name, bands, value_label)
@@ -243,9 +244,13 @@ def _rates_table(title: str, name: str, bands: RateBands, value_label: str) -> T
              "" if np.isnan(r.rate_shown) else fmt_number(r.rate_shown),
              "" if np.isnan(r.rate_smoothed) else fmt_number(r.rate_smoothed), r.band_label]
             for r in bands.table.itertuples()]
-    notes = [f"Map classes: {bands.method}; the class is of the "
-             + ("smoothed rate." if bands.smoothed else "rate."),
-             f"{bands.withheld:,} LSOAs withheld (empty count and rate) by disclosure control."]
+    notes = [f"Map classes: {bands.method}."]
+    if bands.smoothed:
+        notes.append("Rates are smoothed because a rate on a few hundred residents swings by chance; "
+                     "town-centre LSOAs have few residents but many visitors, so their rates per resident "
+                     "stay high after smoothing.")
+    notes.append(f"{bands.withheld:,} LSOA{'s' if bands.withheld != 1 else ''} withheld by disclosure "
+                 "control (hatched on the map; count and rate empty in the table).")
     return Table(title=f"Data for the map: {title}", key=name,
                  headers=["LSOA", "LSOA code", "Records", value_label,
                           f"{value_label}, smoothed (empirical Bayes)", "Map class"], rows=rows, notes=notes)
