@@ -164,5 +164,5 @@ def test_maps_keep_title_legend_names_and_map_apart(drawn: list) -> None:
         _check(fig, texts, legends)
     shown = {text for text, _ in drawn[0][1]}
     assert sum(name in shown for name in DISTRICTS) >= 10, "most district names are drawn"
-    assert "quantile classes (equal numbers of LSOAs) of empirical-Bayes smoothed rates" in chart.alt
+    assert "quantile classes of empirical-Bayes smoothed rates (equal numbers of LSOAs)" in chart.alt
     assert chart.data is not None and len(chart.data.rows) == len(lsoa)

@@ -119,6 +119,6 @@ def rate_bands(rates: pd.DataFrame, *, rate_column: str, count_column: str, tota
         count_shown=count_shown, rate_shown=rate_shown, rate_smoothed=np.round(rate_smoothed, 1), band=band,
         band_label=[labels[b - 1] if b else WITHHELD_LABEL for b in band])
     what = "empirical-Bayes smoothed rates" if smoothed is not None else "rates"
-    method = (f"{len(labels)} quantile classes (equal numbers of LSOAs) of {what}" if len(labels) > 1
+    method = (f"{len(labels)} quantile classes of {what} (equal numbers of LSOAs)" if len(labels) > 1
               else f"one class of {what}")
     return RateBands(out, edges, labels, colours, method, smoothed is not None)

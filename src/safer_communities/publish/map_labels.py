@@ -51,9 +51,9 @@ def label_districts(ax: Axes, districts: gpd.GeoDataFrame, *, avoid: list[Bbox])
                         multialignment="center")
 
 
-def label_places(ax: Axes, district_codes: list[str], *, avoid: list[Bbox]) -> LabelResult:
+def label_places(ax: Axes, district_codes: list[str], *, avoid: list[Bbox], limit: int = 14) -> LabelResult:
     """Place names of the gazetteer inside the map's view, most populous first, each by a small dot."""
-    table = places_in(district_codes)
+    table = places_in(district_codes, limit=limit)
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     inside = table[(table["easting"].between(x0, x1)) & (table["northing"].between(y0, y1))]

@@ -212,7 +212,8 @@ def choropleth_map(
             handles.append(Patch(facecolor=style.SUPPRESSED_FACE, edgecolor=style.SUPPRESSED_EDGE,
                                  hatch=style.SUPPRESSED_HATCH,
                                  label=f"Withheld: fewer than {settings.rate_numerator_min} records, or to\n"
-                                       f"protect them ({int(hidden.sum()):,} LSOAs)"))
+                                       f"protect them ({int(hidden.sum()):,} "
+                                       f"LSOA{'s' if hidden.sum() != 1 else ''})"))
         absent = ~present
         if absent.any():
             draw_polygons(ax, data.geometry[absent], facecolor=style.MISSING_FACE, edgecolor="white",
@@ -224,7 +225,7 @@ def choropleth_map(
                           extra=style.CAVEAT_SNAPPING)
         many = outlines is not None and len(outlines) > 1
         dropped = finish_map(fig, ax, areas.geometry, title=title, handles=handles,
-                             legend_title=f"{value_label} ({bands.method})",
+                             legend_title=f"{value_label}: {bands.method}",
                              names=outlines if many else None, place_districts=places_of)
         ranked = shown.dropna(subset=["rate_shown"]).sort_values("rate_shown", ascending=False)
         top = "; ".join(f"{r.name_shown} ({fmt_number(r.rate_shown)})" for r in ranked.head(3).itertuples())

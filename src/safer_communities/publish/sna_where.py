@@ -41,6 +41,24 @@ def _area_boundary(ctx: Context) -> object:
         ctx.con, level, codes=[ctx.area_code]).geometry.iloc[0])
 
 
+MOSTLY_WITHHELD = 0.5  # above this share of LSOAs withheld, an LSOA map would show almost nothing
+
+
+def _details(ctx: Context, definition: Definition, area_lsoa: object, outlines: object,
+             bands: object) -> list:
+    """The county map's densest districts again at district scale, in the same classes."""
+    from safer_communities.publish.detail_maps import densest_districts, detail_map
+
+    codes = ctx.shared.memo(("densest",), lambda: densest_districts(area_lsoa, outlines))
+    chart = detail_map(area_lsoa, bands, outlines, codes, name=f"{definition.issue}-lsoa-rates-towns",
+                       title=f"{definition.label}: rate per 1,000 residents by LSOA in the most urban "
+                             "districts",
+                       source=POLICE_SOURCE_TEXT, value_label="Per 1,000 residents")
+    return [ctx.figure(chart, "The districts with the smallest LSOAs, where the county map cannot show "
+                              "each LSOA, drawn again at district scale in the county map's classes.",
+                       is_map=True)]
+
+
 def _places_of(ctx: Context) -> list[str] | None:
     """A district map names the district's places from the gazetteer; a county map names districts."""
     return None if ctx.is_county else [ctx.area_code]
@@ -85,6 +103,17 @@ def where_blocks(ctx: Context, definition: Definition) -> list:
     area_lsoa, outlines = _boundaries(ctx)
     blocks: list = []
     total = published_total(ctx, definition)
+    bands = maps.rate_bands(mine, rate_column="rate_per_1000", count_column="count", total=total,
+                            settings=ctx.settings)
+    if bands.withheld > MOSTLY_WITHHELD * len(mine):
+        ctx.gis_layers.append(sna_gis.rates_layer(ctx, definition, mine, total))
+        return [Paragraph(
+            f"No LSOA map of {definition.label.lower()}: {bands.withheld:,} of {len(mine):,} LSOAs would be "
+            f"withheld (fewer than {ctx.settings.rate_numerator_min} records, or to protect them), so the "
+            "map would show almost nothing. The hot-spot map shows where it clusters; the LSOAs that can "
+            "be published are in evidence.gpkg.", kind="note"),
+            *guarded(lambda: _hotspots(ctx, definition, outlines)),
+            *guarded(lambda: _deprivation(ctx, definition))]
     chart = maps.choropleth_map(
         area_lsoa, mine, rate_column="rate_per_1000", count_column="count",
         title=f"{definition.label}: rate per 1,000 residents by LSOA, {ctx.area_name}",
@@ -93,6 +122,8 @@ def where_blocks(ctx: Context, definition: Definition) -> list:
     ctx.gis_layers.append(sna_gis.rates_layer(ctx, definition, mine, total))
     blocks.append(ctx.figure(chart, map_caption(chart, f"{definition.label} per 1,000 residents in each "
                                                        f"LSOA, {ctx.period.words}."), is_map=True))
+    if ctx.is_county:
+        blocks.extend(guarded(lambda: _details(ctx, definition, area_lsoa, outlines, bands)))
     conc = concentration(mine["count"].astype(float).to_numpy(), shares=(0.05, 0.10))
     blocks.append(_concentration_table(ctx, definition, conc))
     top10 = conc.iloc[1]
