@@ -9,9 +9,9 @@ tidy table beside the map, so every reader sees the same classes in the same col
   per 1,000; with 3 it would be withheld, with 12 it would be 30). Where the rates carry a
   ``population`` column the classes are drawn from global empirical-Bayes rates (Marshall 1991;
   :func:`safer_communities.analysis.smoothing.eb_global`), each raw rate shrunk towards the area's
-  overall rate by as much as its population leaves it uncertain. Smoothing uses every LSOA's count
-  (the estimate of the between-area variance needs them) but a withheld LSOA's smoothed rate is never
-  shown: it would give its count back.
+  overall rate by as much as its population leaves it uncertain. Only the shown LSOAs take part (their
+  counts are published anyway), so smoothing adds nothing about a withheld one, and the web map, which
+  only ever holds protected counts, gets the same classes (:func:`classes_for_units`).
 - Classes are quantiles (equal numbers of shown LSOAs) of the rates rounded as printed, each labelled
   by the lowest and highest rate in it, so no two labels share a value; classes with no LSOA are left
   out of the legend.
@@ -89,12 +89,43 @@ def rate_bands(rates: pd.DataFrame, *, rate_column: str, count_column: str, tota
         hidden = protect_against_total(pd.to_numeric(rates[count_column], errors="coerce").to_numpy(float),
                                        np.isnan(rate_shown), total, settings=settings)
         rate_shown = np.where(hidden, np.nan, rate_shown)
-    smoothed = _smoothed(rates.reset_index(drop=True), count_column, per) if smooth else None
-    rate_smoothed = np.where(np.isnan(rate_shown), np.nan, smoothed) if smoothed is not None \
-        else np.full(len(rate_shown), np.nan)
-    classed = rate_smoothed if smoothed is not None else rate_shown
+    shown_rows = rates.reset_index(drop=True).loc[~np.isnan(rate_shown)]
+    smoothed = _smoothed(shown_rows, count_column, per) if smooth else None
+    rate_smoothed = np.full(len(rate_shown), np.nan)
+    if smoothed is not None:
+        rate_smoothed[shown_rows.index.to_numpy()] = smoothed
+    band, labels, colours, edges = _classes(rate_smoothed if smoothed is not None else rate_shown, n_classes)
+    out = rates[["area_code"]].reset_index(drop=True).assign(
+        name_shown=rates.get("area_name", rates["area_code"]).astype(str).to_numpy(),
+        count_shown=count_shown, rate_shown=rate_shown, rate_smoothed=np.round(rate_smoothed, 1), band=band,
+        band_label=[labels[b - 1] if b else WITHHELD_LABEL for b in band])
+    what = "empirical-Bayes smoothed rates" if smoothed is not None else "rates"
+    method = (f"{len(labels)} quantile classes of {what} (equal numbers of LSOAs)" if len(labels) > 1
+              else f"one class of {what}")
+    return RateBands(out, edges, labels, colours, method, smoothed is not None)
+
+
+def classes_for_units(units: pd.DataFrame, *, rate_column: str, count_column: str = "count",
+                      per: float = 1000.0, n_classes: int = 5
+                      ) -> tuple[np.ndarray, list[dict[str, str]], str]:
+    """The report's classes for rates already protected (withheld as missing), as the web map needs them:
+    ``(band per unit, [{"label", "colour"}], method)``; band 0 is withheld."""
+    rate = pd.to_numeric(units[rate_column], errors="coerce").to_numpy(dtype=float)
+    shown = units.reset_index(drop=True).loc[~np.isnan(rate)]
+    smoothed = _smoothed(shown, count_column, per)
+    values = rate.copy()
+    if smoothed is not None:
+        values[shown.index.to_numpy()] = smoothed
+    band, labels, colours, _ = _classes(values, n_classes)
+    what = "empirical-Bayes smoothed rates" if smoothed is not None else "rates"
+    method = f"{len(labels)} quantile classes of {what} (equal numbers of areas)"
+    return band, [{"label": lab, "colour": c} for lab, c in zip(labels, colours, strict=True)], method
+
+
+def _classes(values: np.ndarray, n_classes: int) -> tuple[np.ndarray, list[str], list[str], np.ndarray]:
+    """Quantile classes of the values as printed (band 0 where missing), labels, colours and edges."""
     # Classed on the rates as printed (one decimal), so two labels can never show the same value.
-    printed = np.round(classed, 1)
+    printed = np.round(values, 1)
     visible = printed[~np.isnan(printed)]
     n = int(min(n_classes, max(1, np.unique(visible).size)))
     quantiles = np.linspace(0, 1, n + 1)
@@ -114,11 +145,4 @@ def rate_bands(rates: pd.DataFrame, *, rate_column: str, count_column: str, tota
             colours.append(colours_all[k - 1])
     renumber = {old: new for new, old in enumerate(kept, start=1)} | {0: 0}
     band = np.array([renumber[int(b)] for b in band], dtype=int)
-    out = rates[["area_code"]].reset_index(drop=True).assign(
-        name_shown=rates.get("area_name", rates["area_code"]).astype(str).to_numpy(),
-        count_shown=count_shown, rate_shown=rate_shown, rate_smoothed=np.round(rate_smoothed, 1), band=band,
-        band_label=[labels[b - 1] if b else WITHHELD_LABEL for b in band])
-    what = "empirical-Bayes smoothed rates" if smoothed is not None else "rates"
-    method = (f"{len(labels)} quantile classes of {what} (equal numbers of LSOAs)" if len(labels) > 1
-              else f"one class of {what}")
-    return RateBands(out, edges, labels, colours, method, smoothed is not None)
+    return band, labels, colours, edges
