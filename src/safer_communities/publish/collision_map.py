@@ -12,7 +12,7 @@ import geopandas as gpd
 import pandas as pd
 from matplotlib.lines import Line2D
 
-from safer_communities.publish import style
+from safer_communities.publish import map_labels, style
 from safer_communities.publish.document import Table
 from safer_communities.publish.maps import (
     BOUNDARY_SOURCE,
@@ -47,7 +47,8 @@ def collision_map(points: pd.DataFrame, *, title: str, name: str, source: str,
             handles.append(Line2D([], [], linestyle="none", marker=marker, markersize=size ** 0.5 + 1,
                                   markerfacecolor=face, markeredgecolor=edge if edge != "none" else face,
                                   label=f"{label} ({counts[sev]:,})"))
-        style.attribution(fig, f"{source}; boundaries: {BOUNDARY_SOURCE}",
+        style.attribution(fig, f"{source}; boundaries: {BOUNDARY_SOURCE}"
+                          + (f"; {map_labels.PLACES_SOURCE}" if places_of else ""),
                           extra="Collisions at the location recorded by the police (STATS19).")
         finish_map(fig, ax, frame_geom, title=title, handles=handles[::-1],
                    legend_title="Injury collisions by severity",

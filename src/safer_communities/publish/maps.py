@@ -140,6 +140,10 @@ def _map_figure_height(geometry: gpd.GeoSeries, width_in: float = style.WIDTH_IN
     return float(np.clip(width_in * 0.72 * ratio + 1.0, 3.5, 9.0))
 
 
+def _sources(source: str, places_of: list[str] | None) -> str:
+    return f"{source}; boundaries: {BOUNDARY_SOURCE}" + (f"; {map_labels.PLACES_SOURCE}" if places_of else "")
+
+
 def finish_map(fig: Figure, ax: Axes, frame_geom: gpd.GeoSeries, *, title: str, handles: list,
                legend_title: str, names: gpd.GeoDataFrame | None = None,
                place_districts: list[str] | None = None) -> list[str]:
@@ -221,7 +225,7 @@ def choropleth_map(
             handles.append(Patch(facecolor=style.MISSING_FACE, label=f"No data ({int(absent.sum()):,})"))
         if outlines is not None and not outlines.empty:
             draw_outlines(ax, outlines.geometry, linewidth=0.9)
-        style.attribution(fig, f"{source}; boundaries: {BOUNDARY_SOURCE}; {map_labels.PLACES_SOURCE}",
+        style.attribution(fig, _sources(source, places_of),
                           extra=style.CAVEAT_SNAPPING)
         many = outlines is not None and len(outlines) > 1
         dropped = finish_map(fig, ax, areas.geometry, title=title, handles=handles,
@@ -294,7 +298,7 @@ def hotspot_map(
             draw_outlines(ax, outlines.geometry, linewidth=0.8)
         cell = grid.attrs.get("cell_size_m")
         extra = style.CAVEAT_SNAPPING + (f" Grid cells of {cell:g} m." if cell else "")
-        style.attribution(fig, f"{source}; boundaries: {BOUNDARY_SOURCE}; {map_labels.PLACES_SOURCE}",
+        style.attribution(fig, _sources(source, places_of),
                           extra=extra)
         many = outlines is not None and len(outlines) > 1
         finish_map(fig, ax, frame_geom, title=title, handles=handles, legend_title="Getis-Ord Gi*",
