@@ -33,6 +33,7 @@ TARGETS = {
     "safer_communities.publish.maps": ["choropleth_map", "hotspot_map"],
     "safer_communities.publish.sna_next": ["forecast_map"],
     "safer_communities.publish.collision_map": ["collision_map"],
+    "safer_communities.publish.detail_maps": ["detail_map"],
 }
 
 

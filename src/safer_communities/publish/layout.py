@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.legend import Legend
 from matplotlib.text import Text
@@ -33,13 +34,12 @@ TITLE_SIZE = 11.0
 
 @contextmanager
 def fixed_figure(height_in: float, width_in: float, rc: dict) -> Iterator[Figure]:
-    """A figure with no layout engine (positions are computed by :func:`arrange`); closed afterwards."""
+    """A figure with no layout engine (positions are computed by :func:`arrange`), outside pyplot."""
     with plt.rc_context(rc):
-        fig = plt.figure(figsize=(width_in, height_in), layout="none")
-        try:
-            yield fig
-        finally:
-            plt.close(fig)
+        # A bare Agg figure: no pyplot figure manager to register, look up and tear down per chart.
+        fig = Figure(figsize=(width_in, height_in), layout="none")
+        FigureCanvasAgg(fig)
+        yield fig
 
 
 def _renderer(fig: Figure) -> object:
@@ -162,27 +162,36 @@ def _attribution_texts(fig: Figure) -> list[Text]:
 
 def _fit_axes(fig: Figure, axes: Sequence[Axes], box: Bbox, side_axes: Axes | None,
               side_width_in: float) -> None:
-    """Put the axes in ``box`` less the measured overhang of their tick and axis labels (two passes)."""
+    """Put the axes in ``box`` less the measured overhang of their tick and axis labels.
+
+    Only the two axes (ticks, tick labels, axis labels) are measured, not every artist of the plot
+    (matplotlib's tight bbox would visit every bar, line and polygon), and once: the overhang of the
+    labels does not depend on where the axes sit.
+    """
     renderer = _renderer(fig)
-    inner = box
     side_frac = side_width_in / fig.get_size_inches()[0]
-    for _ in range(2):
+
+    def place(inner: Bbox) -> None:
         for ax in axes:
             ax.set_position(inner)
         if side_axes is not None:
             side_axes.set_position(Bbox.from_extents(inner.x1 + 0.3 * side_frac, inner.y0,
                                                      inner.x1 + 0.45 * side_frac, inner.y1))
-        main = axes[0]
-        if not main.axison:
-            return
-        tight = main.get_tightbbox(renderer, for_layout_only=True).transformed(fig.transFigure.inverted())
-        frame = main.get_position()
-        left = frame.x0 - tight.x0
-        below = frame.y0 - tight.y0
-        over_right = tight.x1 - frame.x1
-        over_top = tight.y1 - frame.y1
-        inner = Bbox.from_extents(box.x0 + max(left, 0), box.y0 + max(below, 0),
-                                  box.x1 - max(over_right, 0), box.y1 - max(over_top, 0))
+
+    place(box)
+    main = axes[0]
+    if not main.axison:
+        return
+    to_figure = fig.transFigure.inverted()
+    frame = main.get_position()
+    boxes = [main.bbox.transformed(to_figure)]
+    for axis in (main.xaxis, main.yaxis):
+        extent = axis.get_tightbbox(renderer)
+        if extent is not None and extent.width > 0:
+            boxes.append(extent.transformed(to_figure))
+    tight = Bbox.union(boxes)
+    place(Bbox.from_extents(box.x0 + max(frame.x0 - tight.x0, 0), box.y0 + max(frame.y0 - tight.y0, 0),
+                            box.x1 - max(tight.x1 - frame.x1, 0), box.y1 - max(tight.y1 - frame.y1, 0)))
 
 
 def _drawn_texts(fig: Figure) -> list[Text]:

@@ -184,6 +184,7 @@ def choropleth_map(
     total: float | None = None,
     settings: Settings | None = None,
     places_of: list[str] | None = None,
+    bands: RateBands | None = None,
 ) -> Chart:
     """LSOA (or any area) rates in classes (:func:`map_classes.rate_bands`), with a hatched withheld class.
 
@@ -194,8 +195,9 @@ def choropleth_map(
     the map; ``places_of`` lists district codes whose gazetteer places are named.
     """
     settings = settings or Settings()
-    bands = rate_bands(rates, rate_column=rate_column, count_column=count_column, total=total,
-                       settings=settings, n_classes=n_classes)
+    if bands is None:  # the caller may have classed the rates already (the same call, computed once)
+        bands = rate_bands(rates, rate_column=rate_column, count_column=count_column, total=total,
+                           settings=settings, n_classes=n_classes)
     shown = bands.table[["area_code", "rate_shown", "rate_smoothed", "name_shown", "band"]]
     data = areas.merge(shown, on="area_code", how="left")
     present = data["area_code"].isin(rates["area_code"]).to_numpy()

@@ -118,7 +118,7 @@ def where_blocks(ctx: Context, definition: Definition) -> list:
         area_lsoa, mine, rate_column="rate_per_1000", count_column="count",
         title=f"{definition.label}: rate per 1,000 residents by LSOA, {ctx.area_name}",
         name=f"{definition.issue}-lsoa-rates", source=POLICE_SOURCE_TEXT, value_label="Per 1,000 residents",
-        outlines=outlines, settings=ctx.settings, total=total, places_of=_places_of(ctx))
+        outlines=outlines, settings=ctx.settings, total=total, places_of=_places_of(ctx), bands=bands)
     ctx.gis_layers.append(sna_gis.rates_layer(ctx, definition, mine, total))
     blocks.append(ctx.figure(chart, map_caption(chart, f"{definition.label} per 1,000 residents in each "
                                                        f"LSOA, {ctx.period.words}."), is_map=True))
