@@ -17,6 +17,7 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.dates import DateFormatter
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import FuncFormatter
 
 from safer_communities.config import Settings
 from safer_communities.publish import layout, style
@@ -26,6 +27,7 @@ from safer_communities.publish.labels import place_labels
 from safer_communities.publish.style import Chart, fmt_number
 
 WITHHELD_LABEL = "Withheld (small numbers)"
+THOUSANDS = FuncFormatter(lambda value, _: f"{value:,.0f}")  # 40,000 not 40000 on count axes
 
 
 def _withheld_patch() -> Patch:
@@ -79,6 +81,7 @@ def bar_chart(
             ax.text(max(heights[k], span * 0.03) + span * 0.01, y[k], text, va="center", fontsize=8)
         ax.set_yticks(y, [textwrap.fill(str(v), 34) for v in order])
         ax.set_xlabel(value_label)
+        ax.xaxis.set_major_formatter(THOUSANDS)
         ax.grid(axis="y", visible=False)
         ax.set_xlim(0, span * 1.15)
         style.attribution(fig, source)
@@ -276,6 +279,7 @@ def funnel_chart(
                 summary.append(f"{label.lower()}: {', '.join(labels[sel])}")
                 flag[sel] = label
         ax.set_xlabel("Resident population")
+        ax.xaxis.set_major_formatter(THOUSANDS)
         ax.set_ylabel(value_label)
         style.attribution(fig, source)
         handles, _ = ax.get_legend_handles_labels()
