@@ -122,7 +122,7 @@ def arrange(
                                 fontweight="bold")
         title_artist = fig.text(pad, 1.0, wrapped, ha="left", va="top", fontsize=TITLE_SIZE,
                                 fontweight="bold")
-    foot_px = sum(float(t.get_window_extent(_renderer(fig)).height) for t in _attribution_texts(fig))
+    foot_px = sum(foot_box(a).height for a in _attribution(fig))
     title_px = float(title_artist.get_window_extent(_renderer(fig)).height) if title_artist else 0.0
     legend_px = (legend.get_window_extent(_renderer(fig)).width, legend.get_window_extent(
         _renderer(fig)).height) if legend is not None else (0.0, 0.0)
@@ -156,8 +156,16 @@ def arrange(
     return Placed(plot=box, legend=legend, title=title_artist)
 
 
-def _attribution_texts(fig: Figure) -> list[Text]:
-    return [t for t in fig.texts if t.get_gid() == "attribution"]
+def _attribution(fig: Figure) -> list:
+    return [a for a in (*fig.texts, *fig.images) if a.get_gid() == "attribution"]
+
+
+def foot_box(artist: object) -> Bbox:
+    """Pixel box of the attribution (a text, or the cached image :func:`style.attribution` places)."""
+    if isinstance(artist, Text):
+        return artist.get_window_extent(_renderer(artist.get_figure()))
+    x0, x1, y0, y1 = artist.get_extent()  # type: ignore[attr-defined]
+    return Bbox.from_extents(x0, y0, x1, y1)
 
 
 def _fit_axes(fig: Figure, axes: Sequence[Axes], box: Bbox, side_axes: Axes | None,
@@ -213,7 +221,9 @@ def _drawn_texts(fig: Figure) -> list[Text]:
 
 
 def text_boxes(fig: Figure) -> list[tuple[str, Bbox]]:
-    """Every painted, non-empty text of a drawn figure with its rendered box in pixels (for tests)."""
+    """Every painted, non-empty text of a drawn figure with its rendered box in pixels (for tests),
+    the attribution image included."""
     renderer = _renderer(fig)
-    return [(t.get_text(), t.get_window_extent(renderer)) for t in _drawn_texts(fig)
-            if t.get_visible() and t.get_text().strip()]
+    out = [(t.get_text(), t.get_window_extent(renderer)) for t in _drawn_texts(fig)
+           if t.get_visible() and t.get_text().strip()]
+    return out + [(str(a.get_label()), foot_box(a)) for a in _attribution(fig) if not isinstance(a, Text)]

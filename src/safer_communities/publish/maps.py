@@ -81,20 +81,32 @@ def for_display(areas: gpd.GeoDataFrame, *, tolerance_m: float = 25.0, close_gap
     return out
 
 
+_PATHS: dict[int, tuple[object, Path]] = {}
+
+
+def _geometry_path(geom: object) -> Path:
+    """One compound path per (multi)polygon, holes included; cached per geometry object, as the same
+    simplified boundaries are drawn on every map of a run (the geometry is kept, so its id stays its own)."""
+    hit = _PATHS.get(id(geom))
+    if hit is not None and hit[0] is geom:
+        return hit[1]
+    parts = list(getattr(geom, "geoms", [geom])) if geom is not None and not geom.is_empty else []
+    rings = []
+    for polygon in parts:
+        for ring in (polygon.exterior, *polygon.interiors):
+            coords = np.asarray(ring.coords)[:, :2]
+            codes = np.full(len(coords), Path.LINETO, dtype=np.uint8)
+            codes[0], codes[-1] = Path.MOVETO, Path.CLOSEPOLY
+            rings.append(Path(coords, codes))
+    path = Path.make_compound_path(*rings) if rings else Path(np.zeros((0, 2)))
+    if len(_PATHS) > 50_000:
+        _PATHS.clear()
+    _PATHS[id(geom)] = (geom, path)
+    return path
+
+
 def _paths(geometry: gpd.GeoSeries) -> list[Path]:
-    """One compound path per (multi)polygon, holes included."""
-    out = []
-    for geom in geometry:
-        parts = list(getattr(geom, "geoms", [geom])) if geom is not None and not geom.is_empty else []
-        rings = []
-        for polygon in parts:
-            for ring in (polygon.exterior, *polygon.interiors):
-                coords = np.asarray(ring.coords)[:, :2]
-                codes = np.full(len(coords), Path.LINETO, dtype=np.uint8)
-                codes[0], codes[-1] = Path.MOVETO, Path.CLOSEPOLY
-                rings.append(Path(coords, codes))
-        out.append(Path.make_compound_path(*rings) if rings else Path(np.zeros((0, 2))))
-    return out
+    return [_geometry_path(geom) for geom in geometry]
 
 
 def draw_polygons(ax: Axes, geometry: gpd.GeoSeries, *, facecolor: object, edgecolor: object = "none",

@@ -141,20 +141,41 @@ def figure(height_in: float = 3.6, width_in: float = WIDTH_IN) -> Iterator[Figur
 
 
 def attribution(fig: Figure, source: str, extra: str | None = None) -> None:
-    """The OGL attribution (and any caveat) under every chart and map that shows data."""
+    """The OGL attribution (and any caveat) under every chart and map that shows data.
+
+    The same few lines close every chart of a run, so they are wrapped and rasterised once per text,
+    width and dpi, and each figure places the cached pixels (drawing them glyph by glyph was most of
+    the glyphs a report draws). The figure's alt text and the document carry the attribution as text.
+    """
     text = f"Source: {source}. {ATTRIBUTION}"
     if extra:
         text = f"{extra}\n{text}"
-    pad = layout.PAD_IN / fig.get_size_inches()[0]
     key = (text, float(fig.bbox.width), float(fig.dpi))
-    if key not in _WRAPPED:  # the same few lines recur on every chart of a run: wrapped once
-        _WRAPPED[key] = layout.wrap_to_width(fig, text, fig.bbox.width - 2 * layout.PAD_IN * fig.dpi,
-                                             fontsize=6.5)
-    fig.text(pad, 0.005, _WRAPPED[key], ha="left", va="bottom", fontsize=6.5, color="#333333",
-             gid="attribution")
+    if key not in _FOOT:
+        if len(_FOOT) > 256:
+            _FOOT.clear()
+        _FOOT[key] = _rasterise_foot(text, fig)
+    pixels = _FOOT[key]
+    image = fig.figimage(pixels, xo=round(layout.PAD_IN * fig.dpi), yo=1, origin="upper", zorder=10)
+    image.set_gid("attribution")
+    image.set_label(text)
 
 
-_WRAPPED: dict[tuple[str, float, float], str] = {}
+_FOOT: dict[tuple[str, float, float], np.ndarray] = {}
+
+
+def _rasterise_foot(text: str, fig: Figure) -> np.ndarray:
+    """The attribution wrapped to the figure's width and drawn once, as RGB pixels on white."""
+    wrapped = layout.wrap_to_width(fig, text, fig.bbox.width - 2 * layout.PAD_IN * fig.dpi, fontsize=6.5)
+    with layout.fixed_figure(1.0, 1.0, RC) as scratch:
+        scratch.set_dpi(fig.dpi)
+        artist = scratch.text(0, 0, wrapped, ha="left", va="bottom", fontsize=6.5, color="#333333")
+        box = artist.get_window_extent(scratch.canvas.get_renderer())
+        width, height = int(np.ceil(box.width)) + 2, int(np.ceil(box.height)) + 2
+        scratch.set_size_inches(width / fig.dpi, height / fig.dpi)
+        artist.set_position((1 / width, 1 / height))
+        scratch.canvas.draw()
+        return np.ascontiguousarray(np.asarray(scratch.canvas.buffer_rgba())[..., :3]).copy()
 
 
 def render(fig: Figure, *, name: str, alt: str, title: str, svg: bool = False,
