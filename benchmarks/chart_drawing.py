@@ -97,6 +97,7 @@ def main() -> None:
     parser.add_argument("mode", nargs="?", default="compare", choices=["compare", "record", "replay"])
     parser.add_argument("--db", type=Path, default=Path("demo/demo.duckdb"))
     parser.add_argument("--baseline", default="/work/main/src")
+    parser.add_argument("--this", default=str(HERE), help="tree to compare (default: this src)")
     parser.add_argument("--calls", type=Path, default=Path(tempfile.gettempdir()) / "chart_calls.pickle")
     parser.add_argument("--reps", type=int, default=3)
     args = parser.parse_args()
@@ -107,11 +108,11 @@ def main() -> None:
         replay(args.calls)
         return
     subprocess.run([sys.executable, __file__, "record", "--db", str(args.db), "--calls", str(args.calls)],
-                   env={"PYTHONPATH": str(HERE), "PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg"}, check=True)
+                   env={"PYTHONPATH": args.this, "PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg"}, check=True)
     runs: dict[str, list[list[tuple[str, float]]]] = {"baseline": [], "this": []}
     for _ in range(args.reps):  # interleaved, so load changes hit both alike
         runs["baseline"].append(_run(args.baseline, args.calls))
-        runs["this"].append(_run(str(HERE), args.calls))
+        runs["this"].append(_run(args.this, args.calls))
     both = [k for k, (name, t) in enumerate(runs["baseline"][0]) if t == t]  # calls the baseline has
     totals = {side: [sum(r[k][1] for k in both) for r in reps] for side, reps in runs.items()}
     print(f"{len(runs['this'][0])} drawing calls recorded; {len(both)} exist in both trees")
