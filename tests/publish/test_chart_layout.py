@@ -166,3 +166,30 @@ def test_maps_keep_title_legend_names_and_map_apart(drawn: list) -> None:
     assert sum(name in shown for name in DISTRICTS) >= 10, "most district names are drawn"
     assert "quantile classes of empirical-Bayes smoothed rates (equal numbers of LSOAs)" in chart.alt
     assert chart.data is not None and len(chart.data.rows) == len(lsoa)
+
+
+def test_the_check_catches_clipping_overlap_and_legend_collisions() -> None:
+    """The checker itself: a title running off the figure, two labels on one spot, a label on a legend."""
+    with style.figure(height_in=3.0) as fig:
+        ax = fig.add_subplot()
+        ax.set_position((0.1, 0.1, 0.6, 0.8))
+        fig.text(0.5, 0.95, "A title far too long to fit in the width that is left of it", fontsize=11)
+        fig.canvas.draw()
+        with pytest.raises(AssertionError, match="leaves the figure"):
+            _check(fig, layout.text_boxes(fig), [])
+    with style.figure(height_in=3.0) as fig:
+        ax = fig.add_subplot()
+        ax.text(0.5, 0.5, "Wyre")
+        ax.text(0.52, 0.5, "South Ribble")
+        fig.canvas.draw()
+        with pytest.raises(AssertionError, match="overlaps"):
+            _check(fig, layout.text_boxes(fig), [])
+    with style.figure(height_in=3.0) as fig:
+        ax = fig.add_subplot()
+        ax.plot([0, 1], [0, 1], label="Overall rate")
+        legend = ax.legend(loc="upper left")
+        ax.text(0.02, 0.95, "Blackpool", transform=ax.transAxes)
+        fig.canvas.draw()
+        boxes = [(t, b) for t, b in layout.text_boxes(fig) if t == "Blackpool"]
+        with pytest.raises(AssertionError, match="runs into the legend"):
+            _check(fig, boxes, [legend.get_window_extent(fig.canvas.get_renderer())])
