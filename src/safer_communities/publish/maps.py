@@ -259,7 +259,8 @@ def choropleth_map(
 
 
 def _rates_table(title: str, name: str, bands: RateBands, value_label: str) -> Table:
-    rows = [[r.name_shown, r.area_code, "" if np.isnan(r.count_shown) else f"{int(r.count_shown):,}",
+    # The LSOA name comes first; the tidy writer adds its GSS code and level beside it.
+    rows = [[r.name_shown, "" if np.isnan(r.count_shown) else f"{int(r.count_shown):,}",
              "" if np.isnan(r.rate_shown) else fmt_number(r.rate_shown),
              "" if np.isnan(r.rate_smoothed) else fmt_number(r.rate_smoothed), r.band_label]
             for r in bands.table.itertuples()]
@@ -271,7 +272,7 @@ def _rates_table(title: str, name: str, bands: RateBands, value_label: str) -> T
     notes.append(f"{bands.withheld:,} LSOA{'s' if bands.withheld != 1 else ''} withheld by disclosure "
                  "control (hatched on the map; count and rate empty in the table).")
     return Table(title=f"Data for the map: {title}", key=name,
-                 headers=["LSOA", "LSOA code", "Records", value_label,
+                 headers=["LSOA", "Records", value_label,
                           f"{value_label}, smoothed (empirical Bayes)", "Map class"], rows=rows, notes=notes)
 
 
