@@ -138,6 +138,7 @@ def trend_chart(
         if withheld.any():
             handles.append(_withheld_patch())
         ax.set_ylim(bottom=0)
+        ax.yaxis.set_major_formatter(THOUSANDS)
         ax.set_ylabel(value_label)
         ax.xaxis.set_major_formatter(DateFormatter("%b\n%Y"))
         style.attribution(fig, source)
