@@ -15,8 +15,9 @@ EVIDENCE_DATA = Path(__file__).resolve().parents[1] / "data" / "evidence"
 
 def test_every_chart_and_map_has_its_table(built_reports: dict[str, Path]) -> None:
     tables = built_reports["county"] / "tables"
+    assert (tables / "violence-concentration.csv").exists()  # a report table beside the map
     for key in ("violence-trend", "violence-funnel", "violence-deprivation", "violence-outcomes",
-                "violence-lsoa-rates", "violence-concentration", "violence-hotspots", "road-safety-rates",
+                "violence-lsoa-rates", "violence-hotspots", "road-safety-rates",
                 "road-safety-times", "road-safety-collisions-map"):
         assert (tables / f"{key}.csv").exists(), key
         meta = json.loads((tables / f"{key}.csv-metadata.json").read_text(encoding="utf-8"))
@@ -39,7 +40,8 @@ def test_lsoa_map_table_says_how_classes_were_chosen(built_reports: dict[str, Pa
     meta = json.loads((built_reports["county"] / "tables" / "violence-lsoa-rates.csv-metadata.json")
                       .read_text(encoding="utf-8"))
     assert any("quantile classes of empirical-Bayes smoothed rates" in n for n in meta["notes"])
-    withheld = table["Records"].isna() & table["Map class"].eq("Withheld (small numbers)")
+    withheld = table["Map class"].eq("Withheld (small numbers)")
+    assert table.loc[withheld, "Per 1,000 residents"].isna().all()
     assert any(f"{int(withheld.sum()):,} LSOA" in n for n in meta["notes"])
     shown = table.dropna(subset=["Per 1,000 residents"])
     # smoothing pulls every rate towards the area's rate: the spread narrows
