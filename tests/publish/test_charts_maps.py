@@ -85,7 +85,7 @@ def test_choropleth_hatches_small_numerators_and_lists_highest() -> None:
                                 name="m", source="police.uk", value_label="Per 1,000", settings=SETTINGS)
     assert _is_png(chart)
     assert "Highest: North (25.0); East (10.0)" in chart.alt
-    assert "1 areas not shown because the rate rests on fewer than 10 records" in chart.alt
+    assert "1 area withheld (hatched) because the rate rests on fewer than 10 records" in chart.alt
 
 
 def test_hotspot_map_counts_classes() -> None:

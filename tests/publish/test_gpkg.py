@@ -147,7 +147,11 @@ def test_lsoa_rates_are_the_raw_counts_over_the_population(fy_gpkg: Path) -> Non
         assert row.count == raw[row.area_code]
         assert row.rate_1000 == pytest.approx(1000 * raw[row.area_code] / population[row.area_code], abs=0.05)
     withheld = rates[rates["band"] == 0]
-    assert withheld["rate_1000"].isna().all()
+    assert withheld["rate_1000"].isna().all() and withheld["rate_eb"].isna().all()
+    # smoothing pulls each rate towards the area's: never past it, and less so for big populations
+    overall = shown["count"].sum() / sum(population[c] for c in shown["area_code"]) * 1000
+    assert ((shown["rate_eb"] - overall) * (shown["rate_1000"] - overall) >= -0.05).all()
+    assert ((shown["rate_eb"] - overall).abs() <= (shown["rate_1000"] - overall).abs() + 0.05).all()
     # Each band's label gives its own lowest and highest rate, so no two labels share a value.
     previous_high = -1.0
     for _, group in shown.sort_values("band").groupby("band"):
@@ -155,7 +159,7 @@ def test_lsoa_rates_are_the_raw_counts_over_the_population(fy_gpkg: Path) -> Non
         values = [float(v.replace(",", "")) for v in re.findall(r"[\d,]+\.?\d*", label)]
         low, high = values[0], values[-1]
         assert low > previous_high, label
-        assert group["rate_1000"].round(1).between(low, high).all(), label
+        assert group["rate_eb"].round(1).between(low, high).all(), label  # classes of the smoothed rate
         previous_high = high
 
 

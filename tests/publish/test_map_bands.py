@@ -36,7 +36,7 @@ def test_labels_do_not_overlap_and_cover_their_members(counts: list[int], popula
         previous = high
     withheld = table["band"] == 0
     assert table.loc[withheld, "rate_shown"].isna().all()
-    assert (table.loc[withheld, "band_label"] == "Not shown (withheld)").all()
+    assert (table.loc[withheld, "band_label"] == "Withheld (small numbers)").all()
     # Rates on fewer records than the rate threshold are never classed.
     small = frame["count"] < Settings().rate_numerator_min
     assert (table.loc[small.to_numpy(), "band"] == 0).all()
@@ -46,4 +46,19 @@ def test_hand_checked_quintiles() -> None:
     frame = _frame([10, 20, 30, 40, 50, 60, 70, 80, 90, 100], [1000] * 10)
     bands = rate_bands(frame, rate_column="rate_per_1000", count_column="count", settings=Settings())
     assert bands.labels == ["10.0 to 20.0", "30.0 to 40.0", "50.0 to 60.0", "70.0 to 80.0", "90.0 to 100.0"]
-    assert bands.method == "5 quantile classes"
+    assert bands.method == "5 quantile classes of rates (equal numbers of LSOAs)"
+
+
+def test_small_populations_are_smoothed_before_classing() -> None:
+    """Marshall's global empirical Bayes by hand: m = 60/6000, s2 = sum b (r-m)^2 / sum b - m / mean b."""
+    counts = np.array([10, 10, 10, 30])
+    population = np.array([2000, 2000, 1500, 500])
+    frame = _frame(list(counts), list(population)).assign(population=population)
+    bands = rate_bands(frame, rate_column="rate_per_1000", count_column="count", settings=Settings())
+    r, m = counts / population, counts.sum() / population.sum()
+    s2 = max((population * (r - m) ** 2).sum() / population.sum() - m / population.mean(), 0)
+    expected = 1000 * (m + (r - m) * s2 / (s2 + m / population))
+    assert np.allclose(bands.table["rate_smoothed"], np.round(expected, 1))
+    assert bands.smoothed and "empirical-Bayes smoothed" in bands.method
+    # the small LSOA's raw 60 per 1,000 is pulled towards the area's 10 per 1,000
+    assert bands.table["rate_shown"].iloc[3] == 60.0 and bands.table["rate_smoothed"].iloc[3] < 60.0

@@ -13,7 +13,7 @@ from docx import Document
 from PIL import Image
 
 from safer_communities import ATTRIBUTION
-from safer_communities.publish import charts, style
+from safer_communities.publish import charts, layout, style
 from safer_communities.publish.document import Figure, Paragraph, Report
 from safer_communities.publish.render_docx import render_docx
 from safer_communities.publish.render_html import html_string
@@ -22,29 +22,30 @@ from safer_communities.publish.render_pdf import _idat, render_pdf
 SOURCE = "police.uk street-level crime and anti-social behaviour; boundaries: ONS Open Geography"
 
 
-def _chart(prewrapped: bool) -> bytes:
+def _chart(prewrapped: bool = True) -> bytes:
     with style.figure(height_in=3.4) as fig:
         ax = fig.add_subplot()
         ax.plot([1, 2, 3], [3, 1, 2])
-        ax.set_title("Violence per month, Fylde")
-        if prewrapped:
-            style.attribution(fig, SOURCE, extra=style.CAVEAT_SNAPPING)
-        else:  # what style.attribution did before: matplotlib wraps while drawing
-            fig.text(0.01, 0.005, f"{style.CAVEAT_SNAPPING}\nSource: {SOURCE}. {ATTRIBUTION}", ha="left",
-                     va="bottom", fontsize=6.5, color="#333333", wrap=True)
+        style.attribution(fig, SOURCE, extra=style.CAVEAT_SNAPPING)
+        layout.arrange(fig, [ax], title="Violence per month, Fylde")
         return style.render(fig, name="t", alt="A line.", title="t").png
 
 
-def test_cached_wrapping_and_text_metrics_draw_the_same_pixels() -> None:
-    wrapped_by_matplotlib = _chart(prewrapped=False)
-    first, again = _chart(prewrapped=True), _chart(prewrapped=True)  # the second from the caches
-    assert first == wrapped_by_matplotlib
-    assert again == wrapped_by_matplotlib
-    assert any("\n" in text for text in style._WRAPPED.values())  # the long source line did wrap
+def test_cached_attribution_draws_the_same_pixels_and_fits_the_width() -> None:
+    first, again = _chart(), _chart()  # the second from the caches
+    assert first == again
+    key = next(k for k in style._FOOT if k[0].startswith(style.CAVEAT_SNAPPING))
+    pixels = style._FOOT[key]
+    assert pixels.shape[0] > 3 * 6.5 / 72 * style.DPI  # the long source line wrapped to three lines
+    assert pixels.shape[1] <= style.WIDTH_IN * style.DPI - 2 * layout.PAD_IN * style.DPI + 2
+    assert (pixels < 128).any()  # dark text on white
+    with style.figure(height_in=3.4) as fig:
+        style.attribution(fig, SOURCE, extra=style.CAVEAT_SNAPPING)
+        assert fig.images[0].get_label().endswith(ATTRIBUTION)  # the words stay on the artist
 
 
 def test_idat_is_the_png_pixel_stream_of_rgb_charts_only() -> None:
-    png = _chart(prewrapped=True)
+    png = _chart()
     width, height = Image.open(io.BytesIO(png)).size
     data = _idat(png)
     assert data is not None

@@ -86,6 +86,16 @@ def test_map_is_geojson_in_wgs84_over_lancashire(viewer: TestClient) -> None:
     lon, lat = ring[0][:2]
     assert -2.4 < lon < -2.0 and 53.7 < lat < 53.9  # Burnley
     assert body["features"][0]["properties"]["area_code"].startswith("E01")
+    # The report's classes and colours: viridis quantiles of smoothed rates, band 0 only where withheld.
+    from safer_communities.publish.map_classes import palette
+
+    classes = body["meta"]["classes"]
+    assert "empirical-Bayes" in body["meta"]["classes_method"]
+    assert {c["colour"] for c in classes} <= set(palette(5))
+    for feature in body["features"]:
+        p = feature["properties"]
+        assert (p["band"] == 0) == (p["rate_per_1000"] is None)
+        assert 0 <= p["band"] <= len(classes)
 
 
 def test_hotspots_classify_lsoas(viewer: TestClient) -> None:

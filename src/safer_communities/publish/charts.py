@@ -9,6 +9,7 @@ gaps and what was withheld.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -16,18 +17,31 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.dates import DateFormatter
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import FuncFormatter
 
 from safer_communities.config import Settings
-from safer_communities.publish import style
+from safer_communities.publish import layout, style
 from safer_communities.publish.disclosure import suppress_counts, suppress_table
+from safer_communities.publish.document import Table
+from safer_communities.publish.labels import place_labels
 from safer_communities.publish.style import Chart, fmt_number
 
 WITHHELD_LABEL = "Withheld (small numbers)"
+THOUSANDS = FuncFormatter(lambda value, _: f"{value:,.0f}")  # 40,000 not 40000 on count axes
 
 
 def _withheld_patch() -> Patch:
     return Patch(facecolor=style.SUPPRESSED_FACE, edgecolor=style.SUPPRESSED_EDGE,
                  hatch=style.SUPPRESSED_HATCH, label=WITHHELD_LABEL)
+
+
+def data_table(title: str, name: str, headers: list[str], rows: list[list[object]],
+               notes: list[str] | None = None) -> Table:
+    """The numbers a chart draws, as the report prints them (after the chart's disclosure control)."""
+    cells = [["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in row]
+             for row in rows]
+    return Table(title=f"Data for the chart: {title}", key=name, headers=headers, rows=cells,
+                 notes=list(notes or []))
 
 
 def _withheld_sentence(n: int, what: str = "values") -> str:
@@ -65,14 +79,18 @@ def bar_chart(
                     hatch=style.SUPPRESSED_HATCH)
         for k, text in enumerate(texts):
             ax.text(max(heights[k], span * 0.03) + span * 0.01, y[k], text, va="center", fontsize=8)
-        ax.set_yticks(y, [str(v) for v in order])
+        ax.set_yticks(y, [textwrap.fill(str(v), 34) for v in order])
         ax.set_xlabel(value_label)
-        ax.set_title(title, loc="left")
+        ax.xaxis.set_major_formatter(THOUSANDS)
         ax.grid(axis="y", visible=False)
         ax.set_xlim(0, span * 1.15)
-        if withheld.any():
-            ax.legend(handles=[_withheld_patch()], loc="lower right")
         style.attribution(fig, source)
+        layout.arrange(fig, [ax], title=title, legend_where="below",
+                       legend_handles=[_withheld_patch()] if withheld.any() else ())
+        published = table.published["count"]
+        data = data_table(title, name, ["Category", value_label],
+                          [[k, published.loc[k]] for k in [*reversed(order), published.index[-1]]],
+                          table.notes)
         visible = shown.dropna()
         parts = [f"Bar chart: {title}."]
         if not visible.empty:
@@ -82,7 +100,7 @@ def bar_chart(
             )
         parts.append(f" Total: {table.published['count'].iloc[-1]}.")
         parts.append(_withheld_sentence(int(withheld.sum())))
-        return style.render(fig, name=name, alt="".join(parts), title=title)
+        return style.render(fig, name=name, alt="".join(parts), title=title, data=data)
 
 
 def trend_chart(
@@ -119,12 +137,14 @@ def trend_chart(
             handles.append(Patch(color=style.MISSING_FACE, label="No data for this month (not zero)"))
         if withheld.any():
             handles.append(_withheld_patch())
-        fig.legend(handles=handles, loc="outside lower center", ncols=len(handles))
         ax.set_ylim(bottom=0)
+        ax.yaxis.set_major_formatter(THOUSANDS)
         ax.set_ylabel(value_label)
-        ax.set_title(title, loc="left")
         ax.xaxis.set_major_formatter(DateFormatter("%b\n%Y"))
         style.attribution(fig, source)
+        layout.arrange(fig, [ax], title=title, legend_handles=handles, legend_where="below")
+        data = data_table(title, name, ["Month", value_label],
+                          [[m, c] for m, c in table.published["count"].items()], table.notes)
         visible = pd.Series(shown, index=raw.index).dropna()
         label = lambda m: pd.Timestamp(m + "-01").strftime("%B %Y")  # noqa: E731
         parts = [f"Line chart: {title}, {label(raw.index[0])} to {label(raw.index[-1])}."]
@@ -137,7 +157,7 @@ def trend_chart(
             gaps = ", ".join(label(m) for m in raw.index[missing])
             parts.append(f" No data for {gaps}: shown as a gap, not as zero.")
         parts.append(_withheld_sentence(int(withheld.sum()), "months"))
-        return style.render(fig, name=name, alt="".join(parts), title=title)
+        return style.render(fig, name=name, alt="".join(parts), title=title, data=data)
 
 
 def rate_chart(
@@ -186,10 +206,14 @@ def rate_chart(
         ax.set_yticks(y, data["_label"].tolist())
         ax.set_xlim(0, right * 1.08)
         ax.set_xlabel(value_label)
-        ax.set_title(title, loc="left")
         ax.grid(axis="y", visible=False)
-        ax.legend(loc="lower right")
         style.attribution(fig, source)
+        handles, _ = ax.get_legend_handles_labels()
+        layout.arrange(fig, [ax], title=title, legend_handles=handles, legend_where="below")
+        pub = table.published.assign(_label=frame[label_column].astype(str).to_numpy()).loc[data.index[::-1]]
+        table_data = data_table(title, name, ["Area", "Count", value_label, "95% CI low", "95% CI high"],
+                                pub[["_label", count_column, rate_column, low_column, high_column]]
+                                .to_numpy().tolist(), table.notes)
         shown = pd.Series(rate, index=data["_label"]).dropna()
         parts = [f"Dot chart with 95% intervals: {title}."]
         if not shown.empty:
@@ -198,7 +222,7 @@ def rate_chart(
         if reference is not None and np.isfinite(reference):
             parts.append(f" {reference_label} rate: {fmt_number(reference)}.")
         parts.append(_withheld_sentence(int((~ok).sum()), "rates"))
-        return style.render(fig, name=name, alt="".join(parts), title=title)
+        return style.render(fig, name=name, alt="".join(parts), title=title, data=table_data)
 
 
 def funnel_chart(
@@ -248,23 +272,34 @@ def funnel_chart(
         }
         labels = frame[label_column].astype(str).to_numpy()
         summary = []
+        flag = np.full(len(rate), "", dtype=object)
         for label, (sel, marker, colour) in groups.items():
             if sel.any():
                 ax.scatter(pop[sel], rate[sel], marker=marker, color=colour, edgecolor="black", s=36,
                            zorder=3, label=label)
                 summary.append(f"{label.lower()}: {', '.join(labels[sel])}")
-        for k in np.flatnonzero(~np.isnan(rate)):
-            ax.annotate(labels[k], (pop[k], rate[k]), fontsize=6.5, xytext=(3, 3), textcoords="offset points")
+                flag[sel] = label
         ax.set_xlabel("Resident population")
+        ax.xaxis.set_major_formatter(THOUSANDS)
         ax.set_ylabel(value_label)
-        ax.set_title(title, loc="left")
-        ax.legend(loc="upper right", fontsize=7)
         style.attribution(fig, source)
+        handles, _ = ax.get_legend_handles_labels()
+        layout.arrange(fig, [ax], title=title, legend_handles=handles, legend_where="right")
+        shown = np.flatnonzero(~np.isnan(rate))
+        # Outliers first: if space runs out it is a district within the limits that goes unlabelled.
+        shown = sorted(shown, key=lambda k: (flag[k] == "Within limits", -abs(rate[k] - overall_rate)))
+        placed = place_labels(ax, pop[shown], rate[shown], list(labels[shown]), fontsize=6.5)
+        pub = table.published
+        data = data_table(title, name, ["Area", "Count", "Population", value_label, "Against the limits"],
+                          [[labels[k], pub[count_column].iloc[k], fmt_number(pop[k], 0),
+                            pub[rate_column].iloc[k], flag[k] or "not shown"] for k in range(len(labels))],
+                          [*table.notes, f"Overall rate {fmt_number(overall_rate)}."])
         withheld = int(np.isnan(rate).sum())
         alt = (f"Funnel plot: {title}. Overall rate {fmt_number(overall_rate)}. "
                + ("; ".join(summary) + "." if summary else "")
-               + _withheld_sentence(withheld, "areas"))
-        return style.render(fig, name=name, alt=alt, title=title)
+               + _withheld_sentence(withheld, "areas")
+               + (f" Not labelled for lack of space: {', '.join(placed.dropped)}." if placed.dropped else ""))
+        return style.render(fig, name=name, alt=alt, title=title, data=data)
 
 
 def decile_chart(
@@ -307,18 +342,24 @@ def decile_chart(
         ax.set_xticks(range(1, 11), ["1\nmost\ndeprived", *map(str, range(2, 10)), "10\nleast\ndeprived"])
         ax.set_xlabel("Index of Multiple Deprivation decile (England)")
         ax.set_ylabel(value_label)
-        ax.set_title(title, loc="left")
         ax.grid(axis="x", visible=False)
-        if (~ok).any():
-            ax.legend(handles=[_withheld_patch()], loc="upper right")
+        ax.set_ylim(0, top * 1.1)  # room for the value over the highest bar
         style.attribution(fig, source)
+        layout.arrange(fig, [ax], title=title, legend_where="below",
+                       legend_handles=[_withheld_patch()] if (~ok).any() else ())
+        pub = table.published
+        data = data_table(title, name, ["IMD decile", "Count", value_label, "95% CI low", "95% CI high"],
+                          [[int(d), pub[count_column].iloc[k], pub[rate_column].iloc[k],
+                            pub[low_column].iloc[k], pub[high_column].iloc[k]]
+                           for k, d in enumerate(deciles)],
+                          [*table.notes, "Decile 1 is the most deprived 10% of LSOAs in England (IMD 2019)."])
         shown = pd.Series(rate, index=deciles).dropna()
         parts = [f"Bar chart by deprivation decile: {title}."]
         if not shown.empty:
             parts.append(f" Highest: decile {shown.idxmax()} ({fmt_number(shown.max())});"
                          f" lowest: decile {shown.idxmin()} ({fmt_number(shown.min())}).")
         parts.append(_withheld_sentence(int((~ok).sum()), "deciles"))
-        return style.render(fig, name=name, alt="".join(parts), title=title)
+        return style.render(fig, name=name, alt="".join(parts), title=title, data=data)
 
 
 DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -364,12 +405,15 @@ def heatmap_chart(
         ax.set_xticks(range(24), [f"{h:02d}" for h in range(24)], fontsize=7)
         ax.set_yticks(range(7), [d[:3] for d in DAY_NAMES])
         ax.set_xlabel("Hour of the day (local time)")
-        ax.set_title(title, loc="left")
         ax.grid(False)
-        fig.colorbar(image, ax=ax, shrink=0.8, label="Number")
-        if np.isnan(values).any():
-            ax.legend(handles=[_withheld_patch()], loc="upper left", bbox_to_anchor=(0, -0.25), fontsize=7)
+        cax = fig.add_axes((0.9, 0.2, 0.02, 0.6))
+        fig.colorbar(image, cax=cax, label="Number")
         style.attribution(fig, source)
+        layout.arrange(fig, [ax], title=title, legend_where="below", side_axes=cax, side_width_in=0.9,
+                       legend_handles=[_withheld_patch()] if np.isnan(values).any() else ())
+        data = data_table(title, name, ["Day", "Hour", "Number"],
+                          [[day, f"{int(h):02d}", texts[r, c]] for r, day in enumerate(DAY_NAMES)
+                           for c, h in enumerate(hours)], table.notes)
         by_day = body.sum(axis=1)
         by_hour = body.sum(axis=0)
         alt = (
@@ -377,4 +421,4 @@ def heatmap_chart(
             f"quietest: {by_day.idxmin()}. Busiest hour starts at {int(by_hour.idxmax()):02d}:00; quietest "
             f"at {int(by_hour.idxmin()):02d}:00." + _withheld_sentence(int(np.isnan(values).sum()), "cells")
         )
-        return style.render(fig, name=name, alt=alt, title=title)
+        return style.render(fig, name=name, alt=alt, title=title, data=data)

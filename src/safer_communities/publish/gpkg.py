@@ -57,6 +57,7 @@ FIELD_DESCRIPTIONS = {
     "northing": "Cell centre, British National Grid northing (m)",
     "rate_1000": "Rate per 1,000 residents (empty where withheld)",
     "rate_100k": "Rate per 100,000 residents",
+    "rate_eb": "Empirical-Bayes smoothed rate per 1,000 residents: the map's classes (empty where withheld)",
     "n_hot": "Number of quarters in which the cell was a hot spot",
     "hot_latest": "1 if the cell is a hot spot in the latest quarter",
     "p_adj": "p-value after the false discovery rate adjustment (Benjamini-Hochberg)",

@@ -117,10 +117,29 @@ def _write_sheet(sheet: Worksheet, table: TidyTable, report: Report, table_name:
     _print_setup(sheet, header_row, len(frame.columns))
 
 
+def _chart_tables(report: Report, used: set[str]) -> list[Table]:
+    """The numbers behind every chart and map (``Chart.data``), after the report's own tables.
+
+    A chart drawn twice (the same map in two sections) gives one table; keys that clash with a
+    report table get a ``-chart`` suffix."""
+    out: list[Table] = []
+    seen: set[str] = set()
+    for figure in report.figures():
+        data = figure.chart.data
+        if data is None or data.key in seen:
+            continue
+        seen.add(data.key)
+        key = data.key if data.key not in used else f"{data.key}-chart"
+        used.add(key)
+        out.append(Table(title=data.title, key=key, headers=data.headers, rows=data.rows, notes=data.notes))
+    return out
+
+
 def render_tables(report: Report, out_dir: Path) -> list[Path]:
     """Write ``tables.xlsx``, one CSV (and CSVW sidecar) per table and ``tables/README.md``."""
     report.unique_table_keys()
     tables: list[Table] = report.tables()
+    tables += _chart_tables(report, {t.key for t in tables})
     csv_dir = out_dir / "tables"
     csv_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []

@@ -39,11 +39,12 @@ def rates_layer(ctx: Context, definition: Definition, rates: pd.DataFrame, total
     bands = maps.rate_bands(rates, rate_column="rate_per_1000", count_column="count", total=total,
                             settings=ctx.settings)
     table = bands.table.rename(columns={"name_shown": "area_name", "count_shown": "count",
-                                        "rate_shown": "rate_per_1000", "band_label": "band_label"})
+                                        "rate_shown": "rate_per_1000", "rate_smoothed": "rate_eb",
+                                        "band_label": "band_label"})
     shapes = read_boundaries(ctx.con, "lsoa", codes=list(table["area_code"]))
     frame = shapes[["area_code", "geometry"]].merge(table, on="area_code", how="inner")
-    frame = gpd.GeoDataFrame(frame[["area_code", "area_name", "count", "rate_per_1000", "band", "band_label",
-                                    "geometry"]], geometry="geometry", crs=shapes.crs)
+    frame = gpd.GeoDataFrame(frame[["area_code", "area_name", "count", "rate_per_1000", "rate_eb", "band",
+                                    "band_label", "geometry"]], geometry="geometry", crs=shapes.crs)
     categories = [gis_styles.Category(k, label, colour)
                   for k, (label, colour) in enumerate(zip(bands.labels, bands.colours, strict=True), start=1)]
     categories.append(gis_styles.Category(0, "Not shown (withheld)", style.SUPPRESSED_FACE, "b_diagonal"))

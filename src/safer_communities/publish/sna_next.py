@@ -10,8 +10,6 @@ repeat-place sentence is a share of all located records.
 
 from __future__ import annotations
 
-import textwrap
-
 import geopandas as gpd
 import numpy as np
 from matplotlib.colors import ListedColormap
@@ -26,12 +24,11 @@ from safer_communities.publish import style
 from safer_communities.publish.document import Paragraph, Table
 from safer_communities.publish.maps import (
     BOUNDARY_SOURCE,
-    _frame_axes,
     _map_figure_height,
     _rasterise,
     draw_outlines,
     draw_polygons,
-    furniture,
+    finish_map,
 )
 from safer_communities.publish.sna_context import POLICE_SOURCE_TEXT, Context
 from safer_communities.publish.style import Chart
@@ -83,9 +80,6 @@ def forecast_map(
         )
         if outlines is not None and not outlines.empty:
             draw_outlines(ax, outlines.geometry, linewidth=0.8)
-        _frame_axes(ax, frame_geom)
-        furniture(ax)
-        ax.set_title(textwrap.fill(title, 60), loc="left")  # the legend sits to the right of the title
         handles = [
             Patch(
                 facecolor=c,
@@ -94,14 +88,13 @@ def forecast_map(
             )
             for s, col, c in SHARES
         ]
-        fig.legend(
-            handles=handles, loc="outside right upper", fontsize=7, title="Forecast cells", title_fontsize=7.5
-        )
         style.attribution(
             fig,
             f"{POLICE_SOURCE_TEXT}; boundaries: {BOUNDARY_SOURCE}",
             extra=style.CAVEAT_SNAPPING + f" Grid cells of {CELL_M:g} m.",
         )
+        finish_map(fig, ax, frame_geom, title=title, handles=handles, legend_title="Forecast cells",
+                   names=outlines if outlines is not None and len(outlines) > 1 else None)
         alt = (
             f"Map: {title}. {int(grid['top_1pct'].sum()):,} cells make the top 1% of the area, "
             f"{int(grid['top_5pct'].sum()):,} the top 5%."

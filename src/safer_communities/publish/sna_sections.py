@@ -236,6 +236,9 @@ def _road(ctx: Context) -> list:
                                 name="road-safety-times", source=STATS19_SOURCE_TEXT,
                                 settings=shared.settings, data_source=STATS19)
     blocks.append(ctx.figure(heat, "All injury collisions by hour of the day and day of the week."))
+    from safer_communities.publish.sna_where import collision_blocks  # the maps' module, loaded late
+
+    blocks.extend(guarded(lambda: collision_blocks(ctx)))
     return blocks
 
 

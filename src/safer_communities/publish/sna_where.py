@@ -10,7 +10,7 @@ from safer_communities.analysis.definitions import Definition
 from safer_communities.analysis.hotspots import hotspot_classify, hotspot_gistar
 from safer_communities.errors import NoDataError, SaferError
 from safer_communities.publish import charts, grid_outputs, maps, sna_gis
-from safer_communities.publish.document import Paragraph
+from safer_communities.publish.document import Paragraph, Table
 from safer_communities.publish.geodata import read_boundaries
 from safer_communities.publish.grid import OffGridError
 from safer_communities.publish.sna_context import POLICE_SOURCE_TEXT, Context, Finding, guarded
@@ -39,6 +39,60 @@ def _area_boundary(ctx: Context) -> object:
     level = "county" if ctx.is_county else "district"
     return ctx.shared.memo(("boundary", ctx.area_code), lambda: read_boundaries(
         ctx.con, level, codes=[ctx.area_code]).geometry.iloc[0])
+
+
+MOSTLY_WITHHELD = 0.5  # above this share of LSOAs withheld, an LSOA map would show almost nothing
+
+
+def _details(ctx: Context, definition: Definition, area_lsoa: object, outlines: object,
+             bands: object) -> list:
+    """The county map's densest districts again at district scale, in the same classes."""
+    from safer_communities.publish.detail_maps import densest_districts, detail_map
+
+    codes = ctx.shared.memo(("densest",), lambda: densest_districts(area_lsoa, outlines))
+    chart = detail_map(area_lsoa, bands, outlines, codes, name=f"{definition.issue}-lsoa-rates-towns",
+                       title=f"{definition.label}: rate per 1,000 residents by LSOA in the most urban "
+                             "districts",
+                       source=POLICE_SOURCE_TEXT, value_label="Per 1,000 residents")
+    return [ctx.figure(chart, "The districts with the smallest LSOAs, where the county map cannot show "
+                              "each LSOA, drawn again at district scale in the county map's classes.",
+                       is_map=True)]
+
+
+def _places_of(ctx: Context) -> list[str] | None:
+    """A district map names the district's places from the gazetteer; a county map names districts."""
+    return None if ctx.is_county else [ctx.area_code]
+
+
+def map_caption(chart: object, text: str) -> str:
+    """The caption of a rate map with how its classes were chosen and how many areas are withheld."""
+    data = getattr(chart, "data", None)
+    return text + (" " + " ".join(data.notes) if data is not None else "")
+
+
+def _concentration_table(ctx: Context, definition: Definition, conc: pd.DataFrame) -> Table:
+    """How concentrated the issue is: the share of records in the top 5% and 10% of LSOAs."""
+    rows = [[f"Top {100 * float(r['unit_share']):.0f}% of LSOAs", f"{int(r['units']):,}",
+             f"{100 * float(r['record_share']):.1f}"] for _, r in conc.iterrows()]
+    return Table(title=f"{definition.label}: concentration in the LSOAs with most records, {ctx.area_name}",
+                 key=f"{definition.issue}-concentration", headers=["LSOAs", "Number of LSOAs",
+                                                                   "Share of records (%)"], rows=rows,
+                 notes=["LSOAs ranked by their number of records over the period."])
+
+
+def collision_blocks(ctx: Context) -> list:
+    """The collision map: every injury collision at its STATS19 location, KSI highlighted."""
+    from safer_communities.analysis.collision_points import collision_points
+    from safer_communities.publish.collision_map import collision_map
+    from safer_communities.publish.sna_context import STATS19_SOURCE_TEXT
+
+    points = collision_points(ctx.con, area_code=None if ctx.is_county else ctx.area_code)
+    _, outlines = _boundaries(ctx)
+    chart = collision_map(points, title=f"Injury collisions, {ctx.area_name}, {points.attrs['period_label']}",
+                          name="road-safety-collisions-map", source=STATS19_SOURCE_TEXT, outlines=outlines,
+                          places_of=_places_of(ctx))
+    return [ctx.figure(chart, "Every police-recorded injury collision at its recorded location; killed or "
+                              "seriously injured (KSI) collisions larger and in colour.", is_map=True)]
 
 
 def where_blocks(ctx: Context, definition: Definition) -> list:
@@ -77,16 +131,28 @@ def _lsoa_blocks(ctx: Context, definition: Definition, area_lsoa: object, outlin
     """The LSOA choropleth and the concentration sentence, from the grid's protected LSOA figures: the
     map shows the published rates (withheld and small ones hatched), the shares use the stand-ins."""
     mine = _lsoa_published(ctx, definition)
+    bands = maps.rate_bands(mine, rate_column="rate_per_1000", count_column="count", total=None,
+                            settings=ctx.settings)
+    if bands.withheld > MOSTLY_WITHHELD * len(mine):
+        ctx.gis_layers.append(sna_gis.rates_layer(ctx, definition, mine, None))
+        return [Paragraph(
+            f"No LSOA map of {definition.label.lower()}: {bands.withheld:,} of {len(mine):,} LSOAs are "
+            f"withheld (fewer than {ctx.settings.rate_numerator_min} records, or to protect them), so the "
+            "map would show almost nothing. The hot-spot map shows where it clusters; the LSOAs that can "
+            "be published are in evidence.gpkg.", kind="note")]
     chart = maps.choropleth_map(
         area_lsoa, mine, rate_column="rate_per_1000", count_column="count",
         title=f"{definition.label}: rate per 1,000 residents by LSOA, {ctx.area_name}",
         name=f"{definition.issue}-lsoa-rates", source=POLICE_SOURCE_TEXT, value_label="Per 1,000 residents",
-        outlines=outlines, settings=ctx.settings, total=None)
+        outlines=outlines, settings=ctx.settings, total=None, places_of=_places_of(ctx), bands=bands)
     ctx.gis_layers.append(sna_gis.rates_layer(ctx, definition, mine, None))
-    blocks: list = [ctx.figure(chart, f"{definition.label} per 1,000 residents in each LSOA, "
-                                      f"{ctx.period.words}, as published (the same figures in every "
-                                      "output).", is_map=True)]
+    blocks: list = [ctx.figure(chart, map_caption(chart, f"{definition.label} per 1,000 residents in each "
+                                                         f"LSOA, {ctx.period.words}, as published (the same "
+                                                         "figures in every output)."), is_map=True)]
+    if ctx.is_county:
+        blocks.extend(guarded(lambda: _details(ctx, definition, area_lsoa, outlines, bands)))
     conc = grid_outputs.concentration_frame(mine, shares=(0.05, 0.10))
+    blocks.append(_concentration_table(ctx, definition, conc))
     top10 = conc.iloc[1]
     blocks.append(Paragraph(
         f"The {int(top10['units'])} LSOAs with most records (the top 10% of {len(mine):,}) hold "
@@ -113,7 +179,7 @@ def _hotspots(ctx: Context, definition: Definition, outlines: object) -> list:
     ctx.gis_layers.append(sna_gis.gistar_layer(ctx, definition, grid, cell))
     chart = maps.hotspot_map(grid, title=f"{definition.label}: hot spots (Getis-Ord Gi*), {ctx.area_name}",
                              name=f"{definition.issue}-hotspots", source=POLICE_SOURCE_TEXT,
-                             outlines=outlines)
+                             outlines=outlines, places_of=_places_of(ctx))
     hot = int((grid["class"] > 0).sum())
     strong = int((grid["class"] == 3).sum())
     history = _persistent(ctx, definition, points, cell)

@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import matplotlib
 import numpy as np
@@ -19,13 +20,15 @@ from PIL import Image
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt
 import matplotlib.text
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.figure import Figure
-from matplotlib.text import Text
 
 from safer_communities import ATTRIBUTION
+from safer_communities.publish import layout
+
+if TYPE_CHECKING:
+    from safer_communities.publish.document import Table
 
 OKABE_ITO = {
     "orange": "#E69F00",
@@ -121,6 +124,7 @@ class Chart:
     alt: str
     title: str
     svg: bytes | None = None
+    data: Table | None = None  # the numbers drawn, as published (disclosure-controlled), for the tables
 
     def __post_init__(self) -> None:
         if not self.alt.strip():
@@ -129,44 +133,54 @@ class Chart:
 
 @contextmanager
 def figure(height_in: float = 3.6, width_in: float = WIDTH_IN) -> Iterator[Figure]:
-    """A figure in the house style; closed afterwards so long report runs do not leak memory."""
-    with plt.rc_context(RC):
-        fig = plt.figure(figsize=(width_in, height_in), layout="constrained")
-        # Keep a strip at the bottom for the source and attribution line(s).
-        fig.get_layout_engine().set(rect=(0, 0.32 / height_in, 1, 1 - 0.32 / height_in))
-        try:
-            yield fig
-        finally:
-            plt.close(fig)
+    """A figure in the house style with no layout engine: :func:`layout.arrange` places its parts from
+    measured text extents (one pass, no layout solve on every draw). Closed afterwards so long report
+    runs do not leak memory."""
+    with layout.fixed_figure(height_in, width_in, RC) as fig:
+        yield fig
 
 
 def attribution(fig: Figure, source: str, extra: str | None = None) -> None:
-    """The OGL attribution (and any caveat) under every chart and map that shows data."""
+    """The OGL attribution (and any caveat) under every chart and map that shows data.
+
+    The same few lines close every chart of a run, so they are wrapped and rasterised once per text,
+    width and dpi, and each figure places the cached pixels (drawing them glyph by glyph was most of
+    the glyphs a report draws). The figure's alt text and the document carry the attribution as text.
+    """
     text = f"Source: {source}. {ATTRIBUTION}"
     if extra:
         text = f"{extra}\n{text}"
-    artist = fig.text(0.01, 0.005, text, ha="left", va="bottom", fontsize=6.5, color="#333333", wrap=True)
-    _prewrap(fig, artist)
+    key = (text, float(fig.bbox.width), float(fig.dpi))
+    if key not in _FOOT:
+        if len(_FOOT) > 256:
+            _FOOT.clear()
+        _FOOT[key] = _rasterise_foot(text, fig)
+    pixels = _FOOT[key]
+    image = fig.figimage(pixels, xo=round(layout.PAD_IN * fig.dpi), yo=1, origin="upper", zorder=10)
+    image.set_gid("attribution")
+    image.set_label(text)
 
 
-# Wrapped attribution lines by (text, figure width, dpi). Matplotlib wraps by measuring ever longer
-# prefixes of the line on every draw of every figure (a tenth of a report's chart time); the same few
-# lines recur on every chart of every report in a run, so they are measured once.
-_WRAPPED: dict[tuple[str, float, float], str] = {}
+_FOOT: dict[tuple[str, float, float], np.ndarray] = {}
 
 
-def _prewrap(fig: Figure, artist: Text) -> None:
-    """Replace matplotlib's draw-time wrapping by the same line breaks, computed once per text and width."""
-    key = (artist.get_text(), float(fig.bbox.width), float(fig.dpi))
-    if key not in _WRAPPED:
-        artist._renderer = fig.canvas.get_renderer()  # what Text.draw sets before it wraps
-        _WRAPPED[key] = artist._get_wrapped_text()
-    artist.set_text(_WRAPPED[key])
-    artist.set_wrap(False)
+def _rasterise_foot(text: str, fig: Figure) -> np.ndarray:
+    """The attribution wrapped to the figure's width and drawn once, as RGB pixels on white."""
+    wrapped = layout.wrap_to_width(fig, text, fig.bbox.width - 2 * layout.PAD_IN * fig.dpi, fontsize=6.5)
+    with layout.fixed_figure(1.0, 1.0, RC) as scratch:
+        scratch.set_dpi(fig.dpi)
+        artist = scratch.text(0, 0, wrapped, ha="left", va="bottom", fontsize=6.5, color="#333333")
+        box = artist.get_window_extent(scratch.canvas.get_renderer())
+        width, height = int(np.ceil(box.width)) + 2, int(np.ceil(box.height)) + 2
+        scratch.set_size_inches(width / fig.dpi, height / fig.dpi)
+        artist.set_position((1 / width, 1 / height))
+        scratch.canvas.draw()
+        return np.ascontiguousarray(np.asarray(scratch.canvas.buffer_rgba())[..., :3]).copy()
 
 
-def render(fig: Figure, *, name: str, alt: str, title: str, svg: bool = False) -> Chart:
-    """PNG (and optionally SVG) bytes of a finished figure."""
+def render(fig: Figure, *, name: str, alt: str, title: str, svg: bool = False,
+           data: Table | None = None) -> Chart:
+    """PNG (and optionally SVG) bytes of a figure laid out by :func:`layout.arrange`."""
     # One draw, saved as RGB (no alpha channel): smaller files, and the PDF embeds one image stream
     # per picture instead of an image and a transparency mask.
     fig.canvas.draw()
@@ -178,7 +192,7 @@ def render(fig: Figure, *, name: str, alt: str, title: str, svg: bool = False) -
         out = io.BytesIO()
         fig.savefig(out, format="svg", metadata={"Date": None})
         svg_bytes = out.getvalue()
-    return Chart(name=name, png=buffer.getvalue(), alt=alt, title=title, svg=svg_bytes)
+    return Chart(name=name, png=buffer.getvalue(), alt=alt, title=title, svg=svg_bytes, data=data)
 
 
 def fmt_number(value: float, decimals: int = 1) -> str:

@@ -300,10 +300,18 @@ def rates_geojson(con: duckdb.DuckDBPyConnection, settings: Settings, issue: str
         if frame.empty:
             raise InputError("No boundaries match the areas of this result.", found=area_code,
                              hint="Load boundaries with 'safer ingest geography'.")
+        from safer_communities.publish.map_classes import classes_for_units
+
+        # The report's classes and colours (empirical-Bayes smoothed quantiles, viridis), not the browser's.
+        key = result.get("rate_key", "rate_per_1000")
+        band, classes, method = classes_for_units(frame, rate_column=key,
+                                                  per=100000.0 if "100000" in key else 1000.0)
+        frame = frame.assign(band=band)
         collection = json.loads(frame.to_json(na="null", drop_id=True))
         labels = {k: result.get(k, v) for k, v in POLICE_LABELS.items()}
         collection["meta"] = {**result["meta"], **labels, "unit_level": result["unit_level"],
-                              "area": result["area"], "crs": "EPSG:4326"}
+                              "area": result["area"], "crs": "EPSG:4326", "classes": classes,
+                              "classes_method": method}
         return collection
 
     return cached(settings, ("geojson", issue, area_code, period, internal), compute)

@@ -33,9 +33,15 @@
       var values = data.features.map(function (f) { return f.properties[key]; })
         .filter(function (v) { return v !== null && v !== undefined; });
       var cuts = breaks(values);
+      // The report's classes and colours when the server sends them (band 1..n, 0 withheld).
+      var classes = (data.meta && data.meta.classes) || null;
+      if (classes) {
+        COLOURS = classes.map(function (c) { return c.colour; });
+        colour = function (value, cuts, band) { return band ? COLOURS[band - 1] : WITHHELD; };
+      }
       var layer = L.geoJSON(data, {
         style: function (f) {
-          return { color: "#0b0c0c", weight: 1, fillOpacity: 0.8, fillColor: colour(f.properties[key], cuts) };
+          return { color: "#0b0c0c", weight: 1, fillOpacity: 0.8, fillColor: colour(f.properties[key], cuts, f.properties.band) };
         },
         onEachFeature: function (f, lyr) {
           var p = f.properties;
@@ -59,7 +65,8 @@
           div.appendChild(document.createTextNode(text));
         }
         for (var k = 0; k < COLOURS.length; k++) {
-          if (k === 0) { row(COLOURS[k], "under " + cuts[0].toFixed(1)); }
+          if (classes) { row(COLOURS[k], classes[k].label); }
+          else if (k === 0) { row(COLOURS[k], "under " + cuts[0].toFixed(1)); }
           else if (k < cuts.length) { row(COLOURS[k], cuts[k - 1].toFixed(1) + " to under " + cuts[k].toFixed(1)); }
           else { row(COLOURS[k], cuts[k - 1].toFixed(1) + " and over"); }
         }
