@@ -63,3 +63,26 @@ def built_reports(report_store: Path, tmp_path_factory: pytest.TempPathFactory) 
                 con.close()
             (out / "done").touch()
     return {"county": out / "county", "district": out / "district"}
+
+
+@pytest.fixture(scope="session")
+def fy_county_tables(report_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The county report's tables for a financial year (2021-04..2022-03): LSOA figures (the map, its
+    table, concentration, deciles) are on the publication grid for financial years only, so the default
+    rolling 12 months of ``built_reports`` has none. Built once per run (shared by xdist workers)."""
+    from safer_communities.publish.sna import build_needs_assessment
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    out = shared / "publish-fy-county"
+    with (shared / "publish-fy-county.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / "done").exists():
+            con = connect(report_store, read_only=True)
+            try:
+                build_needs_assessment(con, Settings(), period="2021-04..2022-03", out_dir=out / "county",
+                                       formats=("tables",))
+            finally:
+                con.close()
+            (out / "done").touch()
+    return out / "county" / "tables"
