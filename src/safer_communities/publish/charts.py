@@ -118,7 +118,8 @@ def trend_chart(
     raw = pd.Series(pd.to_numeric(pd.Series(list(counts)), errors="coerce").to_numpy(dtype=float),
                     index=index.dt.strftime("%Y-%m"))
     table = suppress_counts(raw, settings=settings)
-    shown = table.values["count"].iloc[:-1].to_numpy(dtype=float)
+    # the months, without the total row (there is none when every month is missing or withheld)
+    shown = table.values["count"].to_numpy(dtype=float)[: len(raw)]
     missing = raw.isna().to_numpy()
     withheld = np.isnan(shown) & ~missing
     x = index.to_numpy()
