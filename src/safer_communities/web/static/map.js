@@ -38,7 +38,8 @@
       var cuts = breaks(values);
       var layer = L.geoJSON(data, {
         style: function (f) {
-          return { color: "#0b0c0c", weight: 1, fillOpacity: 0.8, fillColor: colour(f.properties[key], cuts) };
+          return { color: "#0b0c0c", weight: 1, fillOpacity: 0.8, fillColor: colour(f.properties[key], cuts),
+                   className: "area-" + f.properties.area_code };
         },
         onEachFeature: function (f, lyr) {
           var p = f.properties;
