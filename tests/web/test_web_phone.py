@@ -30,7 +30,7 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium
 
 # Every page a signed-in user can reach; a role without the permission gets the 403 page, which must
 # fit too.
-JOB = "phonejob000000000000000000000001"
+JOB = "0123456789abcdef0123456789abcdef"  # a job id is 32 hex digits
 PAGES = ["/", f"/?area={BURNLEY}", "/?issue=road-safety", "/framework", "/amendments", "/strategy",
          "/reviews", f"/reviews/{REVIEW}", "/quality", "/reports", f"/reports/jobs/{JOB}",
          "/admin/audit", "/admin/users", "/issues/violence", "/issues/domestic-abuse", "/areas/E23000003",
@@ -221,7 +221,7 @@ def test_chart_labels_are_readable_on_a_phone(browser: object, public_server: st
 def test_areas_are_named_beside_their_codes(browser: object, signed_in_server: str) -> None:
     page = _phone(browser, signed_in_server)
     page.goto("/login")
-    page.get_by_label("User name").fill("admin")
+    page.get_by_label("User name").fill("analyst")  # the role that builds reports
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/")
