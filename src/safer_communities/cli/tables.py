@@ -30,6 +30,13 @@ def _plain(value: object) -> str:
 def show(table: Table, *, console: Console | None = None) -> None:
     """Print ``table`` whole: as built, with a lighter frame, or as one block per row."""
     out = console or stdout_console
+    for column in table.columns:  # a header is not cut either: at least its longest word wide
+        words = _plain(column.header).split() or [""]
+        column.min_width = max(column.min_width or 0, *(len(w) for w in words))
+        if column.justify == "right":  # a figure column is exactly as wide as its widest line, so
+            # Rich's sharing-out of the width (which can overshoot by a character) only moves text.
+            lines = [line for cell in column._cells for line in _plain(cell).splitlines()]
+            column.width = max([column.min_width, *(len(line) for line in lines)])
     if _least_width(table, out) <= out.width:
         out.print(table)
         return
