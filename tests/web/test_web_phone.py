@@ -122,10 +122,19 @@ def _settle(page: object) -> None:
         page.wait_for_selector("#swagger-ui .opblock")  # Swagger UI has drawn the operations
 
 
+# A table squeezed to fit (a letter a line) passes the width test but cannot be read: no column
+# heading may take more than four lines; a wide table scrolls in its box instead.
+TALL_HEADINGS = """() => [...document.querySelectorAll('table thead th')]
+  .map(th => [th.textContent.trim(),
+               th.getBoundingClientRect().height / parseFloat(getComputedStyle(th).lineHeight)])
+  .filter(([, lines]) => lines > 4.5)"""
+
+
 def _fits(page: object, where: str) -> None:
     _settle(page)
     measured = page.evaluate(WIDTH)
     assert measured["scroll"] <= measured["inner"], f"{where}: {measured}"
+    assert page.evaluate(TALL_HEADINGS) == [], where
 
 
 def _axe(page: object, where: str) -> None:
