@@ -179,7 +179,8 @@ def _each_doc(root: Path, heavy: bool) -> None:
         (root / "demo" / "demo-app.sqlite").unlink(missing_ok=True)
         # A doc that starts by loading the register starts from an empty app database.
         first = next(e for e in RUN if e.doc == doc)
-        loads = "framework" in first.argv and first.argv[first.argv.index("framework") + 1:][:1] == ["load"]
+        loads = not heavy and "framework" in first.argv and first.argv[
+            first.argv.index("framework") + 1:][:1] == ["load"]
         for k, line in enumerate([] if loads else SETUP):
             setup = _parse("Makefile", k, line, "")
             assert setup is not None
