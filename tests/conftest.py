@@ -19,6 +19,20 @@ TEST_DATA = REPO / "tests" / "data"
 DEMO_DATA = REPO / "demo" / "data"
 
 
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo store: real Lancashire geography, population, IMD, STATS19 and 12 months of police.uk,
+    built once per session (the web tests and the docs examples read it; copy it before writing)."""
+    from safer_communities.ingest.runner import run_ingest
+
+    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    for source, folder in (("geography", "geography"), ("population", "population"),
+                           ("deprivation", "deprivation"), ("stats19", "road-safety"),
+                           ("police-uk", "police-uk")):
+        run_ingest(db, source, [DEMO_DATA / folder])
+    return db
+
+
 @pytest.fixture
 def store_path(tmp_path: Path) -> Path:
     """A path for a new, empty evidence store (never a shared one)."""

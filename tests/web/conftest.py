@@ -14,20 +14,8 @@ from web_helpers import PASSWORD, ROLES, SECRET, login
 
 from safer_communities.config import Settings
 
-DEMO_DATA = Path(__file__).resolve().parents[2] / "demo" / "data"
-
-
-@pytest.fixture(scope="session")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo store: real Lancashire geography, population, IMD, STATS19 and 12 months of police.uk."""
-    from safer_communities.ingest.runner import run_ingest
-
-    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    for source, folder in (("geography", "geography"), ("population", "population"),
-                           ("deprivation", "deprivation"), ("stats19", "road-safety"),
-                           ("police-uk", "police-uk")):
-        run_ingest(db, source, [DEMO_DATA / folder])
-    return db
+# demo_store (the demo evidence store, built once per session) is in tests/conftest.py: the docs
+# examples test shares it.
 
 
 @pytest.fixture(scope="session")

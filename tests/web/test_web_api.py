@@ -204,3 +204,4 @@ def test_api_docs_are_served_from_the_package_within_the_sites_own_policy(viewer
         asset = viewer.get(source)
         assert asset.status_code == 200 and len(asset.content) > 100, source
     assert "SwaggerUIBundle" in viewer.get("/api/v1/docs/assets/swagger-ui-bundle.js").text
+    assert "isOAS31" in viewer.get("/api/v1/docs/assets/swagger-ui-bundle.js").text  # reads OpenAPI 3.1

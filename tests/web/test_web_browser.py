@@ -102,7 +102,7 @@ def test_road_safety_on_the_dashboard(page: object) -> None:
     page.wait_for_selector("#map[data-drawn='14']")
     assert page.get_by_test_id("headline-count").inner_text() == "906"
     assert page.get_by_test_id("headline-rate").inner_text() == "59.8"
-    assert page.locator("#map .legend").inner_text().startswith("Rate per 100,000")
+    assert page.locator("#map .legend").inner_text().startswith("Key: rate per 100,000")
     assert page.locator("svg.trend-chart circle").count() == 12
     _axe(page, "dashboard-road-safety")
 

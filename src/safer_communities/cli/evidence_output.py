@@ -11,7 +11,8 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from safer_communities.cli.common import console, console_err, print_json
+from safer_communities.cli.common import console_err, print_json
+from safer_communities.cli.tables import show
 
 app = typer.Typer(
     help="The evidence: rates, trends, harm, hotspots, deprivation, outcomes, road safety, peers.",
@@ -69,19 +70,20 @@ def _emit(
         return
     if csv == "-" or (csv is not None and gpkg is None) or gpkg is not None:
         return
-    table = Table(title=title, title_justify="left")
     records = results.to_records(frame)
     shown = records if len(records) <= MAX_TERMINAL_ROWS else records[:SUMMARY_ROWS]
     cells = [[_fmt(record[c], str(c)) for c in columns] for record in shown]
+    table = Table(title=title, title_justify="left")
     for k, column in enumerate(columns):
         numeric = pd.api.types.is_numeric_dtype(frame[column])
-        # A number is never cut: its column is at least as wide as its widest value; text wraps instead.
+        # A number is never cut (no_wrap: its column is as wide as its widest value); text wraps
+        # between words. show() prints rows as blocks when even that does not fit the terminal.
         widest = max([len(row[k]) for row in cells] + [1])
         table.add_column(str(column), justify="right" if numeric else "left", no_wrap=numeric,
                          min_width=widest if numeric else None, overflow="fold")
     for row in cells:
         table.add_row(*row)
-    console.print(table)
+    show(table)
     if len(records) > len(shown):
         console_err.print(f"Showing the first {len(shown):,} of {len(records):,} rows. Write them all with "
                           "--csv FILE (or --csv - to print them as CSV).", highlight=False)

@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from safer_communities.cli.common import console, console_err
+from safer_communities.cli.common import console_err
 from safer_communities.cli.evidence import AreaOpt, CsvOpt, JsonOpt, _emit, _fmt, _store, app
+from safer_communities.cli.tables import show
 
 
 @app.command("indicators")
@@ -77,7 +78,7 @@ def indicators_cmd(
             rank.replace(" of ", "/"),
             row.trend.replace("too few values", "few values"),
         )
-    console.print(table)
+    show(table)
     for line in (
         frame.attrs["method"],
         *frame.attrs["caveats"],

@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from safer_communities.cli.common import console, console_err, print_json, settings_from
+from safer_communities.cli.tables import show as show_table
 from safer_communities.errors import InputError, PermissionDeniedError
 from safer_communities.framework import amendments, checks, compliance, exports, queries, register, roles
 from safer_communities.framework.loader import read_framework, shipped_path
@@ -480,7 +481,7 @@ def versions(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     for v in infos:
         table.add_row(str(v.number), f"{v.published_at:%Y-%m-%d %H:%M}", v.published_by, str(v.entries),
                       v.note)
-    console.print(table)
+    show_table(table)
 
 
 @app.command("grant")

@@ -10,7 +10,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from safer_communities.cli.common import console, console_err, print_json, settings_from
+from safer_communities.cli.common import console_err, print_json, settings_from
+from safer_communities.cli.tables import show
 from safer_communities.ingest.common import IngestReport
 from safer_communities.ingest.runner import run_ingest
 
@@ -71,7 +72,7 @@ def _print_report(report: IngestReport, db: Path, as_json: bool) -> None:
     table.add_section()
     table.add_row("total", "", f"{report.rows_read:,}", f"{report.rows_loaded:,}",
                   f"{report.rows_rejected:,}", f"{report.rows_replaced:,}", "")
-    console.print(table)
+    show(table)
     for warning in report.warnings:
         console_err.print(f"[yellow]Warning:[/] {escape(warning)}", markup=True, highlight=False)
     if report.rows_rejected:

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from safer_communities.analysis.quality import QualityReport, month_runs, quality_report
 from safer_communities.cli.common import console, print_json, settings_from
+from safer_communities.cli.tables import show
 from safer_communities.store.evidence import connect
 
 _KIND_LABELS = {"street": "street", "outcomes": "outcomes", "stop_search": "stop and search"}
@@ -47,7 +48,7 @@ def _print_report(report: QualityReport, db: str) -> None:
                 str(len(entry[kind]["months"])), month_runs(missing) if missing else "none",
                 f"{entry[kind]['rows']:,}",
             )
-    console.print(coverage)
+    show(coverage)
 
     checks = Table(title="Street-level crime checks")
     checks.add_column("check")
@@ -71,7 +72,7 @@ def _print_report(report: QualityReport, db: str) -> None:
     checks.add_row("  repeated within one month", f"{dup['within_month_ids']:,}", "")
     checks.add_row("  repeated across months", f"{dup['across_months_ids']:,}", "")
     checks.add_row("rejected rows (all kinds)", f"{report.rejected_rows['total']:,}", "")
-    console.print(checks)
+    show(checks)
 
     by_type = report.unlocated_by_type.get("by_crime_type", {})
     if unlocated["total"] and by_type:
@@ -82,14 +83,14 @@ def _print_report(report: QualityReport, db: str) -> None:
         for month, n in every["by_month"].items():
             by_month.add_row(month, f"{n:,}", _share(every["share_by_month"][month]),
                              "yes" if month in every["anomalous_months"] else "")
-        console.print(by_month)
+        show(by_month)
         kinds = Table(title="Rows without a location, by crime type")
         for column in ("crime type", "rows", "share", "anomalous months"):
             kinds.add_column(column, justify="right" if column in ("rows", "share") else "left")
         for crime_type, entry in by_type.items():
             kinds.add_row(crime_type, f"{entry['rows']:,}", _share(entry["share"]),
                           month_runs(entry["anomalous_months"]) if entry["anomalous_months"] else "")
-        console.print(kinds)
+        show(kinds)
         console.print(f"Anomalous: {report.unlocated_by_type['rule']}.", highlight=False)
 
     for warning in report.warnings:

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from safer_communities.cli.common import console, print_json, settings_from
+from safer_communities.cli.tables import show
 from safer_communities.errors import InputError, PermissionDeniedError
 from safer_communities.reviews import register as reviews
 from safer_communities.store.app_db import open_app_db
@@ -152,7 +153,7 @@ def list_(ctx: typer.Context, today: TodayOpt = None, amber_days: AmberOpt = Non
             marks = "; ".join(d.message for d in v.deadlines if d.state != "met") or "all met"
             table.add_row(v.reference, v.kind, v.area_code, v.decision or "", "yes" if v.is_open else "no",
                           marks)
-        console.print(table)
+        show(table)
         overdue = sum(bool(v.overdue) for v in views)
         console.print(f"{len(views)} review(s), {overdue} with an overdue deadline.", highlight=False)
     if any(v.overdue for v in views):
@@ -172,6 +173,6 @@ def report(ctx: typer.Context,
                   title=f"ASB case reviews, {figures.start:%d %B %Y} to {figures.end:%d %B %Y}")
     for key in figures.published.index:
         table.add_row(str(key), *[str(figures.published.loc[key, c]) for c in reviews.ASB_COLUMNS])
-    console.print(table)
+    show(table)
     for note in figures.notes:
         console.print(note, highlight=False, markup=False)

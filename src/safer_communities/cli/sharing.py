@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from safer_communities.cli.common import console, console_err, print_json, settings_from
+from safer_communities.cli.tables import show as show_table
 from safer_communities.errors import InputError
 from safer_communities.store.app_db import open_app_db
 
@@ -121,7 +122,7 @@ def list_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
             str(r["review_date"]),
             str(r["end_date"] or ""),
         )
-    console.print(table)
+    show_table(table)
 
 
 @app.command("show")
@@ -176,7 +177,7 @@ def check(
             table.add_column(column, overflow="fold")
         for f in findings:
             table.add_row(f["agreement"], f["finding"], f["detail"])
-        console.print(table)
+        show_table(table)
     if findings:
         console_err.print("The register has findings to act on.", highlight=False)
         raise typer.Exit(1)

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from safer_communities.cli.common import console, console_err, print_json, settings_from
+from safer_communities.cli.tables import show
 from safer_communities.errors import InputError
 from safer_communities.store.app_db import open_app_db
 from safer_communities.store.evidence import connect
@@ -98,7 +99,7 @@ def _print(item: StrategyStatus) -> None:
                       _fmt(i.expected_value, i.measure),
                       Text.from_markup(f"{_fmt(i.target_value, i.measure)}\n[dim]{i.target_date:%b %Y}[/]"),
                       Text.from_markup(f"[{style}]{escape(i.rating)}[/]"))
-    console.print(table)
+    show(table)
     for i in item.indicators:
         for note in i.notes:
             console.print(f"  {i.indicator_id}: {note}", highlight=False, markup=False)

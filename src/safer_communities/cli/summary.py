@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from safer_communities.cli.common import console, print_json, settings_from
+from safer_communities.cli.tables import show
 from safer_communities.store.evidence import connect
 from safer_communities.store.summary import store_summary
 
@@ -31,7 +32,7 @@ def summary(
     tables.add_column("rows", justify="right")
     for name, rows in result.tables.items():
         tables.add_row(name, f"{rows:,}")
-    console.print(tables)
+    show(tables)
     for kind, forces in result.police_months.items():
         for force, (first, last, n) in forces.items():
             console.print(f"police.uk {kind}: {force} {first:%Y-%m} to {last:%Y-%m} ({n} months)")

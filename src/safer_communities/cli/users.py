@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from safer_communities.cli.common import console, print_json, settings_from
+from safer_communities.cli.tables import show
 from safer_communities.errors import InputError
 from safer_communities.store.app_db import open_app_db
 from safer_communities.web import accounts, audit
@@ -113,4 +114,4 @@ def list_(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", he
     for row in rows:
         table.add_row(str(row["name"]), ", ".join(row["roles"]), "yes" if row["password"] else "no",
                       str(row["created_at"])[:10])
-    console.print(table)
+    show(table)

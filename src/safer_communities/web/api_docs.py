@@ -1,4 +1,6 @@
-"""``/api/v1/docs``: Swagger UI served from the package (PyPI ``swagger-ui-bundle``), never a CDN.
+"""``/api/v1/docs``: Swagger UI served from the package (PyPI ``fastapi-offline``'s copy of Swagger UI 5,
+which reads OpenAPI 3.1 as FastAPI writes it; ``swagger-ui-bundle`` 1.1.0 holds Swagger UI 4, which
+refused the document: "does not specify a valid version field"), never a CDN.
 
 FastAPI's default docs page loads Swagger UI from jsDelivr and starts it with an inline script: the
 site's own Content-Security-Policy (``script-src 'self'``) blocks both, so offline it was blank. Here
@@ -19,7 +21,7 @@ _PAGE = f"""<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>safer-communities API</title>
 <link rel="stylesheet" href="{ASSETS}/swagger-ui.css">
-<link rel="icon" type="image/png" href="{ASSETS}/favicon-32x32.png">
+<link rel="icon" type="image/png" href="{ASSETS}/favicon.png">
 </head>
 <body>
 <div id="swagger-ui"></div>
@@ -36,9 +38,12 @@ _START = """window.addEventListener("load", function () {
 
 def install(app: FastAPI) -> None:
     """Mount the Swagger UI files and the docs page (call with ``docs_url=None`` on the app)."""
-    from swagger_ui_bundle import swagger_ui_path
+    from pathlib import Path
 
-    app.mount(ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="api-docs-assets")
+    import fastapi_offline
+
+    static = Path(fastapi_offline.__file__).with_name("static")
+    app.mount(ASSETS, StaticFiles(directory=str(static)), name="api-docs-assets")
 
     @app.get("/api/v1/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:

@@ -15,7 +15,7 @@ from safer_communities import __version__
 from safer_communities.analysis.periods import label_words
 from safer_communities.config import Settings
 from safer_communities.store.app_db import open_app_db
-from safer_communities.web import api_docs, errors
+from safer_communities.web import api_docs, errors, names
 from safer_communities.web.limits import BodyLimit
 from safer_communities.web.security import Signer, security_headers
 from safer_communities.web.sessions import check_secret
@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["version"] = __version__
     templates.env.filters["period_words"] = label_words  # "2021-04..2022-03" -> "April 2021 to March 2022"
+    templates.env.filters["area_label"] = names.area_label(settings)  # "Burnley (E07000117)"
     app.state.templates = templates
     errors.install(app)
     api_docs.install(app)  # Swagger UI from the package, not a CDN

@@ -10,7 +10,7 @@ from html import escape
 from typing import Any
 
 WIDTH, HEIGHT = 720, 260
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 48
+LEFT, RIGHT, TOP, BOTTOM = 88, 16, 16, 48  # LEFT holds "100,000" at the phone label size
 
 
 def _nice_max(value: float) -> float:
@@ -45,13 +45,16 @@ def trend_svg(points: list[dict[str, Any]], *, title: str) -> str:
         value = top * k / 4
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
                      'stroke="#b1b4b6" stroke-width="1"/>')
-        parts.append(f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end" font-size="12" '
-                     f'fill="#0b0c0c">{value:,.0f}</text>')
+        parts.append(f'<text class="tick-y" x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end" '
+                     f'font-size="12" fill="#0b0c0c">{value:,.0f}</text>')
     step = max(1, n // 12)
     for i, p in enumerate(points):
         if i % step == 0:
-            parts.append(f'<text x="{x(i):.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle" '
-                         f'font-size="11" fill="#0b0c0c">{escape(p["month"])}</text>')
+            # On a phone the chart is drawn at half size: app.css doubles the labels and hides the
+            # "minor" ones, leaving every third labelled month, so the text stays readable.
+            minor = " minor" if (i // step) % 3 else ""
+            parts.append(f'<text class="tick-x{minor}" x="{x(i):.1f}" y="{HEIGHT - BOTTOM + 18}" '
+                         f'text-anchor="middle" font-size="11" fill="#0b0c0c">{escape(p["month"])}</text>')
     segment: list[str] = []
     segments: list[list[str]] = []
     for i, p in enumerate(points):

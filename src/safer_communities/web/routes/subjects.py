@@ -22,6 +22,8 @@ from safer_communities.web.routes.common import render
 router = APIRouter(include_in_schema=False)
 Evidence = Annotated[duckdb.DuckDBPyConnection, Depends(deps.evidence)]
 Reader = Annotated[Account, Depends(deps.require("read"))]
+# Open in public mode: the area page shows only the published, disclosure-controlled aggregates.
+PublicReader = Annotated[Account, Depends(deps.require("read", public=True))]
 
 
 def _strategy_actions(request: Request, con: duckdb.DuckDBPyConnection, issue: str) -> list[dict[str, Any]]:
@@ -62,7 +64,7 @@ def issue_page(request: Request, con: Evidence, account: Reader,
 
 
 @router.get("/areas/{area_code}", response_class=HTMLResponse)
-def area_page(request: Request, con: Evidence, account: Reader,
+def area_page(request: Request, con: Evidence, account: PublicReader,
               area_code: Annotated[str, PathParam(pattern=r"^[EWSN]\d{8}$")]) -> HTMLResponse:
     settings = request.app.state.settings
     level, name = ev.area_level(con, settings, area_code)

@@ -5,7 +5,10 @@
   if (!el || typeof L === "undefined") { return; }
   var COLOURS = ["#f1eef6", "#bdc9e1", "#74a9cf", "#2b8cbe", "#045a8d"];
   var WITHHELD = "#bfc1c3";
-  var map = L.map(el, { attributionControl: true, zoomSnap: 0.25 });
+  // Zoom buttons top right, the key top left: over the Irish Sea and Morecambe Bay at county scale, so
+  // neither covers east Lancashire; on a phone the key starts folded (a tap opens it).
+  var map = L.map(el, { attributionControl: true, zoomSnap: 0.25, zoomControl: false });
+  L.control.zoom({ position: "topright" }).addTo(map);
   if (el.dataset.tiles) {
     L.tileLayer(el.dataset.tiles, { maxZoom: 18, attribution: "Map tiles as configured" }).addTo(map);
   }
@@ -41,7 +44,9 @@
       }
       var layer = L.geoJSON(data, {
         style: function (f) {
-          return { color: "#0b0c0c", weight: 1, fillOpacity: 0.8, fillColor: colour(f.properties[key], cuts, f.properties.band) };
+          return { color: "#0b0c0c", weight: 1, fillOpacity: 0.8,
+                   fillColor: colour(f.properties[key], cuts, f.properties.band),
+                   className: "area-" + f.properties.area_code };
         },
         onEachFeature: function (f, lyr) {
           var p = f.properties;
@@ -52,14 +57,17 @@
         }
       }).addTo(map);
       map.fitBounds(layer.getBounds());
-      var legend = L.control({ position: "bottomright" });
+      var legend = L.control({ position: "topleft" });
       legend.onAdd = function () {
         // Built with DOM calls, not innerHTML, so the strict Content Security Policy allows the colours.
-        var div = L.DomUtil.create("div", "legend");
-        var title = L.DomUtil.create("strong", "", div);
-        title.textContent = "Rate " + per;
+        // A <details> element: the key folds away (keyboard and screen readers handle it natively).
+        var div = L.DomUtil.create("details", "legend");
+        div.open = el.clientWidth >= 480;
+        L.DomEvent.disableClickPropagation(div);
+        var title = L.DomUtil.create("summary", "", div);
+        title.textContent = "Key: rate " + per;
         function row(fill, text) {
-          L.DomUtil.create("br", "", div);
+          if (div.childNodes.length > 1) { L.DomUtil.create("br", "", div); }
           var swatch = L.DomUtil.create("i", "", div);
           swatch.style.background = fill;
           div.appendChild(document.createTextNode(text));
