@@ -202,20 +202,22 @@ def _wrk_group(base: str, token: str, paths: list[str], clients: int, seconds: f
             "load": os.getloadavg()[0]}
 
 
-def _warm(base: str, token: str, paths: list[str], workers: int) -> None:
-    """Every path asked ``2 x workers`` times at once, so each worker has computed it (kernel accept
-    order decides which worker answers; twice as many asks as workers makes a miss unlikely)."""
+def _warm(base: str, token: str, paths: list[str], args: argparse.Namespace, server: list[int]) -> None:
+    """Fill every worker's caches before the timed run: each path asked ``3 x workers`` times, each on a
+    new connection (the kernel hands connections to workers, so a kept-alive one would always reach the
+    same worker), then a short untimed wrk run over the same paths, which reaches every worker."""
     async def run() -> None:
-        limit = asyncio.Semaphore(2 * workers)
-        async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"},
-                                     timeout=600) as client:
+        limit = asyncio.Semaphore(2 * args.workers)
+        async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=600,
+                                     limits=httpx.Limits(max_keepalive_connections=0)) as client:
             async def one(path: str) -> None:
                 async with limit:
                     await client.get(path)
 
-            await asyncio.gather(*(one(path) for path in paths for _ in range(2 * workers)))
+            await asyncio.gather(*(one(path) for path in paths for _ in range(3 * args.workers)))
 
     asyncio.run(run())
+    _wrk_group(base, token, paths, args.clients, args.warm_seconds, server, args.client_cpu)
 
 
 def _row(name: str, r: dict[str, float], trivial_p95: float) -> str:
@@ -245,7 +247,7 @@ def _run_wrk(servers: Servers, areas: list[str], args: argparse.Namespace) -> bo
         paths = sorted({template.format(issue=issue, area=area)
                         for template in templates for issue in ISSUES for area in areas})
         for label, (base, _, token, _) in servers.items():
-            _warm(base, token, paths, args.workers)
+            _warm(base, token, paths, args, pids[label])
             r = _wrk_group(base, token, paths, args.clients, args.seconds, pids[label], args.client_cpu)
             trivial.setdefault(label, r["p95"])
             results.setdefault(name, {})[label] = r
@@ -283,6 +285,8 @@ def main() -> None:
                         help="Load generator (wrk where installed: apt-get install wrk)")
     parser.add_argument("--client-cpu", default=None,
                         help="Run wrk under 'taskset -c CPU' (its own core; its CPU is reported either way)")
+    parser.add_argument("--warm-seconds", type=float, default=5,
+                        help="Untimed wrk run before each group's timed one (fills every worker's cache)")
     parser.add_argument("--areas", type=int, default=0,
                         help="Only the county and the first N-1 districts (0: every area)")
     parser.add_argument("--baseline-src", type=Path, default=None,
