@@ -146,9 +146,10 @@ def _stat(path: Path) -> tuple[int, int]:
 
 
 def store_version(path: Path) -> tuple[str, int, int, int, int]:
-    """The evidence store's version: its file and write-ahead log, as ``stat`` sees them."""
-    resolved = Path(path).resolve()
-    return (str(resolved), *_stat(resolved), *_stat(resolved.with_name(resolved.name + ".wal")))
+    """The evidence store's version: its file and write-ahead log, as ``stat`` sees them (through any
+    symbolic link, so a link moved to a new store is a new version)."""
+    wal = Path(f"{path}.wal")
+    return (str(path), *_stat(Path(path)), *_stat(wal))
 
 
 def app_version(engine: Engine) -> str:
