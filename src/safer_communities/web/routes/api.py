@@ -52,17 +52,19 @@ def _encoded(answer: dict[str, Any]) -> tuple[bytes, bytes]:
     return body, gzip.compress(body, compresslevel=6, mtime=0)
 
 
-def _send(request: Request, encoded: tuple[bytes, bytes]) -> Response:
-    """The stored gzip to a client that accepts it (GZipMiddleware passes it through as it is)."""
+def _send(request: Request | None, encoded: tuple[bytes, bytes]) -> Response:
+    """The stored gzip to a client that accepts it (GZipMiddleware passes it through as it is; without
+    the request, the middleware compresses the body itself)."""
     body, packed = encoded
-    if len(body) >= GZIP_MIN_BYTES and "gzip" in request.headers.get("accept-encoding", ""):
+    if request is not None and len(body) >= GZIP_MIN_BYTES and \
+            "gzip" in request.headers.get("accept-encoding", ""):
         return Response(packed, media_type="application/json",
                         headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
     return Response(body, media_type="application/json", headers={"Vary": "Accept-Encoding"})
 
 
-async def _json(request: Request, settings: Settings, key: tuple, compute: Callable[[], dict[str, Any]]
-                ) -> Response:
+async def _json(settings: Settings, key: tuple, compute: Callable[[], dict[str, Any]], *,
+                request: Request | None = None) -> Response:
     """The answer serialised (and compressed) once per store version. A cached answer is sent from the
     event loop; a new one is computed in a worker thread."""
     full = ("json", *key)
@@ -101,8 +103,9 @@ async def evidence_rates(request: Request, con: Evidence, settings: SettingsDep,
     """The area's headline and each unit inside it (districts of the county, LSOAs of a district).
     Public answers are for periods on the publication grid only; signed in, any period (marked internal)."""
     code, internal = await _area(con, settings, area), signed_in(account)
-    return await _json(request, settings, ("rates", issue, code, period, internal),
-                 lambda: ev.rates_by_area(con, settings, issue, code, period, internal=internal))
+    return await _json(settings, ("rates", issue, code, period, internal),
+                 lambda: ev.rates_by_area(con, settings, issue, code, period, internal=internal),
+                 request=request)
 
 
 @router.get("/evidence/trend", summary="Monthly counts (gaps are null, never zero)")
@@ -110,8 +113,9 @@ async def evidence_trend(request: Request, con: Evidence, settings: SettingsDep,
                    issue: Issue = "violence", area: Area = None,
                    period: Period = "latest-12-months") -> Response:
     code, internal = await _area(con, settings, area), signed_in(account)
-    return await _json(request, settings, ("trend", issue, code, period, internal),
-                 lambda: ev.trend(con, settings, issue, code, period, internal=internal))
+    return await _json(settings, ("trend", issue, code, period, internal),
+                 lambda: ev.trend(con, settings, issue, code, period, internal=internal),
+                 request=request)
 
 
 @router.get("/evidence/map", summary="GeoJSON (WGS84) of rates by unit, for a choropleth map")
@@ -119,8 +123,9 @@ async def evidence_map(request: Request, con: Evidence, settings: SettingsDep, a
                        issue: Issue = "violence", area: Area = None,
                        period: Period = "latest-12-months") -> Response:
     code, internal = await _area(con, settings, area), signed_in(account)
-    return await _json(request, settings, ("map", issue, code, period, internal),
-                 lambda: ev.rates_geojson(con, settings, issue, code, period, internal=internal))
+    return await _json(settings, ("map", issue, code, period, internal),
+                 lambda: ev.rates_geojson(con, settings, issue, code, period, internal=internal),
+                 request=request)
 
 
 @router.get("/evidence/hotspots", summary="GeoJSON (WGS84) of LSOA hotspots (Getis-Ord Gi*, FDR)")
@@ -130,8 +135,9 @@ async def evidence_hotspots(request: Request, con: Evidence, settings: SettingsD
     from safer_communities.web.hotspots import hotspots_geojson
 
     code, internal = await _area(con, settings, area), signed_in(account)
-    return await _json(request, settings, ("hotspots", issue, code, period, internal),
-                 lambda: hotspots_geojson(con, settings, issue, code, period, internal=internal))
+    return await _json(settings, ("hotspots", issue, code, period, internal),
+                 lambda: hotspots_geojson(con, settings, issue, code, period, internal=internal),
+                 request=request)
 
 
 @router.get("/framework", summary="The latest published framework register")
