@@ -221,6 +221,8 @@ def _warm(base: str, token: str, paths: list[str], args: argparse.Namespace, ser
 
 
 def _row(name: str, r: dict[str, float], trivial_p95: float) -> str:
+    if not r["requests"]:
+        return f"{name:<42} {0:>8} {r['errors']:>4.0f}  no request finished in the run (load {r['load']:.1f})"
     share = r["client_cpu"] / r["server_cpu"] if r["server_cpu"] else float("nan")
     per_request = 1000 * r["server_cpu"] / r["requests"] if r["requests"] else float("nan")
     return (f"{name:<42} {r['requests']:>8,.0f} {r['errors']:>4.0f} {r['p50']:>7.1f} {r['p95']:>7.1f} "
@@ -240,7 +242,7 @@ def _run_wrk(servers: Servers, areas: list[str], args: argparse.Namespace) -> bo
           f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
     print(f"{'group':<42} {'requests':>8} {'err':>4} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
           f"{'p95/triv':>8} {'srv ms/rq':>9} {'wrk/srv':>8} {'load':>5}")
-    trivial: dict[str, float] = {}
+    trivial: dict[str, float] = {}  # each server's own trivial p95
     results: dict[str, dict[str, dict[str, float]]] = {}
     ok = True
     for name, templates in GROUPS.items():
@@ -257,11 +259,16 @@ def _run_wrk(servers: Servers, areas: list[str], args: argparse.Namespace) -> bo
     if len(servers) > 1:
         print("\nours / baseline, same run (below 1 is faster):")
         print(f"{'group':<42} {'p50':>7} {'p95':>7} {'p99':>7} {'srv CPU/rq':>10}")
+        def ratio(x: float, y: float) -> str:  # a baseline that finished no request in the run: "-"
+            return f"{x / y:.3f}" if x and y else "-"
+
         for name, pair in results.items():
             a, b = pair["ours"], pair["baseline"]
-            cpu = (a["server_cpu"] / a["requests"]) / (b["server_cpu"] / b["requests"])
-            print(f"{name:<42} {a['p50'] / b['p50']:>7.3f} {a['p95'] / b['p95']:>7.3f} "
-                  f"{a['p99'] / b['p99']:>7.3f} {cpu:>10.3f}")
+            cpu = ratio(a["server_cpu"] / a["requests"] if a["requests"] else 0,
+                        b["server_cpu"] / b["requests"] if b["requests"] else 0)
+            print(f"{name:<42} {ratio(a['p50'], b['p50']):>7} {ratio(a['p95'], b['p95']):>7} "
+                  f"{ratio(a['p99'], b['p99']):>7} {cpu:>10}  baseline requests {b['requests']:,.0f}, "
+                  f"ours {a['requests']:,.0f}")
     print(f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
     print("PASS" if ok else "FAIL", "(targets: every group p95 < 100 ms, zero errors)")
     return ok
