@@ -274,6 +274,30 @@ def _run_wrk(servers: Servers, areas: list[str], args: argparse.Namespace) -> bo
     return ok
 
 
+def _run_sequential(servers: Servers, areas: list[str], args: argparse.Namespace) -> None:
+    """One client, one request at a time: each group's first path asked twice (the caches warm), then
+    ``args.sequential`` times in turn on each server; the median, and ours over the baseline."""
+    print(f"one client, sequential, median of {args.sequential} after two warm-up requests; "
+          f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
+    print(f"{'group':<42} " + " ".join(f"{label + ' ms':>12}" for label in servers) + "   ours/baseline")
+    for name, templates in GROUPS.items():
+        path = templates[0].format(issue=ISSUES[0], area=areas[-1])
+        medians = {}
+        for label, (base, _, token, _) in servers.items():
+            with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}",
+                                                      "Accept-Encoding": "gzip"}, timeout=600) as client:
+                for _ in range(2):
+                    client.get(path)
+                times = []
+                for _ in range(args.sequential):
+                    started = time.perf_counter()
+                    client.get(path).raise_for_status()
+                    times.append(time.perf_counter() - started)
+            medians[label] = statistics.median(times) * 1000
+        ratio = f"{medians['ours'] / medians['baseline']:.4f}" if "baseline" in medians else ""
+        print(f"{name:<42} " + " ".join(f"{m:>12.1f}" for m in medians.values()) + f"   {ratio}", flush=True)
+
+
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
@@ -292,6 +316,8 @@ def main() -> None:
                         help="Load generator (wrk where installed: apt-get install wrk)")
     parser.add_argument("--client-cpu", default=None,
                         help="Run wrk under 'taskset -c CPU' (its own core; its CPU is reported either way)")
+    parser.add_argument("--sequential", type=int, default=0,
+                        help="Instead of wrk: N sequential requests per group, one client (latency alone)")
     parser.add_argument("--warm-seconds", type=float, default=5,
                         help="Untimed wrk run before each group's timed one (fills every worker's cache)")
     parser.add_argument("--areas", type=int, default=0,
@@ -315,6 +341,9 @@ def main() -> None:
                 "Authorization": f"Bearer {token}"}, timeout=30).json()["areas"]]
             if args.areas:
                 areas = areas[:args.areas]
+            if args.sequential:
+                _run_sequential(servers, areas, args)
+                return
             if args.client == "wrk":
                 sys.exit(0 if _run_wrk(servers, areas, args) else 1)
             warm_started = time.perf_counter()

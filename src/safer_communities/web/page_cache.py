@@ -4,8 +4,8 @@ A page is the same HTML for a user until the store, the application database or 
 except for its CSRF token, which belongs to the browser. The page is rendered once with a placeholder
 token (random per process, so no page text can forge it) and the placeholder is replaced by the
 request's own token on every answer; the CSRF cookie is then set exactly as an uncached render sets it.
-The user's name and roles (the navigation, the "Signed in as" line, the editor's forms) are part of the
-key, so no user is ever sent another's page.
+The user's id, name and roles (the navigation, the "Signed in as" line, the editor's forms) are part of
+the key, so no user is ever sent another's page, and the public never a signed-in user's.
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ def page(request: Request, account: Account, key: tuple[Hashable, ...], build: C
     """The page ``build()`` describes, rendered once per version of its inputs and user."""
     state = request.app.state
     engine = state.engine if app_db else None
-    full = ("page", request.url.path, *key, account.name, tuple(sorted(account.roles)),
+    # The anonymous public reader is id 0 (no user row has it): public and signed-in pages differ in
+    # what may be shown (off-grid periods), whatever a user is called.
+    full = ("page", request.url.path, *key, account.id, account.name, tuple(sorted(account.roles)),
             *cache.versions(state.settings, engine))
 
     def rendered() -> tuple[bytes, int]:
