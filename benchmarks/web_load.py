@@ -111,8 +111,9 @@ async def _load(base: str, token: str, areas: list[str], clients: int, seconds: 
 
 # The groups wrk loads in turn: the trivial endpoint first (the baseline), then what the dashboard and the
 # partnership's pages ask for. Paths with {issue} and {area} are expanded over every issue and area.
+TRIVIAL = "trivial: /api/v1/me"
 GROUPS: dict[str, list[str]] = {
-    "trivial: /api/v1/me": ["/api/v1/me"],
+    TRIVIAL: ["/api/v1/me"],
     "evidence API (rates, trend, map)": [f"/api/v1/evidence/{kind}?issue={{issue}}&area={{area}}"
                                          for kind in KINDS],
     "hotspot GeoJSON": ["/api/v1/evidence/hotspots?issue={issue}&area={area}"],
@@ -250,6 +251,9 @@ def _run_wrk(servers: Servers, areas: list[str], args: argparse.Namespace) -> bo
                         for template in templates for issue in ISSUES for area in areas})
         for label, (base, _, token, _) in servers.items():
             _warm(base, token, paths, args, pids[label])
+            if args.trivial_seconds and name != TRIVIAL:  # the trivial endpoint again, at this moment's load
+                trivial[label] = _wrk_group(base, token, GROUPS[TRIVIAL], args.clients, args.trivial_seconds,
+                                            pids[label], args.client_cpu)["p95"]
             r = _wrk_group(base, token, paths, args.clients, args.seconds, pids[label], args.client_cpu)
             trivial.setdefault(label, r["p95"])
             results.setdefault(name, {})[label] = r
@@ -318,6 +322,9 @@ def main() -> None:
                         help="Run wrk under 'taskset -c CPU' (its own core; its CPU is reported either way)")
     parser.add_argument("--sequential", type=int, default=0,
                         help="Instead of wrk: N sequential requests per group, one client (latency alone)")
+    parser.add_argument("--trivial-seconds", type=float, default=5,
+                        help="Before each group, the trivial endpoint for this long: the group's p95 is "
+                             "divided by that p95, measured at the same load (0: the first one only)")
     parser.add_argument("--warm-seconds", type=float, default=5,
                         help="Untimed wrk run before each group's timed one (fills every worker's cache)")
     parser.add_argument("--areas", type=int, default=0,
