@@ -93,8 +93,8 @@ def test_pages_are_not_compressed(viewer: TestClient) -> None:
     """Pages carry the CSRF token beside reflected filters: compressing them would open BREACH."""
     page = viewer.get("/strategy", headers={"Accept-Encoding": "gzip"})
     assert page.status_code == 200 and "content-encoding" not in page.headers
-    static = viewer.get("/api/v1/framework", headers={"Accept-Encoding": "gzip"})
-    assert static.headers.get("content-encoding") == "gzip"
+    status = viewer.get("/api/v1/strategy/status", headers={"Accept-Encoding": "gzip"})
+    assert status.headers.get("content-encoding") == "gzip" and status.json()["strategies"]
 
 
 def test_quantise_falls_back_where_rounding_would_break_a_polygon() -> None:

@@ -9,7 +9,6 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import MutableHeaders
-from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from safer_communities import __version__
@@ -90,10 +89,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     api_docs.install(app)  # Swagger UI from the package, not a CDN
 
-    # JSON and static files compressed; pages are not, since they carry the CSRF token beside reflected
-    # filters (BREACH). Large cached answers are stored compressed and passed through as they are.
-    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=5,
-                       exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, "text/html"))
     app.add_middleware(BodyLimit)  # inside SecurityHeaders, so a 413 carries the headers too
     app.add_middleware(SecurityHeaders, settings=settings, signer=app.state.signer)
 

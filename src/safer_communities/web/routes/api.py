@@ -53,8 +53,7 @@ def _encoded(answer: dict[str, Any]) -> tuple[bytes, bytes]:
 
 
 def _send(request: Request | None, encoded: tuple[bytes, bytes]) -> Response:
-    """The stored gzip to a client that accepts it (GZipMiddleware passes it through as it is; without
-    the request, the middleware compresses the body itself)."""
+    """The stored gzip to a client that accepts it (without the request: the JSON)."""
     body, packed = encoded
     if request is not None and len(body) >= GZIP_MIN_BYTES and \
             "gzip" in request.headers.get("accept-encoding", ""):
