@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -37,7 +38,7 @@ import httpx
 
 WRK = "/usr/bin/wrk"
 REPO = Path(__file__).resolve().parents[1]
-SAFER = REPO / ".venv" / "bin" / "safer"
+SAFER = Path(sys.executable).with_name("safer")  # the environment running this script (PYTHONPATH too)
 ISSUES = ["violence", "asb", "serious-violence", "serious-organised-crime"]
 KINDS = ["rates", "trend", "map"]
 
@@ -63,8 +64,10 @@ def _rss_kb(pid: int) -> int:
     return total
 
 
-def _start(db: Path, app_db: str, port: int, workers: int) -> subprocess.Popen:
+def _start(db: Path, app_db: str, port: int, workers: int, src: Path | None = None) -> subprocess.Popen:
     env = {**os.environ, "SAFER_SECRET_KEY": os.urandom(24).hex()}
+    if src is not None:  # another checkout's code (the baseline), over the same environment
+        env["PYTHONPATH"] = str(src)
     proc = subprocess.Popen([str(SAFER), "--db", str(db), "--app-db", app_db, "serve", "--port", str(port),
                              "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, start_new_session=True)
@@ -108,14 +111,19 @@ async def _load(base: str, token: str, areas: list[str], clients: int, seconds: 
 
 # The groups wrk loads in turn: the trivial endpoint first (the baseline), then what the dashboard and the
 # partnership's pages ask for. Paths with {issue} and {area} are expanded over every issue and area.
+TRIVIAL = "trivial: /api/v1/me"
 GROUPS: dict[str, list[str]] = {
-    "trivial: /api/v1/me": ["/api/v1/me"],
+    TRIVIAL: ["/api/v1/me"],
     "evidence API (rates, trend, map)": [f"/api/v1/evidence/{kind}?issue={{issue}}&area={{area}}"
                                          for kind in KINDS],
     "hotspot GeoJSON": ["/api/v1/evidence/hotspots?issue={issue}&area={area}"],
     "strategy status API": ["/api/v1/strategy/status"],
-    "pages: dashboard, issue, strategy, quality": ["/?issue={issue}&area={area}", "/issues/{issue}",
-                                                   "/strategy", "/quality"],
+    "page: dashboard": ["/?issue={issue}&area={area}"],
+    "page: issue": ["/issues/{issue}"],
+    "page: strategy": ["/strategy"],
+    "page: quality": ["/quality"],
+    "page: framework": ["/framework"],
+    "page: area": ["/areas/{area}"],
 }
 
 WRK_SCRIPT = """
@@ -124,7 +132,8 @@ local token = "%s"
 local i = 0
 request = function()
   i = i + 1
-  return wrk.format("GET", paths[(i %% #paths) + 1], {["Authorization"] = "Bearer " .. token})
+  return wrk.format("GET", paths[(i %% #paths) + 1], {["Authorization"] = "Bearer " .. token,
+                                                      ["Accept-Encoding"] = "gzip"})
 end
 done = function(summary, latency, requests)
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write
@@ -134,6 +143,23 @@ done = function(summary, latency, requests)
     latency.max / 1000))
 end
 """
+
+
+def _server(args: argparse.Namespace, app_db_path: Path, src: Path | None
+            ) -> tuple[str, int, str, subprocess.Popen]:
+    """A server of the code in ``src`` (None: this checkout) on its own copy of the app database, with a
+    viewer's API token: (base URL, pid, token, process)."""
+    env = {**os.environ, **({"PYTHONPATH": str(src)} if src is not None else {})}
+    if args.app_db_template.exists():
+        shutil.copy(args.app_db_template, app_db_path)
+    app_db = f"sqlite:///{app_db_path}"
+    subprocess.run([str(SAFER), "--app-db", app_db, "users", "add", "bench", "--role", "viewer",
+                    "--no-password"], check=True, capture_output=True, env=env)
+    token = subprocess.run([str(SAFER), "--app-db", app_db, "users", "token", "bench"], check=True,
+                           capture_output=True, text=True, env=env).stdout.strip()
+    port = _free_port()
+    proc = _start(args.db, app_db, port, args.workers, src)
+    return f"http://127.0.0.1:{port}", proc.pid, token, proc
 
 
 def _cpu_seconds(pids: list[int]) -> float:
@@ -155,7 +181,7 @@ def _server_pids(pid: int) -> list[int]:
 
 
 def _wrk_group(base: str, token: str, paths: list[str], clients: int, seconds: float,
-               server: list[int]) -> dict[str, float]:
+               server: list[int], cpu: str | None) -> dict[str, float]:
     """Load ``paths`` (rotating) with wrk: one thread, ``clients`` connections; latency and CPU."""
     lua = WRK_SCRIPT % (", ".join(f'"{path}"' for path in paths), token)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
@@ -163,6 +189,8 @@ def _wrk_group(base: str, token: str, paths: list[str], clients: int, seconds: f
     server_before = _cpu_seconds(server)
     client_before = os.times()
     command = [WRK, "-t1", f"-c{clients}", f"-d{seconds:.0f}s", "--timeout", "30s", "-s", script.name, base]
+    if cpu is not None:  # the load generator on its own core
+        command = ["taskset", "-c", cpu, *command]
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     client_after = os.times()
     Path(script.name).unlink()
@@ -171,31 +199,107 @@ def _wrk_group(base: str, token: str, paths: list[str], clients: int, seconds: f
     client_cpu = ((client_after.children_user - client_before.children_user)
                   + (client_after.children_system - client_before.children_system))
     return {"requests": requests, "errors": errors, "p50": p50, "p95": p95, "p99": p99, "max": worst,
-            "client_cpu": client_cpu, "server_cpu": _cpu_seconds(server) - server_before}
+            "client_cpu": client_cpu, "server_cpu": _cpu_seconds(server) - server_before,
+            "load": os.getloadavg()[0]}
 
 
-def _run_wrk(base: str, token: str, areas: list[str], args: argparse.Namespace, server_pid: int) -> bool:
-    server = _server_pids(server_pid)
+def _warm(base: str, token: str, paths: list[str], args: argparse.Namespace, server: list[int]) -> None:
+    """Fill every worker's caches before the timed run: each path asked ``3 x workers`` times, each on a
+    new connection (the kernel hands connections to workers, so a kept-alive one would always reach the
+    same worker), then a short untimed wrk run over the same paths, which reaches every worker."""
+    async def run() -> None:
+        limit = asyncio.Semaphore(2 * args.workers)
+        async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=600,
+                                     limits=httpx.Limits(max_keepalive_connections=0)) as client:
+            async def one(path: str) -> None:
+                async with limit:
+                    await client.get(path)
+
+            await asyncio.gather(*(one(path) for path in paths for _ in range(3 * args.workers)))
+
+    asyncio.run(run())
+    _wrk_group(base, token, paths, args.clients, args.warm_seconds, server, args.client_cpu)
+
+
+def _row(name: str, r: dict[str, float], trivial_p95: float) -> str:
+    if not r["requests"]:
+        return f"{name:<42} {0:>8} {r['errors']:>4.0f}  no request finished in the run (load {r['load']:.1f})"
+    share = r["client_cpu"] / r["server_cpu"] if r["server_cpu"] else float("nan")
+    per_request = 1000 * r["server_cpu"] / r["requests"] if r["requests"] else float("nan")
+    return (f"{name:<42} {r['requests']:>8,.0f} {r['errors']:>4.0f} {r['p50']:>7.1f} {r['p95']:>7.1f} "
+            f"{r['p99']:>7.1f} {r['p95'] / trivial_p95:>8.1f} {per_request:>9.2f} {share:>8.2f} "
+            f"{r['load']:>5.1f}")
+
+
+Servers = dict[str, tuple[str, int, str, subprocess.Popen]]
+"""Label -> (base URL, pid, API token, process)."""
+
+
+def _run_wrk(servers: Servers, areas: list[str], args: argparse.Namespace) -> bool:
+    """Each group against each server in turn (interleaved, so the machine's load falls on both alike)."""
+    pids = {label: _server_pids(pid) for label, (_, pid, _, _) in servers.items()}
     print(f"wrk, {args.clients} connections, {args.seconds:.0f} s per group, {args.workers} worker(s), "
-          f"store {args.db.name}, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"{'group':<44} {'requests':>9} {'err':>4} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-          f"{'p95 / trivial':>13} {'client/server CPU':>18}")
-    baseline_p95 = None
+          f"store {args.db.name}, {len(areas)} areas, wrk on CPU {args.client_cpu or 'any'}; "
+          f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
+    print(f"{'group':<42} {'requests':>8} {'err':>4} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+          f"{'p95/triv':>8} {'srv ms/rq':>9} {'wrk/srv':>8} {'load':>5}")
+    trivial: dict[str, float] = {}  # each server's own trivial p95
+    results: dict[str, dict[str, dict[str, float]]] = {}
     ok = True
     for name, templates in GROUPS.items():
         paths = sorted({template.format(issue=issue, area=area)
                         for template in templates for issue in ISSUES for area in areas})
-        for path in paths:  # warm every cache once per worker, as the Python client's warm-up did
-            for _ in range(args.workers):
-                httpx.get(base + path, headers={"Authorization": f"Bearer {token}"}, timeout=300)
-        r = _wrk_group(base, token, paths, args.clients, args.seconds, server)
-        baseline_p95 = baseline_p95 or r["p95"]
-        share = r["client_cpu"] / r["server_cpu"] if r["server_cpu"] else float("nan")
-        print(f"{name:<44} {r['requests']:>9,.0f} {r['errors']:>4.0f} {r['p50']:>7.1f} {r['p95']:>7.1f} "
-              f"{r['p99']:>7.1f} {r['p95'] / baseline_p95:>13.1f} {share:>18.2f}")
-        ok = ok and r["p95"] < 100 and r["errors"] == 0
+        for label, (base, _, token, _) in servers.items():
+            _warm(base, token, paths, args, pids[label])
+            if args.trivial_seconds and name != TRIVIAL:  # the trivial endpoint again, at this moment's load
+                trivial[label] = _wrk_group(base, token, GROUPS[TRIVIAL], args.clients, args.trivial_seconds,
+                                            pids[label], args.client_cpu)["p95"]
+            r = _wrk_group(base, token, paths, args.clients, args.seconds, pids[label], args.client_cpu)
+            trivial.setdefault(label, r["p95"])
+            results.setdefault(name, {})[label] = r
+            print(_row(f"{name} [{label}]" if len(servers) > 1 else name, r, trivial[label]), flush=True)
+            if label == "ours":
+                ok = ok and r["p95"] < 100 and r["errors"] == 0
+    if len(servers) > 1:
+        print("\nours / baseline, same run (below 1 is faster):")
+        print(f"{'group':<42} {'p50':>7} {'p95':>7} {'p99':>7} {'srv CPU/rq':>10}")
+        def ratio(x: float, y: float) -> str:  # a baseline that finished no request in the run: "-"
+            return f"{x / y:.3f}" if x and y else "-"
+
+        for name, pair in results.items():
+            a, b = pair["ours"], pair["baseline"]
+            cpu = ratio(a["server_cpu"] / a["requests"] if a["requests"] else 0,
+                        b["server_cpu"] / b["requests"] if b["requests"] else 0)
+            print(f"{name:<42} {ratio(a['p50'], b['p50']):>7} {ratio(a['p95'], b['p95']):>7} "
+                  f"{ratio(a['p99'], b['p99']):>7} {cpu:>10}  baseline requests {b['requests']:,.0f}, "
+                  f"ours {a['requests']:,.0f}")
+    print(f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
     print("PASS" if ok else "FAIL", "(targets: every group p95 < 100 ms, zero errors)")
     return ok
+
+
+def _run_sequential(servers: Servers, areas: list[str], args: argparse.Namespace) -> None:
+    """One client, one request at a time: each group's first path asked twice (the caches warm), then
+    ``args.sequential`` times in turn on each server; the median, and ours over the baseline."""
+    print(f"one client, sequential, median of {args.sequential} after two warm-up requests; "
+          f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
+    print(f"{'group':<42} " + " ".join(f"{label + ' ms':>12}" for label in servers) + "   ours/baseline")
+    for name, templates in GROUPS.items():
+        path = templates[0].format(issue=ISSUES[0], area=areas[-1])
+        medians = {}
+        for label, (base, _, token, _) in servers.items():
+            with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}",
+                                                      "Accept-Encoding": "gzip"}, timeout=600) as client:
+                for _ in range(2):
+                    client.get(path)
+                times = []
+                for _ in range(args.sequential):
+                    started = time.perf_counter()
+                    client.get(path).raise_for_status()
+                    times.append(time.perf_counter() - started)
+            medians[label] = statistics.median(times) * 1000
+        ratio = f"{medians['ours'] / medians['baseline']:.4f}" if "baseline" in medians else ""
+        print(f"{name:<42} " + " ".join(f"{m:>12.1f}" for m in medians.values()) + f"   {ratio}", flush=True)
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -214,24 +318,41 @@ def main() -> None:
     parser.add_argument("--client", choices=["wrk", "python"],
                         default="wrk" if Path(WRK).exists() and "--soak" not in sys.argv else "python",
                         help="Load generator (wrk where installed: apt-get install wrk)")
+    parser.add_argument("--client-cpu", default=None,
+                        help="Run wrk under 'taskset -c CPU' (its own core; its CPU is reported either way)")
+    parser.add_argument("--sequential", type=int, default=0,
+                        help="Instead of wrk: N sequential requests per group, one client (latency alone)")
+    parser.add_argument("--trivial-seconds", type=float, default=5,
+                        help="Before each group, the trivial endpoint for this long: the group's p95 is "
+                             "divided by that p95, measured at the same load (0: the first one only)")
+    parser.add_argument("--warm-seconds", type=float, default=5,
+                        help="Untimed wrk run before each group's timed one (fills every worker's cache)")
+    parser.add_argument("--areas", type=int, default=0,
+                        help="Only the county and the first N-1 districts (0: every area)")
+    parser.add_argument("--baseline-src", type=Path, default=None,
+                        help="Also serve the code in this src folder (e.g. main's) and load both in turn")
+    parser.add_argument("--app-db-template", type=Path, default=REPO / "demo" / "demo-app.sqlite",
+                        help="Copied for each server (the demo's: register and example strategy loaded)")
     args = parser.parse_args()
     if not args.db.exists():
         raise SystemExit(f"No evidence store at {args.db}: run 'make demo' or pass --db.")
     seconds = 600.0 if args.soak else args.seconds
     with tempfile.TemporaryDirectory(prefix="safer-bench-") as tmp:
-        app_db = f"sqlite:///{Path(tmp) / 'app.sqlite'}"
-        subprocess.run([str(SAFER), "--app-db", app_db, "users", "add", "bench", "--role", "viewer",
-                        "--no-password"], check=True, capture_output=True)
-        token = subprocess.run([str(SAFER), "--app-db", app_db, "users", "token", "bench"], check=True,
-                               capture_output=True, text=True).stdout.strip()
-        port = _free_port()
-        proc = _start(args.db, app_db, port, args.workers)
-        base = f"http://127.0.0.1:{port}"
+        sources = {"ours": None, **({"baseline": args.baseline_src} if args.baseline_src else {})}
+        servers: Servers = {}
         try:
+            for label, src in sources.items():
+                servers[label] = _server(args, Path(tmp) / f"{label}.sqlite", src)
+            base, _, token, proc = servers["ours"]
             areas = [a["code"] for a in httpx.get(f"{base}/api/v1/areas", headers={
                 "Authorization": f"Bearer {token}"}, timeout=30).json()["areas"]]
+            if args.areas:
+                areas = areas[:args.areas]
+            if args.sequential:
+                _run_sequential(servers, areas, args)
+                return
             if args.client == "wrk":
-                sys.exit(0 if _run_wrk(base, token, areas, args, proc.pid) else 1)
+                sys.exit(0 if _run_wrk(servers, areas, args) else 1)
             warm_started = time.perf_counter()
             for kind in KINDS:  # every combination once per worker-ish, so the caches are filled
                 for issue in ISSUES:
@@ -254,8 +375,9 @@ def main() -> None:
             else:
                 latencies, errors = asyncio.run(_load(base, token, areas, args.clients, seconds))
         finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=30)
+            for *_, running in servers.values():
+                os.killpg(running.pid, signal.SIGTERM)
+                running.wait(timeout=30)
     n = len(latencies)
     p95 = _pct(latencies, 0.95)
     print(f"{args.clients} clients, {seconds:.0f} s, {args.workers} worker(s), store {args.db.name}")

@@ -13,10 +13,7 @@ analyst), when it is protected on its own and marked internal.
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -29,41 +26,23 @@ from safer_communities.errors import InputError, NotFoundError
 from safer_communities.publish import grid as pgrid
 from safer_communities.publish.disclosure import suppress_counts, suppress_table
 from safer_communities.web import road_safety as road
+from safer_communities.web.cache import CACHE, settings_key, store_version
 
 RATE_COLUMNS = {"rate_per_1000": "count", "ci_low": "count", "ci_high": "count"}
 # Which rate field a result carries and how to label it (road safety is per 100,000: web.road_safety).
 POLICE_LABELS = {"rate_key": "rate_per_1000", "rate_label": "per 1,000 residents", "count_label": "Records",
                  "count_noun": "records"}
-_CACHE: OrderedDict[tuple, Any] = OrderedDict()
-_CACHE_SIZE = 256
-_LOCK = threading.Lock()
-
-
-def _store_version(path: Path) -> tuple[str, int, int]:
-    stat = Path(path).stat()
-    return (str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size)
 
 
 def cached(settings: Settings, key: tuple, compute: Callable[[], Any]) -> Any:
-    """``compute()`` once per store version (an ingest changes the file, so the cache moves on)."""
-    full = (_store_version(settings.db), settings.suppress_below, settings.rate_numerator_min, *key)
-    with _LOCK:
-        if full in _CACHE:
-            _CACHE.move_to_end(full)
-            return _CACHE[full]
-    value = compute()
-    with _LOCK:
-        _CACHE[full] = value
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return value
+    """``compute()`` once per store version and disclosure settings (``web.cache``: an ingest changes
+    the store file, so the cache moves on)."""
+    return CACHE.get((*key, settings_key(settings), store_version(settings.db)), compute)
 
 
 def peek(settings: Settings, key: tuple) -> Any:
     """The cached value for ``key``, or None (cheap enough for the event loop)."""
-    full = (_store_version(settings.db), settings.suppress_below, settings.rate_numerator_min, *key)
-    with _LOCK:
-        return _CACHE.get(full)
+    return CACHE.peek((*key, settings_key(settings), store_version(settings.db)))
 
 
 _DEFS: list[Definitions] = []
@@ -272,15 +251,14 @@ def trend(con: duckdb.DuckDBPyConnection, settings: Settings, issue: str, area_c
 def _geometries(con: duckdb.DuckDBPyConnection, settings: Settings, level: str) -> Any:
     """Boundaries in WGS84, simplified to about 20 m (plenty for a choropleth, far smaller to send)."""
     def compute() -> Any:
-        import shapely
-
         from safer_communities.analysis.results import area_geometries
+        from safer_communities.web import compact
 
         geoms = area_geometries(con, level)
         geoms["geometry"] = geoms.geometry.simplify(20, preserve_topology=True)
         geoms = geoms.to_crs(4326)
-        # 1e-6 degrees (about 0.1 m): at 1e-5 the snapping pinches narrow estuaries into false holes.
-        geoms["geometry"] = shapely.set_precision(geoms.geometry.values, 1e-6)
+        # About 1 m, point by point: GEOS's 1e-5 snapping pinched narrow estuaries into false holes.
+        geoms["geometry"] = compact.quantise(geoms.geometry.values)
         return geoms
 
     return cached(settings, ("geometries", level), compute)

@@ -7,6 +7,7 @@ passed ``publish.disclosure``; road safety's numbers come from ``web.road_safety
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Callable
 from datetime import date
@@ -21,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from safer_communities.config import Settings
 from safer_communities.framework import queries as fq
 from safer_communities.framework.register import list_versions, read_version
-from safer_communities.web import deps
+from safer_communities.web import cache, deps, derived
 from safer_communities.web import evidence as ev
 from safer_communities.web.accounts import Account
 from safer_communities.web.api_responses import error_responses
@@ -40,18 +41,36 @@ SettingsDep = Annotated[Settings, Depends(deps.settings)]
 EngineDep = Annotated[Engine, Depends(deps.engine)]
 PublicReader = Annotated[Account, Depends(deps.require("read", public=True))]
 Reader = Annotated[Account, Depends(deps.require("read"))]
+GZIP_MIN_BYTES = 1000
 KIND_PATTERN = "^(duties|issues|services|partners|activities|evidence)$"
 
 
-async def _json(settings: Settings, key: tuple, compute: Callable[[], dict[str, Any]]) -> Response:
-    """The answer serialised once per store version (maps are large; encoding them per request is slow).
-    A cached answer is sent from the event loop; a new one is computed in a worker thread."""
+def _encoded(answer: dict[str, Any]) -> tuple[bytes, bytes]:
+    """The JSON and its gzip (level 6), made once per version: a map is 0.1-1 MB, too big to compress
+    per request."""
+    body = json.dumps(answer, default=str, separators=(",", ":")).encode()
+    return body, gzip.compress(body, compresslevel=6, mtime=0)
+
+
+def _send(request: Request | None, encoded: tuple[bytes, bytes]) -> Response:
+    """The stored gzip to a client that accepts it (without the request: the JSON)."""
+    body, packed = encoded
+    if request is not None and len(body) >= GZIP_MIN_BYTES and \
+            "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(packed, media_type="application/json",
+                        headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+    return Response(body, media_type="application/json", headers={"Vary": "Accept-Encoding"})
+
+
+async def _json(settings: Settings, key: tuple, compute: Callable[[], dict[str, Any]], *,
+                request: Request | None = None) -> Response:
+    """The answer serialised (and compressed) once per store version. A cached answer is sent from the
+    event loop; a new one is computed in a worker thread."""
     full = ("json", *key)
-    body = ev.peek(settings, full)
-    if body is None:
-        body = await run_in_threadpool(ev.cached, settings, full, lambda: json.dumps(
-            compute(), default=str, separators=(",", ":")).encode())
-    return Response(body, media_type="application/json")
+    encoded = ev.peek(settings, full)
+    if encoded is None:
+        encoded = await run_in_threadpool(ev.cached, settings, full, lambda: _encoded(compute()))
+    return _send(request, encoded)
 
 
 def signed_in(account: Account) -> bool:
@@ -77,42 +96,47 @@ def issues(_: PublicReader) -> dict[str, Any]:
 
 
 @router.get("/evidence/rates", summary="Counts and rates per 1,000 residents, with 95% intervals")
-async def evidence_rates(con: Evidence, settings: SettingsDep, account: PublicReader,
+async def evidence_rates(request: Request, con: Evidence, settings: SettingsDep, account: PublicReader,
                    issue: Issue = "violence", area: Area = None,
                    period: Period = "latest-12-months") -> Response:
     """The area's headline and each unit inside it (districts of the county, LSOAs of a district).
     Public answers are for periods on the publication grid only; signed in, any period (marked internal)."""
     code, internal = await _area(con, settings, area), signed_in(account)
     return await _json(settings, ("rates", issue, code, period, internal),
-                 lambda: ev.rates_by_area(con, settings, issue, code, period, internal=internal))
+                 lambda: ev.rates_by_area(con, settings, issue, code, period, internal=internal),
+                 request=request)
 
 
 @router.get("/evidence/trend", summary="Monthly counts (gaps are null, never zero)")
-async def evidence_trend(con: Evidence, settings: SettingsDep, account: PublicReader,
+async def evidence_trend(request: Request, con: Evidence, settings: SettingsDep, account: PublicReader,
                    issue: Issue = "violence", area: Area = None,
                    period: Period = "latest-12-months") -> Response:
     code, internal = await _area(con, settings, area), signed_in(account)
     return await _json(settings, ("trend", issue, code, period, internal),
-                 lambda: ev.trend(con, settings, issue, code, period, internal=internal))
+                 lambda: ev.trend(con, settings, issue, code, period, internal=internal),
+                 request=request)
 
 
 @router.get("/evidence/map", summary="GeoJSON (WGS84) of rates by unit, for a choropleth map")
-async def evidence_map(con: Evidence, settings: SettingsDep, account: PublicReader, issue: Issue = "violence",
-                 area: Area = None, period: Period = "latest-12-months") -> Response:
+async def evidence_map(request: Request, con: Evidence, settings: SettingsDep, account: PublicReader,
+                       issue: Issue = "violence", area: Area = None,
+                       period: Period = "latest-12-months") -> Response:
     code, internal = await _area(con, settings, area), signed_in(account)
     return await _json(settings, ("map", issue, code, period, internal),
-                 lambda: ev.rates_geojson(con, settings, issue, code, period, internal=internal))
+                 lambda: ev.rates_geojson(con, settings, issue, code, period, internal=internal),
+                 request=request)
 
 
 @router.get("/evidence/hotspots", summary="GeoJSON (WGS84) of LSOA hotspots (Getis-Ord Gi*, FDR)")
-async def evidence_hotspots(con: Evidence, settings: SettingsDep, account: PublicReader,
+async def evidence_hotspots(request: Request, con: Evidence, settings: SettingsDep, account: PublicReader,
                             issue: Issue = "violence", area: Area = None,
                             period: Period = "latest-12-months") -> Response:
     from safer_communities.web.hotspots import hotspots_geojson
 
     code, internal = await _area(con, settings, area), signed_in(account)
     return await _json(settings, ("hotspots", issue, code, period, internal),
-                 lambda: hotspots_geojson(con, settings, issue, code, period, internal=internal))
+                 lambda: hotspots_geojson(con, settings, issue, code, period, internal=internal),
+                 request=request)
 
 
 @router.get("/framework", summary="The latest published framework register")
@@ -149,19 +173,13 @@ def framework_entry(engine: EngineDep, _: Reader,
     return out
 
 
-@router.get("/strategy/status", summary="Each strategy's indicators (RAG) and actions (overdue, unowned)")
-def strategy_status(engine: EngineDep, con: Evidence, settings: SettingsDep, _: Reader) -> dict[str, Any]:
+@router.get("/strategy/status", summary="Each strategy's indicators (RAG) and actions (overdue, unowned)",
+            response_model=None)
+def strategy_status(request: Request, engine: EngineDep, con: Evidence, settings: SettingsDep,
+                    _: Reader) -> Response:
     """Indicator values on fewer records than the disclosure threshold are null, with the reason."""
-    from safer_communities.strategy.status import status
-    from safer_communities.web.strategy_view import protected_indicators
-
-    out = []
-    for item in status(engine, con, today=date.today()):
-        body = item.to_dict()
-        body["indicators"] = protected_indicators(item.indicators, settings)
-        body["actions"] = [a.to_dict() for a in item.actions]
-        out.append(body)
-    return {"strategies": out}
+    return _send(request, cache.cached(settings, engine, ("json", "strategy-status"), lambda: _encoded(
+        derived.strategy_status_answer(engine, con, settings))))
 
 
 @router.get("/me", summary="Who the request is authenticated as")

@@ -10,21 +10,17 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
-from safer_communities.analysis.quality import quality_report
 from safer_communities.errors import NoDataError, SaferError
 from safer_communities.framework import compliance
 from safer_communities.framework import queries as fq
 from safer_communities.framework.checks_sharing import sharing_by_partner
-from safer_communities.framework.register import read_version
 from safer_communities.reviews.register import case_clocks
-from safer_communities.web import deps
+from safer_communities.web import deps, derived
 from safer_communities.web import evidence as ev
 from safer_communities.web.accounts import Account
 from safer_communities.web.charts import trend_svg
 from safer_communities.web.limits import check_period_length
-from safer_communities.web.routes.common import render
-from safer_communities.web.routes.reviews import compliance_summary
-from safer_communities.web.strategy_view import protected_indicators
+from safer_communities.web.page_cache import Built, page
 
 router = APIRouter(include_in_schema=False)
 Evidence = Annotated[duckdb.DuckDBPyConnection, Depends(deps.evidence)]
@@ -38,6 +34,12 @@ def dashboard(request: Request, con: Evidence, account: PublicReader,
               area: Annotated[str | None, Query(max_length=20)] = None,
               period: Annotated[str, Query(max_length=40)] = "latest-12-months") -> HTMLResponse:
     """Issue x area x period. A problem with the filters is shown on the page, beside the filters."""
+    return page(request, account, (issue, area, period), lambda: _dashboard(request, con, account, issue,
+                                                                             area, period))
+
+
+def _dashboard(request: Request, con: duckdb.DuckDBPyConnection, account: Account, issue: str,
+               area: str | None, period: str) -> Built:
     settings = request.app.state.settings
     context: dict[str, Any] = {"issues": [i for i in ev.issue_options() if i["measurable"]], "issue": issue,
                                "period": period, "problem": None, "result": None, "trend": None,
@@ -64,55 +66,62 @@ def dashboard(request: Request, con: Evidence, account: PublicReader,
 
     context["partner_evidence"] = partner_evidence(con, settings, area, [issue]) if area else []
     if account.roles:  # signed in: the compliance summary of the register (never in public mode)
-        context["compliance"] = compliance_summary(request.app.state.engine,
-                                                   request.app.state.settings.compliance_amber_days)
+        context["compliance"] = derived.compliance_summary(request.app.state.engine, settings)
     status = 200 if context["problem"] is None else (404 if context["problem"]["error"] in
                                                      ("not_found", "no_data") else 422)
-    return render(request, "dashboard.html", context, account=account, status_code=status)
+    return "dashboard.html", context, status
 
 
 @router.get("/framework", response_class=HTMLResponse)
 def framework(request: Request, account: Reader) -> HTMLResponse:
+    return page(request, account, (), lambda: _framework(request))
+
+
+def _framework(request: Request) -> Built:
     engine = request.app.state.engine
     try:
-        number, register = read_version(engine)
+        number, register = derived.register(engine, request.app.state.settings)
     except NoDataError as exc:
-        return render(request, "framework.html", {"problem": exc.to_dict()}, account=account)
+        return "framework.html", {"problem": exc.to_dict()}, 200
     header, rows = fq.services_by_issues(register)
     today, days = date.today(), request.app.state.settings.compliance_amber_days
     cases = case_clocks(engine, today=today, amber_days=days)
     status_header, status_rows = fq.evidence_status(register, today, amber_days=days, cases=cases)
     summary = compliance.summary(compliance.rate(register, today, amber_days=days, cases=cases))
     sharing = sharing_by_partner(register, engine, request.app.state.settings.db, today)
-    return render(request, "framework.html", {
+    return "framework.html", {
         "problem": None, "framework_version": number, "register": register, "matrix_header": header,
         "matrix_rows": rows, "status_header": status_header, "status_rows": status_rows,
-        "compliance": summary, "amber_days": days, "today": today, "sharing": sharing}, account=account)
+        "compliance": summary, "amber_days": days, "today": today, "sharing": sharing}, 200
 
 
 @router.get("/strategy", response_class=HTMLResponse)
 def strategy(request: Request, con: Evidence, account: Reader) -> HTMLResponse:
-    from safer_communities.strategy.status import status
+    return page(request, account, (), lambda: _strategy(request, con, account))
 
+
+def _strategy(request: Request, con: duckdb.DuckDBPyConnection, account: Account) -> Built:
+    engine, settings = request.app.state.engine, request.app.state.settings
     try:
-        strategies = status(request.app.state.engine, con, today=date.today())
+        strategies = derived.strategy_statuses(engine, con, settings)
     except NoDataError as exc:
-        return render(request, "strategy.html", {"problem": exc.to_dict(), "strategies": []}, account=account)
-    settings = request.app.state.settings
-    indicators = {s.id: protected_indicators(s.indicators, settings) for s in strategies}
+        return "strategy.html", {"problem": exc.to_dict(), "strategies": []}, 200
+    indicators = derived.strategy_indicators(engine, con, settings)
     from safer_communities.publish.partner_evidence import partner_evidence  # issue 12
     from safer_communities.strategy.updates import STATUSES
 
     partners = {s.id: partner_evidence(con, settings, s.area_code,
                                        sorted({i for o in s.objectives for i in o["issues"]}))
                 for s in strategies}
-    return render(request, "strategy.html", {"problem": None, "strategies": strategies,
-                                             "partner_evidence": partners,
-                                             "indicators": indicators, "statuses": STATUSES,
-                                             "can_update": account.can("update_action")}, account=account)
+    return "strategy.html", {"problem": None, "strategies": strategies, "indicators": indicators,
+                             "partner_evidence": partners, "statuses": STATUSES,
+                             "can_update": account.can("update_action")}, 200
 
 
 @router.get("/quality", response_class=HTMLResponse)
 def quality(request: Request, con: Evidence, account: Reader) -> HTMLResponse:
-    report = quality_report(con)
-    return render(request, "quality.html", {"report": report, "data": report.to_dict()}, account=account)
+    def build() -> Built:
+        report = derived.quality(con, request.app.state.settings)
+        return "quality.html", {"report": report, "data": report.to_dict()}, 200
+
+    return page(request, account, (), build, app_db=False)

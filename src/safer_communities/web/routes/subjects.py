@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 import duckdb
@@ -13,11 +12,10 @@ from fastapi.responses import HTMLResponse
 
 from safer_communities.errors import NoDataError, NotFoundError, SaferError
 from safer_communities.framework import queries as fq
-from safer_communities.framework.register import read_version
-from safer_communities.web import deps
+from safer_communities.web import deps, derived
 from safer_communities.web import evidence as ev
 from safer_communities.web.accounts import Account
-from safer_communities.web.routes.common import render
+from safer_communities.web.page_cache import Built, page
 
 router = APIRouter(include_in_schema=False)
 Evidence = Annotated[duckdb.DuckDBPyConnection, Depends(deps.evidence)]
@@ -28,10 +26,8 @@ PublicReader = Annotated[Account, Depends(deps.require("read", public=True))]
 
 def _strategy_actions(request: Request, con: duckdb.DuckDBPyConnection, issue: str) -> list[dict[str, Any]]:
     """Actions of strategy objectives that address ``issue``."""
-    from safer_communities.strategy.status import status
-
     try:
-        strategies = status(request.app.state.engine, con, today=date.today())
+        strategies = derived.strategy_statuses(request.app.state.engine, con, request.app.state.settings)
     except NoDataError:
         return []
     out = []
@@ -47,8 +43,12 @@ def _strategy_actions(request: Request, con: duckdb.DuckDBPyConnection, issue: s
 @router.get("/issues/{issue_id}", response_class=HTMLResponse)
 def issue_page(request: Request, con: Evidence, account: Reader,
                issue_id: Annotated[str, PathParam(pattern=r"^[a-z0-9-]{1,60}$")]) -> HTMLResponse:
+    return page(request, account, (), lambda: _issue_page(request, con, issue_id))
+
+
+def _issue_page(request: Request, con: duckdb.DuckDBPyConnection, issue_id: str) -> Built:
     settings = request.app.state.settings
-    _, register = read_version(request.app.state.engine)
+    _, register = derived.register(request.app.state.engine, settings)
     entry = fq.show(register, "issues", issue_id)
     definition = next((d for d in ev.issue_options() if d["id"] == issue_id), None)
     evidence, problem = None, None
@@ -58,14 +58,17 @@ def issue_page(request: Request, con: Evidence, account: Reader,
             evidence = ev.rates_by_area(con, settings, issue_id, county, "latest-12-months")
         except SaferError as exc:
             problem = exc.to_dict()
-    return render(request, "issue.html", {
-        "entry": entry, "definition": definition, "evidence": evidence, "problem": problem,
-        "actions": _strategy_actions(request, con, issue_id)}, account=account)
+    return "issue.html", {"entry": entry, "definition": definition, "evidence": evidence, "problem": problem,
+                          "actions": _strategy_actions(request, con, issue_id)}, 200
 
 
 @router.get("/areas/{area_code}", response_class=HTMLResponse)
 def area_page(request: Request, con: Evidence, account: PublicReader,
               area_code: Annotated[str, PathParam(pattern=r"^[EWSN]\d{8}$")]) -> HTMLResponse:
+    return page(request, account, (), lambda: _area_page(request, con, area_code), app_db=False)
+
+
+def _area_page(request: Request, con: duckdb.DuckDBPyConnection, area_code: str) -> Built:
     settings = request.app.state.settings
     level, name = ev.area_level(con, settings, area_code)
     rows = []
@@ -80,5 +83,4 @@ def area_page(request: Request, con: Evidence, account: PublicReader,
                      "rate_key": result.get("rate_key", "rate_per_1000"),
                      "per": str(result.get("rate_label", "per 1,000 residents")).replace(" residents", ""),
                      "what": result.get("count_noun", "records")})
-    return render(request, "area.html", {"area": {"code": area_code, "name": name, "level": level},
-                                         "rows": rows}, account=account)
+    return "area.html", {"area": {"code": area_code, "name": name, "level": level}, "rows": rows}, 200
