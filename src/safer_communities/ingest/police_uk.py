@@ -26,6 +26,7 @@ import duckdb
 import pyarrow.parquet as pq
 
 from safer_communities.errors import InputError
+from safer_communities.ingest import police_uk_arrow
 from safer_communities.ingest import police_uk_sql as sql
 from safer_communities.ingest.bng import to_bng
 from safer_communities.ingest.common import (
@@ -219,11 +220,32 @@ class _Loader:
         for items in groups.values():
             self._fast(items)
 
+    def _stage(self, items: list[_Item]) -> dict[str, tuple[int, int]]:
+        """Parse the files once (Arrow; DuckDB's reader for very large ones) and check every row.
+
+        Returns path -> (rows, bad rows); a file the parser could not take whole counts as bad and
+        is marked for the exact reader.
+        """
+        header = items[0].header
+        if not all(police_uk_arrow.fits(i.local) for i in items):
+            sql.set_files(self.con, [(str(i.local), i.month) for i in items])
+            return _check(self.con, items, sql.csv_relation(
+                header, [str(i.local) for i in items], self.limits.max_line_bytes))
+        batch = police_uk_arrow.read_batch([str(i.local) for i in items], header,
+                                           self.limits.max_line_bytes)
+        for item in items:
+            item.exact_only = str(item.local) in batch.unread
+        read = [i for i in items if not i.exact_only]
+        sql.set_files(self.con, [(str(i.local), i.month) for i in read])
+        counts: dict[str, tuple[int, int]] = {}
+        if batch.table is not None:
+            self.con.register(sql.ARROW, batch.table)
+            counts = _check(self.con, read, sql.arrow_relation(header))
+        counts.update({path: (0, 1) for path in batch.unread})
+        return counts
+
     def _fast(self, items: list[_Item]) -> None:
-        paths = [str(i.local) for i in items]
-        sql.set_files(self.con, [(str(i.local), i.month) for i in items])
-        counts = _check(self.con, items, sql.csv_relation(items[0].header, paths,
-                                                          self.limits.max_line_bytes))
+        counts = self._stage(items)
         clean = [i for i in items if counts.get(str(i.local), (0, 0))[1] == 0]
         for item in clean:
             rows = item.report.rows_read = counts.get(str(item.local), (0, 0))[0]
@@ -239,6 +261,7 @@ class _Loader:
             for item in clean:
                 item.report.rows_loaded = item.report.rows_read
                 self._record(item, item.report.rows_read)
+        self.con.unregister(sql.ARROW)  # the batch's parsed text is freed here, not at commit
         for item in items:
             if item not in clean:
                 self._single(item)
@@ -281,9 +304,8 @@ class _Loader:
     def _single(self, item: _Item) -> None:
         """One file on its own: exact line numbers for its rejects, force and months from its rows."""
         report, local = item.report, str(item.local)
+        counts = {} if item.exact_only else self._stage([item])
         sql.set_files(self.con, [(local, item.month)])
-        counts = {} if item.exact_only else _check(
-            self.con, [item], sql.csv_relation(item.header, [local], self.limits.max_line_bytes))
         rejects: list[tuple[int | None, str | None, str, str | None]] = []
         spill = self.workdir / f"{item.index:06d}-exact.parquet"
         if item.exact_only or counts.get(local, (0, 0))[1]:
@@ -307,6 +329,7 @@ class _Loader:
         report.rows_loaded = sql.insert_valid(self.con, item.header.kind)
         report.rows_rejected = record_rejects(self.con, report.ingest_id or 0, report.path, rejects)
         spill.unlink(missing_ok=True)
+        self.con.unregister(sql.ARROW)
         self._record(item, rows_read)
 
 
