@@ -16,8 +16,10 @@ import re
 import sys
 import tempfile
 import time
+from collections import deque
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -37,7 +39,7 @@ from safer_communities.ingest.common import (
     record_ingest,
     record_rejects,
 )
-from safer_communities.ingest.limits import DEFAULT_LIMITS, Limits, scan_text
+from safer_communities.ingest.limits import DEFAULT_LIMITS, Limits, TextScan, scan_text
 from safer_communities.ingest.police_uk_files import Source, find_sources
 from safer_communities.ingest.police_uk_read import (
     HINT,
@@ -68,6 +70,7 @@ _PAUSE_ENV = "SAFER_TEST_PAUSE_BETWEEN_FILES"
 _BATCH_BYTES = 256 << 20
 _BATCH_FILES = 256
 _MEMORY_LIMIT_BYTES = 3 * 2**30
+_LOOKAHEAD = 4  # files extracted and hashed ahead of the one being loaded
 
 
 @dataclass
@@ -118,8 +121,9 @@ def ingest_police_uk(
         loader = _Loader(con, user_force, report.command_id, progress, Path(workdir),
                          replace=replace, limits=limits, policy=policy)
         try:
-            for index, source in enumerate(sources):
-                loader.add(index, source)
+            with closing(_prepared(sources, Path(workdir), limits)) as ready_files:
+                for index, source, ready in ready_files:
+                    loader.add(index, source, ready)
             loader.flush()
         finally:
             sql.drop_stage(con)
@@ -130,6 +134,50 @@ def ingest_police_uk(
             sql.refresh_counts(con, [f.ingest_id for f in street if f.ingest_id is not None],
                                [(f.force, f.month) for f in street if f.force and f.month])
     return report
+
+
+@dataclass
+class _Ready:
+    """A file made ready to load: a plain copy on disk, its header, and the pass that hashed it."""
+
+    local: Path
+    packed_sha: str | None
+    header: Header
+    scan: TextScan
+
+
+def _prepare(index: int, source: Source, workdir: Path, limits: Limits) -> _Ready:
+    local, packed_sha = source.materialise(workdir, index, limits)
+    try:
+        return _Ready(local, packed_sha, read_header(local, display=source.display),
+                      scan_text(local, source.display, limits))
+    except BaseException:
+        source.release(local)
+        raise
+
+
+def _prepared(sources: list[Source], workdir: Path, limits: Limits) -> Iterator[tuple[int, Source, _Ready]]:
+    """The sources in order, each extracted, hashed and scanned by a helper thread a few files ahead
+    of the one being loaded (hashing and decompression release the GIL; so do Arrow and DuckDB).
+
+    An error in a file is raised when that file's turn comes, as if read in order; files fetched
+    ahead of a refused one are removed with the working folder.
+    """
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="safer-police-uk-prepare")
+    pending: deque[tuple[int, Source, Future[_Ready]]] = deque()
+    queue = iter(enumerate(sources))
+    try:
+        while True:
+            while len(pending) < _LOOKAHEAD and (nxt := next(queue, None)) is not None:
+                pending.append((nxt[0], nxt[1], pool.submit(_prepare, nxt[0], nxt[1], workdir, limits)))
+            if not pending:
+                return
+            index, source, future = pending.popleft()
+            yield index, source, future.result()
+    finally:
+        for _, _, future in pending:
+            future.cancel()
+        pool.shutdown(wait=True)
 
 
 @contextmanager
@@ -170,13 +218,11 @@ class _Loader:
         self.shas = {r[0] for r in con.execute(
             "SELECT DISTINCT sha256 FROM ingests WHERE status = 'loaded'").fetchall()}
 
-    def add(self, index: int, source: Source) -> None:
-        local, packed_sha = source.materialise(self.workdir, index, self.limits)
-        header = read_header(local, display=source.display)
+    def add(self, index: int, source: Source, ready: _Ready) -> None:
+        local, header, scan = ready.local, ready.header, ready.scan
         month, name_force, name_kind = name_parts(source.name, source.parent)
         name_force = name_force or self.user_force
-        scan = scan_text(local, source.display, self.limits)
-        sha = packed_sha or scan.sha256
+        sha = ready.packed_sha or scan.sha256
         # DuckDB's reader stops on a bare CR (or a bare LF in a CRLF file), and skips the column
         # holding an invalid UTF-8 byte only when it reads that column: both go to the exact reader.
         lone_cr = scan.mixed_line_breaks or not scan.valid_utf8

@@ -47,13 +47,6 @@ def _read_one(path: str, header: Header, max_line_bytes: int) -> pa.Table | None
     the line named.
     """
     names = _names(header)
-    invalid = 0
-
-    def on_invalid(_row: pacsv.InvalidRow) -> str:
-        nonlocal invalid
-        invalid += 1
-        return "skip"
-
     try:
         table = pacsv.read_csv(
             path,
@@ -61,12 +54,10 @@ def _read_one(path: str, header: Header, max_line_bytes: int) -> pa.Table | None
                                              block_size=max(max_line_bytes, 1 << 16)),
             parse_options=pacsv.ParseOptions(delimiter=",", quote_char='"', double_quote=True,
                                              escape_char=False, newlines_in_values=True,
-                                             ignore_empty_lines=True, invalid_row_handler=on_invalid),
+                                             ignore_empty_lines=True),
             convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
                                                  strings_can_be_null=False, check_utf8=True))
-    except (pa.ArrowException, OSError):
-        return None
-    if invalid:
+    except (pa.ArrowException, OSError):  # the first malformed record stops the parser
         return None
     return table.append_column("filename", pa.repeat(pa.scalar(path), table.num_rows)
                                .dictionary_encode())
