@@ -149,8 +149,10 @@ class _Ready:
 def _prepare(index: int, source: Source, workdir: Path, limits: Limits) -> _Ready:
     local, packed_sha = source.materialise(workdir, index, limits)
     try:
+        # Line breaks matter only to DuckDB's reader, which takes the files too large for Arrow's.
         return _Ready(local, packed_sha, read_header(local, display=source.display),
-                      scan_text(local, source.display, limits))
+                      scan_text(local, source.display, limits,
+                                line_breaks=not police_uk_arrow.fits(local)))
     except BaseException:
         source.release(local)
         raise
@@ -223,8 +225,8 @@ class _Loader:
         month, name_force, name_kind = name_parts(source.name, source.parent)
         name_force = name_force or self.user_force
         sha = ready.packed_sha or scan.sha256
-        # DuckDB's reader stops on a bare CR (or a bare LF in a CRLF file), and skips the column
-        # holding an invalid UTF-8 byte only when it reads that column: both go to the exact reader.
+        # DuckDB's reader (files over police_uk_arrow.MAX_FILE_BYTES) stops on a bare CR (or a bare
+        # LF in a CRLF file); a byte that is not UTF-8 is a per-row reject: both go to the exact reader.
         lone_cr = scan.mixed_line_breaks or not scan.valid_utf8
         report = FileReport(path=source.display, kind=header.kind, sha256=sha, month=month,
                             force=name_force,
