@@ -154,14 +154,11 @@ class TextScan:
     lines: int
 
 
-def scan_text(path: Path, display: str, limits: Limits = DEFAULT_LIMITS, *,
-              line_breaks: bool = True) -> TextScan:
+def scan_text(path: Path, display: str, limits: Limits = DEFAULT_LIMITS) -> TextScan:
     """Hash a plain file, count its lines and check it is UTF-8, refusing it beyond the limits.
 
     ASCII blocks (nearly all police.uk data) skip the UTF-8 decoder, so this costs little more than
     the hash. A file that is not valid UTF-8 is read by the exact reader, which rejects the lines.
-    ``line_breaks=False`` skips counting bare CRs (``mixed_line_breaks`` is then False): only
-    DuckDB's CSV reader needs to know, and Arrow's reader splits lines as the exact reader does.
     """
     size = path.stat().st_size
     if size > limits.max_file_bytes:
@@ -174,12 +171,11 @@ def scan_text(path: Path, display: str, limits: Limits = DEFAULT_LIMITS, *,
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(_BLOCK), b""):
             digest.update(block)
+            joined = tail + block
+            cr += joined[:-1].count(b"\r")
+            crlf += joined.count(b"\r\n")
             lf += block.count(b"\n")
-            if line_breaks:
-                joined = tail + block
-                cr += joined[:-1].count(b"\r")
-                crlf += joined.count(b"\r\n")
-                tail = joined[-1:]
+            tail = joined[-1:]
             if lf > limits.max_lines:
                 raise InputError(f"The file has more than {limits.max_lines:,} lines.",
                                  found=display, hint="police.uk monthly files have at most a few "

@@ -16,10 +16,8 @@ import re
 import sys
 import tempfile
 import time
-from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import closing, contextmanager, suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -28,7 +26,6 @@ import duckdb
 import pyarrow.parquet as pq
 
 from safer_communities.errors import InputError
-from safer_communities.ingest import police_uk_arrow
 from safer_communities.ingest import police_uk_sql as sql
 from safer_communities.ingest.bng import to_bng
 from safer_communities.ingest.common import (
@@ -39,7 +36,7 @@ from safer_communities.ingest.common import (
     record_ingest,
     record_rejects,
 )
-from safer_communities.ingest.limits import DEFAULT_LIMITS, Limits, TextScan, scan_text
+from safer_communities.ingest.limits import DEFAULT_LIMITS, Limits, scan_text
 from safer_communities.ingest.police_uk_files import Source, find_sources
 from safer_communities.ingest.police_uk_read import (
     HINT,
@@ -70,7 +67,6 @@ _PAUSE_ENV = "SAFER_TEST_PAUSE_BETWEEN_FILES"
 _BATCH_BYTES = 256 << 20
 _BATCH_FILES = 256
 _MEMORY_LIMIT_BYTES = 3 * 2**30
-_LOOKAHEAD = 4  # files extracted and hashed ahead of the one being loaded
 
 
 @dataclass
@@ -121,9 +117,8 @@ def ingest_police_uk(
         loader = _Loader(con, user_force, report.command_id, progress, Path(workdir),
                          replace=replace, limits=limits, policy=policy)
         try:
-            with closing(_prepared(sources, Path(workdir), limits)) as ready_files:
-                for index, source, ready in ready_files:
-                    loader.add(index, source, ready)
+            for index, source in enumerate(sources):
+                loader.add(index, source)
             loader.flush()
         finally:
             sql.drop_stage(con)
@@ -134,52 +129,6 @@ def ingest_police_uk(
             sql.refresh_counts(con, [f.ingest_id for f in street if f.ingest_id is not None],
                                [(f.force, f.month) for f in street if f.force and f.month])
     return report
-
-
-@dataclass
-class _Ready:
-    """A file made ready to load: a plain copy on disk, its header, and the pass that hashed it."""
-
-    local: Path
-    packed_sha: str | None
-    header: Header
-    scan: TextScan
-
-
-def _prepare(index: int, source: Source, workdir: Path, limits: Limits) -> _Ready:
-    local, packed_sha = source.materialise(workdir, index, limits)
-    try:
-        # Line breaks matter only to DuckDB's reader, which takes the files too large for Arrow's.
-        return _Ready(local, packed_sha, read_header(local, display=source.display),
-                      scan_text(local, source.display, limits,
-                                line_breaks=not police_uk_arrow.fits(local)))
-    except BaseException:
-        source.release(local)
-        raise
-
-
-def _prepared(sources: list[Source], workdir: Path, limits: Limits) -> Iterator[tuple[int, Source, _Ready]]:
-    """The sources in order, each extracted, hashed and scanned by a helper thread a few files ahead
-    of the one being loaded (hashing and decompression release the GIL; so do Arrow and DuckDB).
-
-    An error in a file is raised when that file's turn comes, as if read in order; files fetched
-    ahead of a refused one are removed with the working folder.
-    """
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="safer-police-uk-prepare")
-    pending: deque[tuple[int, Source, Future[_Ready]]] = deque()
-    queue = iter(enumerate(sources))
-    try:
-        while True:
-            while len(pending) < _LOOKAHEAD and (nxt := next(queue, None)) is not None:
-                pending.append((nxt[0], nxt[1], pool.submit(_prepare, nxt[0], nxt[1], workdir, limits)))
-            if not pending:
-                return
-            index, source, future = pending.popleft()
-            yield index, source, future.result()
-    finally:
-        for _, _, future in pending:
-            future.cancel()
-        pool.shutdown(wait=True)
 
 
 @contextmanager
@@ -220,13 +169,15 @@ class _Loader:
         self.shas = {r[0] for r in con.execute(
             "SELECT DISTINCT sha256 FROM ingests WHERE status = 'loaded'").fetchall()}
 
-    def add(self, index: int, source: Source, ready: _Ready) -> None:
-        local, header, scan = ready.local, ready.header, ready.scan
+    def add(self, index: int, source: Source) -> None:
+        local, packed_sha = source.materialise(self.workdir, index, self.limits)
+        header = read_header(local, display=source.display)
         month, name_force, name_kind = name_parts(source.name, source.parent)
         name_force = name_force or self.user_force
-        sha = ready.packed_sha or scan.sha256
-        # DuckDB's reader (files over police_uk_arrow.MAX_FILE_BYTES) stops on a bare CR (or a bare
-        # LF in a CRLF file); a byte that is not UTF-8 is a per-row reject: both go to the exact reader.
+        scan = scan_text(local, source.display, self.limits)
+        sha = packed_sha or scan.sha256
+        # DuckDB's reader stops on a bare CR (or a bare LF in a CRLF file), and skips the column
+        # holding an invalid UTF-8 byte only when it reads that column: both go to the exact reader.
         lone_cr = scan.mixed_line_breaks or not scan.valid_utf8
         report = FileReport(path=source.display, kind=header.kind, sha256=sha, month=month,
                             force=name_force,
@@ -268,32 +219,11 @@ class _Loader:
         for items in groups.values():
             self._fast(items)
 
-    def _stage(self, items: list[_Item]) -> dict[str, tuple[int, int]]:
-        """Parse the files once (Arrow; DuckDB's reader for very large ones) and check every row.
-
-        Returns path -> (rows, bad rows); a file the parser could not take whole counts as bad and
-        is marked for the exact reader.
-        """
-        header = items[0].header
-        if not all(police_uk_arrow.fits(i.local) for i in items):
-            sql.set_files(self.con, [(str(i.local), i.month) for i in items])
-            return _check(self.con, items, sql.csv_relation(
-                header, [str(i.local) for i in items], self.limits.max_line_bytes))
-        batch = police_uk_arrow.read_batch([str(i.local) for i in items], header,
-                                           self.limits.max_line_bytes)
-        for item in items:
-            item.exact_only = str(item.local) in batch.unread
-        read = [i for i in items if not i.exact_only]
-        sql.set_files(self.con, [(str(i.local), i.month) for i in read])
-        counts: dict[str, tuple[int, int]] = {}
-        if batch.table is not None:
-            self.con.register(sql.ARROW, batch.table)
-            counts = _check(self.con, read, sql.arrow_relation(header))
-        counts.update({path: (0, 1) for path in batch.unread})
-        return counts
-
     def _fast(self, items: list[_Item]) -> None:
-        counts = self._stage(items)
+        paths = [str(i.local) for i in items]
+        sql.set_files(self.con, [(str(i.local), i.month) for i in items])
+        counts = _check(self.con, items, sql.csv_relation(items[0].header, paths,
+                                                          self.limits.max_line_bytes))
         clean = [i for i in items if counts.get(str(i.local), (0, 0))[1] == 0]
         for item in clean:
             rows = item.report.rows_read = counts.get(str(item.local), (0, 0))[0]
@@ -309,7 +239,6 @@ class _Loader:
             for item in clean:
                 item.report.rows_loaded = item.report.rows_read
                 self._record(item, item.report.rows_read)
-        self.con.unregister(sql.ARROW)  # the batch's parsed text is freed here, not at commit
         for item in items:
             if item not in clean:
                 self._single(item)
@@ -352,8 +281,9 @@ class _Loader:
     def _single(self, item: _Item) -> None:
         """One file on its own: exact line numbers for its rejects, force and months from its rows."""
         report, local = item.report, str(item.local)
-        counts = {} if item.exact_only else self._stage([item])
         sql.set_files(self.con, [(local, item.month)])
+        counts = {} if item.exact_only else _check(
+            self.con, [item], sql.csv_relation(item.header, [local], self.limits.max_line_bytes))
         rejects: list[tuple[int | None, str | None, str, str | None]] = []
         spill = self.workdir / f"{item.index:06d}-exact.parquet"
         if item.exact_only or counts.get(local, (0, 0))[1]:
@@ -377,7 +307,6 @@ class _Loader:
         report.rows_loaded = sql.insert_valid(self.con, item.header.kind)
         report.rows_rejected = record_rejects(self.con, report.ingest_id or 0, report.path, rejects)
         spill.unlink(missing_ok=True)
-        self.con.unregister(sql.ARROW)
         self._record(item, rows_read)
 
 

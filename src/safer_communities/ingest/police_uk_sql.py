@@ -1,10 +1,8 @@
 """The set-based part of the police.uk ingest: stage a file, check every row in SQL, insert.
 
-Fast path: Arrow's CSV reader parses a batch of files once into memory (``police_uk_arrow``; files
-too large to hold go through DuckDB's own strict reader instead), and the checks and the insert scan
-that table in place. When a file cannot be parsed whole, or the checks find a bad row, the caller
-stages it again from the exact Python reader, which carries each record's physical line number and
-raw text for ``rejects``.
+Fast path: DuckDB's own CSV reader (strict, every column VARCHAR) stages the whole file. When it
+refuses the file, or the checks find a bad row, the caller stages it again from the exact Python
+reader, which carries each record's physical line number and raw text for ``rejects``.
 """
 
 from __future__ import annotations
@@ -24,7 +22,6 @@ LON_MIN, LON_MAX, LAT_MIN, LAT_MAX = -11.0, 2.5, 49.0, 61.5
 FILES, CHECKED = "_police_files", "_police_checked"
 CSV_REJECTS, CSV_SCANS = "_police_csv_rejects", "_police_csv_scans"
 TOUCHED = "_police_touched"
-ARROW = "_police_arrow"
 TABLES = {"street": "crimes", "outcomes": "outcomes", "stop_search": "stop_search"}
 
 
@@ -39,7 +36,10 @@ def csv_relation(header: Header, paths: list[str], max_line_bytes: int = 1 << 20
     Malformed lines are skipped and logged in DuckDB's rejects tables (an error would abort the
     store's transaction); ``check`` reports their files, which the caller then reads exactly.
     """
-    select = _select_text(header)
+    select = ", ".join(
+        f"c{header.positions[c]} AS {c}" if c in header.positions else f"NULL::VARCHAR AS {c}"
+        for c in COLUMNS[header.kind].values()
+    )
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header.names))) + "}"
     compression = "gzip" if header.compressed else "none"
     max_line = max(max_line_bytes + 2, 4096)  # DuckDB counts the line break; tiny limits it refuses
@@ -51,20 +51,6 @@ def csv_relation(header: Header, paths: list[str], max_line_bytes: int = 1 << 20
         f"store_rejects = true, rejects_table = '{CSV_REJECTS}', rejects_scan = '{CSV_SCANS}', "
         f"filename = true, compression = '{compression}', max_line_size = {max_line}))"
     )
-
-
-def _select_text(header: Header) -> str:
-    return ", ".join(
-        f"c{header.positions[c]} AS {c}" if c in header.positions else f"NULL::VARCHAR AS {c}"
-        for c in COLUMNS[header.kind].values()
-    )
-
-
-def arrow_relation(header: Header, name: str = ARROW) -> str:
-    """The Arrow table registered as ``name`` (columns c0..cN and filename: ``police_uk_arrow``),
-    in the shape ``check`` takes; DuckDB scans it in place, once to check and once to insert."""
-    return (f"(SELECT {_select_text(header)}, NULL::BIGINT AS line_number, NULL::VARCHAR AS raw_line, "
-            f"filename::VARCHAR AS filename FROM {name})")
 
 
 def stage_exact(spill: str, path: str) -> str:
@@ -113,8 +99,7 @@ def set_files(con: duckdb.DuckDBPyConnection, files: list[tuple[str, date | None
     """The files about to be checked: (path as DuckDB reads it, month from its name or folder)."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE {FILES} (filename VARCHAR, file_month DATE, "
                 "force VARCHAR, source_file VARCHAR, ingest_id BIGINT)")
-    if files:
-        con.executemany(f"INSERT INTO {FILES} (filename, file_month) VALUES (?, ?)", files)
+    con.executemany(f"INSERT INTO {FILES} (filename, file_month) VALUES (?, ?)", files)
 
 
 def check(con: duckdb.DuckDBPyConnection, kind: str, relation: str) -> dict[str, tuple[int, int]]:
@@ -275,6 +260,5 @@ def drop_stage(con: duckdb.DuckDBPyConnection) -> None:
     """Remove the temporary tables (the transaction would drop nothing else)."""
     with contextlib.suppress(duckdb.Error):  # an aborted transaction is rolled back by the caller
         con.execute(f"DROP VIEW IF EXISTS {CHECKED}")
-        con.unregister(ARROW)
         for name in (FILES, CSV_REJECTS, CSV_SCANS):
             con.execute(f"DROP TABLE IF EXISTS {name}")
