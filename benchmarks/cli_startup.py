@@ -3,7 +3,10 @@
 Prints the median user+system CPU time of each command over several interleaved runs and its ratio to the
 baseline (ratios, since the machines are shared and noisy). `--db` points at the demo store if it exists.
 
-    python benchmarks/cli_startup.py [--runs 7] [--db demo/demo.duckdb]
+    python benchmarks/cli_startup.py [--runs 7] [--db demo/demo.duckdb] [--before-src ../main/src]
+
+``--before-src`` also runs every `safer` command from another source tree (the build before a change),
+interleaved with ours, for a before/after in the same run.
 """
 
 from __future__ import annotations
@@ -19,11 +22,13 @@ from pathlib import Path
 SAFER = [sys.executable, "-c", "from safer_communities.cli import main; main()"]
 
 
-def cpu_seconds(command: list[str]) -> float:
+def cpu_seconds(command: list[str], src: str | None = None) -> float:
     """User + system CPU of one child process (wall time is too noisy on a shared machine)."""
+    env = {**os.environ, "COLUMNS": "200"}
+    if src:
+        env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True,
-                   env={**os.environ, "COLUMNS": "200"})
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, env=env)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
@@ -32,7 +37,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--db", type=Path, default=Path("demo/demo.duckdb"))
+    parser.add_argument("--before-src", default=None, help="Source tree of the build before, run alongside.")
     args = parser.parse_args()
+    ours = str(Path(__file__).resolve().parents[1] / "src")
     commands: dict[str, list[str]] = {
         "baseline: python -c 'import duckdb'": [sys.executable, "-c", "import duckdb"],
         "safer --version": [*SAFER, "--version"],
@@ -49,17 +56,29 @@ def main() -> None:
         }
     else:
         print(f"{args.db} not found: run `make demo` for the store commands.", file=sys.stderr)
-    samples: dict[str, list[float]] = {name: [] for name in commands}
+    trees = {"": ours, **({"before": args.before_src} if args.before_src else {})}
+    runs = {(name, tree): command for name, command in commands.items()
+            for tree in (trees if name.startswith("safer") else {"": None})}
+    samples: dict[tuple[str, str], list[float]] = {key: [] for key in runs}
+    load = os.getloadavg()[0]
     for _ in range(args.runs):  # interleaved, so a burst of load hits every command alike
-        for name, command in commands.items():
-            samples[name].append(cpu_seconds(command))
+        for (name, tree), command in runs.items():
+            samples[(name, tree)].append(cpu_seconds(command, trees.get(tree) if tree or name.startswith(
+                "safer") else None))
     baseline = statistics.median(next(iter(samples.values())))
-    print(f"CLI start-up, median CPU over {args.runs} interleaved runs (load average "
-          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
-    print(f"{'command':<45} {'CPU s':>7} {'x baseline':>11}")
-    for name, values in samples.items():
+    print(f"CLI start-up, median CPU over {args.runs} interleaved runs (load average {load:.1f} before, "
+          f"{os.getloadavg()[0]:.1f} after, on {os.cpu_count()} cores)")
+    print(f"{'command':<45} {'CPU s':>7} {'x baseline':>11}" + ("   before: CPU s, x baseline" if
+                                                                 args.before_src else ""))
+    for (name, tree), values in samples.items():
+        if tree:
+            continue
         median = statistics.median(values)
-        print(f"{name:<45} {median:>7.3f} {median / baseline:>11.1f}")
+        line = f"{name:<45} {median:>7.3f} {median / baseline:>11.1f}"
+        if (name, "before") in samples:
+            was = statistics.median(samples[(name, "before")])
+            line += f"   {was:>7.3f} {was / baseline:>8.1f}"
+        print(line)
 
 
 if __name__ == "__main__":

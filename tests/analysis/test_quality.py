@@ -265,3 +265,33 @@ def test_store_built_by_the_police_uk_ingester(store_path: Path) -> None:
     assert report.missing_months["lancashire"][:2] == ["2020-06", "2020-08"]
     assert report.missing_months["cumbria"][-2:] == ["2024-03", "2024-04"]
     assert len(report.missing_months["city-of-london"]) == 49
+
+
+def test_quality_from_rollups_equals_the_full_scan_on_the_demo_store(force_area_store: Path) -> None:
+    """`safer quality` reads the ingest's roll-ups; its report is the full scan's, field for field."""
+    from safer_communities.analysis import quality_rollup
+
+    con = connect(force_area_store, read_only=True)
+    try:
+        assert quality_rollup.available(con)
+        scanned = quality_report(con, scan=True).to_dict()
+        rolled = quality_report(con).to_dict()
+    finally:
+        con.close()
+    assert rolled == scanned
+    assert rolled["unlocated_rows"]["total"] > 0 and rolled["no_lsoa_rows"]["total"] > 0
+    assert rolled["outside_area_rows"]["total"] > 0
+
+
+def test_rows_put_into_crimes_past_the_ingest_are_scanned(store_path: Path) -> None:
+    """A store whose crimes no longer match its roll-ups (rows written directly) is scanned."""
+    from safer_communities.analysis import quality_rollup
+
+    _store(store_path, street="multi-force")
+    con = connect(store_path, read_only=True)
+    try:
+        assert not quality_rollup.available(con)
+        assert quality_report(con).total_rows["street"] == con.execute(
+            "SELECT count(*) FROM crimes").fetchall()[0][0] > 0
+    finally:
+        con.close()

@@ -14,10 +14,13 @@ import csv
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas loads only where a table is built (not for `safer quality`)
+    import pandas as pd
 
 from safer_communities.analysis.periods import Period
 
@@ -187,6 +190,8 @@ def with_unplaced_row(units: pd.DataFrame, total: pd.DataFrame) -> pd.DataFrame:
     not add up to its total (and disclosure control could not reason about it). Columns other than
     area_code, area_name and the count columns are left empty (no population: no rate).
     """
+    import pandas as pd
+
     counts = [c for c in ("count", "harm_days") if c in units.columns and c in total.columns]
     gap = {c: float(total[c].sum()) - float(units[c].sum()) for c in counts}
     if not counts or gap[counts[0]] <= 0:

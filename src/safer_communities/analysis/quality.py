@@ -11,6 +11,8 @@ from typing import Any
 
 import duckdb
 
+from safer_communities.analysis import quality_rollup as rollups
+
 KIND_TABLES: dict[str, str] = {"street": "crimes", "outcomes": "outcomes", "stop_search": "stop_search"}
 """police.uk file kind -> the store table holding its rows."""
 
@@ -58,13 +60,17 @@ class QualityReport:
         return asdict(self)
 
 
-def quality_report(con: duckdb.DuckDBPyConnection) -> QualityReport:
+def quality_report(con: duckdb.DuckDBPyConnection, *, scan: bool = False) -> QualityReport:
     """Measure the quality of everything loaded in the evidence store.
 
     Parameters
     ----------
     con
         A connection to the evidence store (read-only is enough).
+    scan
+        Count street-level rows by scanning ``crimes`` even where the store has its roll-ups
+        (``quality_rollup``; the same report, much faster on a large store). A store without them
+        (written by an older version and not yet opened by a writer) is always scanned.
 
     Returns
     -------
@@ -73,8 +79,9 @@ def quality_report(con: duckdb.DuckDBPyConnection) -> QualityReport:
         repeated Crime IDs, unresolved LSOA codes and rejected rows, with warnings and hints.
     """
     study_area_loaded = _scalar(con, "SELECT count(*) FROM areas") > 0
-    forces, months, totals = _coverage(con)
-    missing_by_kind = {kind: _missing_months(con, table) for kind, table in KIND_TABLES.items()}
+    rollup = not scan and rollups.available(con)
+    forces, months, totals = _coverage(con, rollup)
+    missing_by_kind = {kind: _missing_months(con, table, rollup) for kind, table in KIND_TABLES.items()}
     report = QualityReport(
         study_area_loaded=study_area_loaded,
         forces=forces,
@@ -85,14 +92,14 @@ def quality_report(con: duckdb.DuckDBPyConnection) -> QualityReport:
             force: kinds["stop_search"]["months"] for force, kinds in forces.items() if "stop_search" in kinds
         },
         total_rows=totals,
-        unlocated_rows=_unlocated(con),
-        no_lsoa_rows=_no_lsoa(con),
-        outside_area_rows=_outside_area(con) if study_area_loaded else None,
-        unresolved_lsoa_codes=_unresolved(con) if study_area_loaded else None,
-        malformed_lsoa_codes=_malformed(con),
+        unlocated_rows=_unlocated(con, rollup),
+        no_lsoa_rows=_no_lsoa(con, rollup),
+        outside_area_rows=_outside_area(con, rollup) if study_area_loaded else None,
+        unresolved_lsoa_codes=_unresolved(con, rollup) if study_area_loaded else None,
+        malformed_lsoa_codes=_malformed(con, rollup),
         duplicate_crime_ids=_duplicates(con),
         rejected_rows=_rejected(con),
-        unlocated_by_type=_unlocated_by_type(con),
+        unlocated_by_type=_unlocated_by_type(con, rollup),
     )
     report.warnings = _warnings(report)
     return report
@@ -104,7 +111,7 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None =
 
 
 def _coverage(
-    con: duckdb.DuckDBPyConnection,
+    con: duckdb.DuckDBPyConnection, rollup: bool = False,
 ) -> tuple[dict[str, dict[str, Any]], dict[str, list[str]], dict[str, int]]:
     """Per force and kind: its name, the months present, first and last month, rows."""
     forces: dict[str, dict[str, Any]] = {}
@@ -112,7 +119,7 @@ def _coverage(
     totals: dict[str, int] = {}
     for kind, table in KIND_TABLES.items():
         name_sql = "mode(reported_by)" if table != "stop_search" else "NULL"
-        rows = con.execute(
+        rows = rollups.street_coverage(con) if rollup and table == "crimes" else con.execute(
             f"""
             SELECT force, strftime(month, '%Y-%m') AS m, count(*) AS n, {name_sql} AS name
             FROM {table} GROUP BY force, month ORDER BY force, month
@@ -140,7 +147,7 @@ def _coverage(
     return dict(sorted(forces.items())), months, totals
 
 
-def _missing_months(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, list[str]]:
+def _missing_months(con: duckdb.DuckDBPyConnection, table: str, rollup: bool = False) -> dict[str, list[str]]:
     """Months absent for a force inside the range the store covers for this kind.
 
     The range is the first to the last month of any force of this kind: an archive covers the same
@@ -149,7 +156,8 @@ def _missing_months(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, lis
     """
     rows = con.execute(
         f"""
-        WITH present AS (SELECT DISTINCT force, month FROM {table}),
+        WITH present AS {rollups.present_months(table) if rollup else
+                         f"(SELECT DISTINCT force, month FROM {table})"},
         expected AS (
             SELECT f.force, CAST(g.month AS DATE) AS month
             FROM (SELECT DISTINCT force FROM present) AS f
@@ -169,8 +177,14 @@ def _missing_months(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, lis
     return missing
 
 
-def _by_month(con: duckdb.DuckDBPyConnection, condition: str) -> dict[str, Any]:
-    """Street-level rows meeting a condition: total, share of all rows, by month and by force."""
+def _by_month(con: duckdb.DuckDBPyConnection, condition: str, rollup: bool = False,
+              on_rollup: str | None = None) -> dict[str, Any]:
+    """Street-level rows meeting a condition: total, share of all rows, by month and by force.
+
+    With ``rollup``, ``on_rollup`` is the same condition on the LSOA roll-up (None: no coordinates).
+    """
+    if rollup:
+        return rollups.summary(rollups.by_month_rows(con, on_rollup))
     rows = con.execute(
         f"""
         SELECT strftime(month, '%Y-%m'), force, count(*) FILTER (WHERE {condition}), count(*)
@@ -192,18 +206,18 @@ def _by_month(con: duckdb.DuckDBPyConnection, condition: str) -> dict[str, Any]:
     }
 
 
-def _unlocated(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    return _by_month(con, "longitude IS NULL OR latitude IS NULL")
+def _unlocated(con: duckdb.DuckDBPyConnection, rollup: bool = False) -> dict[str, Any]:
+    return _by_month(con, "longitude IS NULL OR latitude IS NULL", rollup, None)
 
 
-def _unlocated_by_type(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+def _unlocated_by_type(con: duckdb.DuckDBPyConnection, rollup: bool = False) -> dict[str, Any]:
     """Rows without a location by crime type and month, with their share and the anomalous months
     (``placement.ANOMALY_RULE``); ``"All crime types"`` first."""
     import numpy as np
 
     from safer_communities.analysis.placement import ANOMALY_RULE, anomalous_months
 
-    rows = con.execute(
+    rows = rollups.unlocated_by_type_rows(con) if rollup else con.execute(
         """
         SELECT coalesce(crime_type, 'All crime types'), strftime(month, '%Y-%m'),
                count(*) FILTER (WHERE lsoa_code IS NULL), count(*)
@@ -229,37 +243,29 @@ def _unlocated_by_type(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     return {"rule": ANOMALY_RULE, "by_crime_type": out} if out else {}
 
 
-def _no_lsoa(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    return _by_month(con, "lsoa_code IS NULL")
+def _no_lsoa(con: duckdb.DuckDBPyConnection, rollup: bool = False) -> dict[str, Any]:
+    return _by_month(con, "lsoa_code IS NULL", rollup, "lsoa_code IS NULL")
 
 
 _OUTSIDE = "lsoa_code IS NOT NULL AND lsoa_code NOT IN (SELECT lsoa_code FROM areas)"
 
 
-def _outside_area(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+def _outside_area(con: duckdb.DuckDBPyConnection, rollup: bool = False) -> dict[str, Any]:
     """Rows with an LSOA that is not in the study area (areas holds its 2011 and 2021 codes)."""
-    result = _by_month(con, _OUTSIDE)
-    result["in_wales"] = _scalar(con, f"SELECT count(*) FROM crimes WHERE {_OUTSIDE} AND lsoa_code LIKE 'W%'")
+    result = _by_month(con, _OUTSIDE, rollup, _OUTSIDE)
+    wales = f"{_OUTSIDE} AND lsoa_code LIKE 'W%'"
+    result["in_wales"] = rollups.rows_where(con, wales) if rollup else _scalar(
+        con, f"SELECT count(*) FROM crimes WHERE {wales}")
     return result
 
 
-def _unresolved(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+def _unresolved(con: duckdb.DuckDBPyConnection, rollup: bool = False) -> dict[str, Any]:
     """Distinct LSOA codes in crimes that do not resolve to the areas table, by nation."""
-    rows = con.execute(
-        f"""
-        SELECT CASE WHEN lsoa_code LIKE 'E01%' THEN 'england'
-                    WHEN lsoa_code LIKE 'W01%' THEN 'wales' ELSE 'other' END AS nation,
-               count(DISTINCT lsoa_code) AS codes, count(*) AS n
-        FROM crimes WHERE {_OUTSIDE} GROUP BY 1 ORDER BY 1
-        """
-    ).fetchall()
+    if rollup:
+        rows, top = rollups.unresolved(con, _OUTSIDE)
+    else:
+        rows, top = _unresolved_scan(con)
     by_nation = {nation: {"codes": int(codes), "rows": int(n)} for nation, codes, n in rows}
-    top = con.execute(
-        f"""
-        SELECT lsoa_code, any_value(lsoa_name) AS lsoa_name, count(*) AS n
-        FROM crimes WHERE {_OUTSIDE} GROUP BY lsoa_code ORDER BY n DESC, lsoa_code LIMIT 10
-        """
-    ).fetchall()
     return {
         "codes": sum(v["codes"] for v in by_nation.values()),
         "rows": sum(v["rows"] for v in by_nation.values()),
@@ -268,9 +274,27 @@ def _unresolved(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     }
 
 
-def _malformed(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """LSOA codes that are not GSS LSOA codes at all (E01/W01 and six digits)."""
+def _unresolved_scan(con: duckdb.DuckDBPyConnection) -> tuple[list[Any], list[Any]]:
     rows = con.execute(
+        f"""
+        SELECT CASE WHEN lsoa_code LIKE 'E01%' THEN 'england'
+                    WHEN lsoa_code LIKE 'W01%' THEN 'wales' ELSE 'other' END AS nation,
+               count(DISTINCT lsoa_code) AS codes, count(*) AS n
+        FROM crimes WHERE {_OUTSIDE} GROUP BY 1 ORDER BY 1
+        """
+    ).fetchall()
+    top = con.execute(
+        f"""
+        SELECT lsoa_code, any_value(lsoa_name) AS lsoa_name, count(*) AS n
+        FROM crimes WHERE {_OUTSIDE} GROUP BY lsoa_code ORDER BY n DESC, lsoa_code LIMIT 10
+        """
+    ).fetchall()
+    return rows, top
+
+
+def _malformed(con: duckdb.DuckDBPyConnection, rollup: bool = False) -> dict[str, Any]:
+    """LSOA codes that are not GSS LSOA codes at all (E01/W01 and six digits)."""
+    rows = rollups.malformed(con) if rollup else con.execute(
         """
         SELECT lsoa_code, count(*) FROM crimes
         WHERE lsoa_code IS NOT NULL AND NOT regexp_full_match(lsoa_code, '[EW]01[0-9]{6}')

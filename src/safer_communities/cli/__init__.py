@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from safer_communities import __version__
+import safer_communities
 from safer_communities.cli.lazy import LazyCommand, lazy_group
 from safer_communities.errors import SaferError
 
@@ -65,7 +65,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"safer-communities {__version__}")
+        typer.echo(f"safer-communities {safer_communities.__version__}")
         raise typer.Exit()
 
 

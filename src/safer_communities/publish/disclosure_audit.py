@@ -10,9 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import coo_matrix, csr_matrix
-from scipy.sparse.csgraph import connected_components
 
 from safer_communities.config import Settings
 
@@ -48,6 +45,10 @@ def feasible_ranges(
     (enough to know it cannot be recomputed), which is much faster on big tables. ``wide_enough(cell,
     low, high)`` says when such an inner range is enough (default: at least two whole values).
     """
+    # scipy's solvers load only when a table has withheld cells (not at every command's start).
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix, csr_matrix
+    from scipy.sparse.csgraph import connected_components
     wide_enough = wide_enough or (lambda _cell, lo, hi: not is_pinned(lo, hi))
     bounds = _bounds(values, primary, suppressed, suppress_below)
     unknown = list(bounds)
@@ -122,6 +123,8 @@ def _screen(a_eq: np.ndarray, b_eq: np.ndarray, box: list, members_k: list[int],
     least one between them cannot be recomputed. Random objectives give diverse solutions; the
     remaining cells get the two exact linear programmes each. Saves most of the work on big tables.
     """
+    from scipy.optimize import linprog
+    from scipy.sparse import csr_matrix
     rng = np.random.default_rng(0)
     n = len(members_k)
     seen_lo = np.full(n, np.inf)

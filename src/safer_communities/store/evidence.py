@@ -63,7 +63,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'store_meta'") else None
     for ddl in schema.ALL_TABLES:
         con.execute(ddl)
-    if version is not None and int(str(version)) < 2:
+    if version is not None and int(str(version)) < 3:  # roll-ups new to this store: build them
         refresh_crime_monthly_counts(con)
     con.execute(
         "INSERT OR REPLACE INTO store_meta VALUES ('schema_version', ?)", [str(schema.SCHEMA_VERSION)]
@@ -105,18 +105,25 @@ def next_ingest_id(con: duckdb.DuckDBPyConnection) -> int:
 def refresh_crime_monthly_counts(
     con: duckdb.DuckDBPyConnection, touched: str | None = None
 ) -> None:
-    """Rebuild the ``crime_monthly_counts`` roll-up for the force-months in the relation ``touched``
-    (columns force, month), or for the whole store when it is None."""
-    if touched is None:
-        con.execute("DELETE FROM crime_monthly_counts")
-        source = "crimes"
-    else:
-        con.execute(f"DELETE FROM crime_monthly_counts AS k USING {touched} AS t "
-                    "WHERE k.force = t.force AND k.month = t.month")
-        source = (f"(SELECT c.* FROM crimes AS c SEMI JOIN {touched} AS t "
-                  "ON c.force = t.force AND c.month = t.month)")
+    """Rebuild the roll-ups of ``crimes`` (``crime_monthly_counts``, by LSOA and crime type, and
+    ``crime_force_months``) for the force-months in the relation ``touched`` (columns force, month), or
+    for the whole store when it is None."""
+    source = "crimes"
+    for table in ("crime_monthly_counts", "crime_force_months"):
+        if touched is None:
+            con.execute(f"DELETE FROM {table}")
+        else:
+            con.execute(f"DELETE FROM {table} AS k USING {touched} AS t "
+                        "WHERE k.force = t.force AND k.month = t.month")
+            source = (f"(SELECT c.* FROM crimes AS c SEMI JOIN {touched} AS t "
+                      "ON c.force = t.force AND c.month = t.month)")
     con.execute(
         "INSERT INTO crime_monthly_counts "
         f"SELECT force, month, lsoa_code, crime_type, count(*) FROM {source} "
         "GROUP BY force, month, lsoa_code, crime_type"
+    )
+    con.execute(
+        "INSERT INTO crime_force_months "
+        "SELECT force, month, count(*), count(*) FILTER (WHERE longitude IS NULL OR latitude IS NULL), "
+        f"mode(reported_by) FROM {source} GROUP BY force, month"
     )

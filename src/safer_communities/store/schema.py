@@ -6,7 +6,7 @@ Coordinates are kept as published (WGS84) and in British National Grid (EPSG:277
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2  # 2: crime_monthly_counts
+SCHEMA_VERSION = 3  # 2: crime_monthly_counts; 3: crime_force_months
 
 INGESTS = """
 CREATE TABLE IF NOT EXISTS ingests (
@@ -70,6 +70,19 @@ CREATE TABLE IF NOT EXISTS crime_monthly_counts (
     lsoa_code   VARCHAR,               -- as published; NULL for rows with no LSOA
     crime_type  VARCHAR NOT NULL,
     records     BIGINT NOT NULL         -- rows of crimes, ASB included, repeated Crime IDs included
+);
+"""
+
+# One row per force and month of crimes, kept in step with it by the same refresh as
+# crime_monthly_counts: what `safer quality` needs beyond the LSOA roll-up (rows without coordinates and
+# the force's name as its rows give it), so the report reads roll-ups, not a 70M-row scan.
+CRIME_FORCE_MONTHS = """
+CREATE TABLE IF NOT EXISTS crime_force_months (
+    force        VARCHAR NOT NULL,
+    month        DATE NOT NULL,
+    records      BIGINT NOT NULL,      -- rows of crimes for the force-month
+    unlocated    BIGINT NOT NULL,      -- of which with no longitude or no latitude
+    reported_by  VARCHAR               -- the commonest 'Reported by' of those rows (the force's name)
 );
 """
 
@@ -232,13 +245,13 @@ HAVING count(*) > 1;
 """
 
 ALL_TABLES = [
-    META, INGESTS, REJECTS, CRIMES, CRIME_MONTHLY_COUNTS, OUTCOMES, STOP_SEARCH, COLLISIONS,
-    AREAS, AREA_BOUNDARIES, POPULATION, DEPRIVATION, VIEWS,
+    META, INGESTS, REJECTS, CRIMES, CRIME_MONTHLY_COUNTS, CRIME_FORCE_MONTHS, OUTCOMES, STOP_SEARCH,
+    COLLISIONS, AREAS, AREA_BOUNDARIES, POPULATION, DEPRIVATION, VIEWS,
 ]
 
 PUBLIC_TABLES = (
-    "crimes", "crime_monthly_counts", "outcomes", "stop_search", "collisions", "areas", "area_boundaries",
-    "population", "deprivation", "ingests", "rejects",
+    "crimes", "crime_monthly_counts", "crime_force_months", "outcomes", "stop_search", "collisions",
+    "areas", "area_boundaries", "population", "deprivation", "ingests", "rejects",
 )
 
 # Published partner statistics (issue 12): one row per indicator, area, period and breakdown. A value
