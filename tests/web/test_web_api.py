@@ -205,3 +205,20 @@ def test_api_docs_are_served_from_the_package_within_the_sites_own_policy(viewer
         assert asset.status_code == 200 and len(asset.content) > 100, source
     assert "SwaggerUIBundle" in viewer.get("/api/v1/docs/assets/swagger-ui-bundle.js").text
     assert "isOAS31" in viewer.get("/api/v1/docs/assets/swagger-ui-bundle.js").text  # reads OpenAPI 3.1
+
+
+def test_lsoas_are_named_beside_their_ward(viewer: TestClient) -> None:
+    """'Preston 007A' alone places nothing: the ward it lies in comes with it (shipped 2013 lookup),
+    checked against the ward polygon that holds the LSOA's representative point, by hand: E01025234
+    (Preston 007A) and E01025236 (Preston 009A) lie in Brookfield, E01025233 (Preston 008A) in Ashton."""
+    from safer_communities.publish.place_names import lsoa_place, lsoa_wards
+
+    assert lsoa_place("E01025234") == "Brookfield ward"
+    assert lsoa_place("E01025236") == "Brookfield ward"
+    assert lsoa_place("E01025233") == "Ashton ward"
+    assert lsoa_place("E01999999") is None
+    assert len(lsoa_wards()) == 941  # every LSOA of the 14 districts
+    body = viewer.get("/api/v1/evidence/map", params={"issue": "violence", "area": BURNLEY}).json()
+    assert all(f["properties"]["place"].endswith(" ward") for f in body["features"])
+    page = viewer.get("/", params={"issue": "violence", "area": BURNLEY}).text
+    assert "Burnley 001A, " in page and " ward</th>" in page

@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     templates.env.globals["version"] = __version__
     templates.env.filters["period_words"] = label_words  # "2021-04..2022-03" -> "April 2021 to March 2022"
     templates.env.filters["area_label"] = names.area_label(settings)  # "Burnley (E07000117)"
+    templates.env.filters["lsoa_place"] = names.lsoa_place  # "E01025235" -> "Brookfield ward" or ""
     app.state.templates = templates
     errors.install(app)
     api_docs.install(app)  # Swagger UI from the package, not a CDN

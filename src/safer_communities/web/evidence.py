@@ -285,6 +285,10 @@ def rates_geojson(con: duckdb.DuckDBPyConnection, settings: Settings, issue: str
         band, classes, method = classes_for_units(frame, rate_column=key,
                                                   per=100000.0 if "100000" in key else 1000.0)
         frame = frame.assign(band=band)
+        if result["unit_level"] == "lsoa":  # names beside codes: "Preston 007A, Brookfield ward"
+            from safer_communities.publish.place_names import lsoa_place
+
+            frame["place"] = frame["area_code"].map(lsoa_place)
         collection = json.loads(frame.to_json(na="null", drop_id=True))
         labels = {k: result.get(k, v) for k, v in POLICE_LABELS.items()}
         collection["meta"] = {**result["meta"], **labels, "unit_level": result["unit_level"],

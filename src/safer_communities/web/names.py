@@ -37,3 +37,10 @@ def area_label(settings: Settings) -> Callable[[object], str]:
         return f"{name} ({text})" if name else text
 
     return label
+
+
+def lsoa_place(code: object) -> str:
+    """A Jinja filter: the ward an LSOA lies in ("Brookfield ward"), or "" where the lookup has none."""
+    from safer_communities.publish.place_names import lsoa_place as place
+
+    return (place(str(code)) or "") if code is not None else ""

@@ -52,7 +52,7 @@
           var p = f.properties;
           // A DOM node with textContent, never an HTML string: a name from the data is shown, not parsed.
           var tip = document.createElement("span");
-          tip.textContent = p.area_name + ": " + p[key + "_published"] + " " + per + " (" + p.count_published + " " + what + ")";
+          tip.textContent = p.area_name + (p.place ? ", " + p.place : "") + ": " + p[key + "_published"] + " " + per + " (" + p.count_published + " " + what + ")";
           lyr.bindTooltip(tip);
         }
       }).addTo(map);
