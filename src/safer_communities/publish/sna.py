@@ -25,6 +25,7 @@ import pandas as pd
 from safer_communities import ATTRIBUTION, __version__
 from safer_communities.analysis import queries
 from safer_communities.analysis.definitions import Definitions, resolve
+from safer_communities.analysis.run_cache import run_cache
 from safer_communities.config import Settings
 from safer_communities.errors import NotFoundError
 from safer_communities.publish.document import Paragraph, Report, slugify
@@ -121,13 +122,16 @@ def build_needs_assessment(
 def _build_jobs(shared: Shared, jobs: list[tuple[str, str, str, Path]], *, period: str,
                 formats: tuple[str, ...], all_districts: bool) -> list[Path]:
     written = []
-    for code, name, level, folder in jobs:
-        started = time.perf_counter()
-        ctx = Context(shared=shared, area_code=code, area_name=name, area_level=level, out_dir=folder)
-        report = assemble(ctx)
-        write_outputs(ctx, report, period=period, formats=formats, all_districts=all_districts)
-        log.info("%s written in %.1f s", name, time.perf_counter() - started)
-        written.append(folder)
+    # Small store look-ups (areas, months, populations, unlocated records) are answered once per run:
+    # the store is open read-only for the whole run, so their answers cannot change (analysis.run_cache).
+    with run_cache():
+        for code, name, level, folder in jobs:
+            started = time.perf_counter()
+            ctx = Context(shared=shared, area_code=code, area_name=name, area_level=level, out_dir=folder)
+            report = assemble(ctx)
+            write_outputs(ctx, report, period=period, formats=formats, all_districts=all_districts)
+            log.info("%s written in %.1f s", name, time.perf_counter() - started)
+            written.append(folder)
     return written
 
 
