@@ -14,8 +14,6 @@ import logging
 import os
 import shutil
 import time
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -108,13 +106,12 @@ def build_needs_assessment(
     db_path = _database_path(con)
     workers = min(workers if workers is not None else (os.cpu_count() or 1), len(jobs))
     if workers > 1 and db_path is not None:
+        from safer_communities.publish.sna_parallel import build_in_pool
+
         defs_file = Path(defs.path) if Path(defs.path).is_file() else None  # None: the bundled file
         args = (db_path, settings.model_dump(), period, defs_file, formats, all_districts, strategy)
-        # One job per report, the county (the biggest) first; each worker keeps its store connection
-        # and its cache of area-independent results between jobs.
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            done = pool.map(_build_chunk, [(*args, [job]) for job in jobs])
-            finished = {folder for result in done for folder in result}
+        finished = build_in_pool(args, jobs, workers=workers, county=(county_code, county_name),
+                                 issues=[d.issue for d in defs if d.source == queries.POLICE_SOURCE])
         return [folder for *_, folder in jobs if folder in finished]
     return _build_jobs(shared, jobs, period=period, formats=formats, all_districts=all_districts)
 
@@ -140,23 +137,6 @@ def _database_path(con: duckdb.DuckDBPyConnection) -> Path | None:
     sql = "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
     row = con.execute(sql).fetchone()
     return Path(row[0]) if row and row[0] else None
-
-
-def _build_chunk(args: tuple) -> list[Path]:
-    """Worker process: build reports, reusing the worker's read-only store connection and cache."""
-    from safer_communities.store.evidence import connect
-
-    db_path, settings_data, period, definitions_path, formats, all_districts, strategy, jobs = args
-    key = (str(db_path), repr(sorted(settings_data.items())), period, str(definitions_path))
-    if key not in _WORKER_SHARED:
-        con = connect(db_path, read_only=True)  # kept open for the worker's life (read-only)
-        _WORKER_SHARED[key] = _shared(con, Settings(**settings_data), resolve(definitions_path), period,
-                                      strategy)
-    shared = _WORKER_SHARED[key]
-    return _build_jobs(shared, jobs, period=period, formats=formats, all_districts=all_districts)
-
-
-_WORKER_SHARED: dict[tuple, Shared] = {}
 
 
 def _shared(con: duckdb.DuckDBPyConnection, settings: Settings, defs: Definitions, period: str,

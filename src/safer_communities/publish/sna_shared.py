@@ -37,6 +37,23 @@ def partner_summary(ctx: Context, issue: str) -> pd.DataFrame:
                             lambda: force_area_for(shared.con, ctx.area_code))
         keep = every["area_code"].isin({ctx.area_code} | ({force} if force else set()))
     linked = every["issues"].fillna("").map(lambda issues: issue in issues.split(" "))
-    out = every[keep & linked].reset_index(drop=True)
-    out.attrs = {key: list(value) if isinstance(value, list) else value for key, value in every.attrs.items()}
+    return _as_built(every[keep & linked], every.attrs)
+
+
+# ``indicator_summary`` columns holding whole numbers (None where there is none): a subset of the run's
+# summary must carry them as the summary of that subset would (3, not 3.0, when none is missing).
+_WHOLE_NUMBER_COLUMNS = ("rank", "rank_of")
+
+
+def _as_built(rows: pd.DataFrame, attrs: dict) -> pd.DataFrame:
+    """The rows rebuilt from their Python values, so each column's type is inferred from these rows
+    alone, exactly as ``indicator_summary`` infers it for the areas and issue it was asked about."""
+    values = rows.astype(object).where(rows.notna(), None)
+    records = values.to_dict("records")
+    for record in records:
+        for column in _WHOLE_NUMBER_COLUMNS:
+            if record.get(column) is not None:
+                record[column] = int(record[column])
+    out = pd.DataFrame(records, columns=list(rows.columns))
+    out.attrs = {key: list(value) if isinstance(value, list) else value for key, value in attrs.items()}
     return out
