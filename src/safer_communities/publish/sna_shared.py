@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from safer_communities.analysis import queries
+from safer_communities.analysis.definitions import Definition
 from safer_communities.publish.sna_context import Context
 
 
@@ -57,3 +59,16 @@ def _as_built(rows: pd.DataFrame, attrs: dict) -> pd.DataFrame:
     out = pd.DataFrame(records, columns=list(rows.columns))
     out.attrs = {key: list(value) if isinstance(value, list) else value for key, value in attrs.items()}
     return out
+
+
+def area_points(ctx: Context, definition: Definition) -> pd.DataFrame:
+    """The report area's located records of an issue in the period (``queries.crime_points``), queried
+    once per report and area: the hot spot maps and the repeat-places sentence both read them."""
+    shared = ctx.shared
+
+    def compute() -> pd.DataFrame:
+        return queries.crime_points(shared.con, definition, period=ctx.period, area_code=ctx.area_code,
+                                    definitions=shared.definitions)
+
+    points = shared.memo(("points", definition.issue, ctx.area_code, ctx.period.label), compute)
+    return points.copy(deep=True)
