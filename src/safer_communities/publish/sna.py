@@ -210,12 +210,11 @@ def write_outputs(ctx: Context, report: Report, *, period: str, formats: tuple[s
     for stale in ("tables", "maps"):
         shutil.rmtree(folder / stale, ignore_errors=True)
     outputs: list[Path] = []
-    html = html_string(report)
     if "html" in formats:
-        (folder / "index.html").write_text(html, encoding="utf-8")
+        (folder / "index.html").write_text(html_string(report), encoding="utf-8")
         outputs.append(folder / "index.html")
     if "pdf" in formats:
-        outputs.append(render_pdf(report, folder, html=html))
+        outputs.append(render_pdf(report, folder))  # figures handed over as bytes, not base64 text
     if "docx" in formats:
         outputs.append(render_docx(report, folder))
     if "tables" in formats:
