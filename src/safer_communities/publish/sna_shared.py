@@ -1,8 +1,9 @@
-"""Results a needs-assessment run computes once and every report of the run reads (the county's and,
-with ``--all-districts``, each district's): one query over every area instead of one per area.
+"""Results a needs-assessment report computes once and several of its sections read: the partner summary
+(one for all issues instead of one per issue) and an area's located records (the hot spot maps and
+"Where to act next").
 
-Each helper computes the whole study area once (kept in ``Shared.memo`` for the run) and hands a report
-its own area's rows, selected by area code, so one area's figures can never be served for another's.
+Each result is kept in ``Shared.memo`` under a key that holds the area (or the areas) it describes, so
+one area's figures can never be served for another's.
 """
 
 from __future__ import annotations
@@ -18,28 +19,20 @@ def partner_summary(ctx: Context, issue: str) -> pd.DataFrame:
     """``indicator_summary`` of the partner indicators linked to ``issue``, for the report's area.
 
     The same rows as ``indicator_summary(con, areas, issue=issue, linked_only=True)`` with ``areas`` the
-    study area (county report) or the district, from one summary of every linked indicator over every
-    area of the study area per run (a summary row depends only on its indicator and area). Raises the
-    summary's ``NoDataError`` when no partner statistics are loaded, and returns an empty frame when none
-    is linked to the issue for the area.
+    study area (county report) or the district, from one summary of every linked indicator for those
+    areas per report (a summary row depends only on its indicator and area): one query and one pass
+    instead of one per issue. Raises the summary's ``NoDataError`` when no partner statistics are
+    loaded, and returns an empty frame when none is linked to the issue for the area.
     """
-    from safer_communities.analysis.partner_indicators import (
-        force_area_for,
-        indicator_summary,
-        study_areas,
-    )
+    from safer_communities.analysis.partner_indicators import indicator_summary, study_areas
 
     shared = ctx.shared
-    every = shared.memo(("partner_summary",), lambda: indicator_summary(
-        shared.con, study_areas(shared.con), linked_only=True))
-    if ctx.is_county:
-        keep = every["area_code"].notna()  # the county report asks for the whole study area
-    else:
-        force = shared.memo(("force_area_for", ctx.area_code),
-                            lambda: force_area_for(shared.con, ctx.area_code))
-        keep = every["area_code"].isin({ctx.area_code} | ({force} if force else set()))
+    areas = (tuple(shared.memo(("partner_study_areas",), lambda: study_areas(shared.con))) if ctx.is_county
+             else (ctx.area_code,))
+    every = shared.memo(("partner_summary", areas), lambda: indicator_summary(
+        shared.con, list(areas), linked_only=True))
     linked = every["issues"].fillna("").map(lambda issues: issue in issues.split(" "))
-    return _as_built(every[keep & linked], every.attrs)
+    return _as_built(every[linked], every.attrs)
 
 
 # ``indicator_summary`` columns holding whole numbers (None where there is none): a subset of the run's
