@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # pandas loads only where a table is built (not for `safer qu
     import pandas as pd
 
 from safer_communities.analysis.periods import Period
+from safer_communities.analysis.run_cache import per_run
 
 # A month is anomalous when its unlocated share is at least this many times the usual share (the lower
 # quartile of the monthly shares, which stays the usual level even when half the months are affected)
@@ -53,6 +54,7 @@ def _declared() -> dict[str, tuple[str, str, frozenset[str]]]:
     return {k: (name, force, frozenset(d)) for k, (name, force, d) in out.items()}
 
 
+@per_run
 def force_area(con: duckdb.DuckDBPyConnection) -> ForceArea | None:
     """The force area the study area covers exactly, or ``None`` (part of a force, or several)."""
     rows = con.execute("SELECT DISTINCT county_code, district_code FROM areas").fetchall()
@@ -155,6 +157,7 @@ def anomalous_months(unlocated: np.ndarray, totals: np.ndarray) -> np.ndarray:
     return (share >= ANOMALY_RATIO * usual) & (share - usual >= ANOMALY_POINTS)
 
 
+@per_run
 def unlocated(con: duckdb.DuckDBPyConnection, crime_types: tuple[str, ...], period: Period) -> Unlocated:
     """Records of ``crime_types`` in ``period`` without a location: of the force when the study area is a
     force area, else of every force in the store. Anomalous months are judged over every month loaded."""

@@ -16,6 +16,7 @@ import pandas as pd
 from safer_communities.analysis import placement
 from safer_communities.analysis.definitions import Definition
 from safer_communities.analysis.periods import Period, months_between, parse_period
+from safer_communities.analysis.run_cache import per_run
 from safer_communities.errors import InputError, NoDataError
 
 AREA_LEVELS = ("lsoa", "district", "county")
@@ -57,6 +58,7 @@ def study_cte() -> str:
     )
 
 
+@per_run
 def require_areas(con: duckdb.DuckDBPyConnection) -> None:
     """``NoDataError`` when no study area is loaded (then no record could be counted)."""
     if con.execute("SELECT count(*) FROM areas").fetchall()[0][0] == 0:
@@ -67,6 +69,7 @@ def require_areas(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
+@per_run
 def area_list(con: duckdb.DuckDBPyConnection, area_level: str) -> pd.DataFrame:
     """Every study-area unit at ``area_level``: area_code, area_name (so zero counts still appear)."""
     code, name = _LEVEL_COLUMNS[check_level(area_level)]
@@ -78,6 +81,7 @@ def area_list(con: duckdb.DuckDBPyConnection, area_level: str) -> pd.DataFrame:
     return con.execute(sql).fetch_df()
 
 
+@per_run
 def months_loaded(con: duckdb.DuckDBPyConnection, source: str) -> list[date]:
     """The months for which ``source`` has data in the store (police.uk: any record that month;
     STATS19: every month of each year loaded, since collision files cover whole years)."""
@@ -128,6 +132,7 @@ class Coverage:
         )
 
 
+@per_run
 def coverage(con: duckdb.DuckDBPyConnection, source: str, period: Period) -> Coverage:
     """The months of ``period`` missing from the store for ``source``; ``NoDataError`` when every month
     is missing (a period with no data is refused, never answered with zeros)."""
@@ -209,6 +214,7 @@ def crime_counts(
     return out
 
 
+@per_run
 def units_within(con: duckdb.DuckDBPyConnection, area_level: str, area_code: str) -> list[str]:
     code, _ = _LEVEL_COLUMNS[area_level]
     rows = con.execute(
@@ -234,6 +240,7 @@ class Population:
     note: str
 
 
+@per_run
 def population(con: duckdb.DuckDBPyConnection, area_level: str, year: int) -> Population:
     """Mid-year population of each study-area unit: that of ``year`` or the latest earlier year loaded."""
     years = [r[0] for r in con.execute("SELECT DISTINCT year FROM population ORDER BY year").fetchall()]

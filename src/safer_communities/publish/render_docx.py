@@ -60,19 +60,23 @@ def _table(doc: Document, table: Table) -> None:
     grid.autofit = False
     header = grid.rows[0]
     _repeat_header(header)
-    for cell, text in zip(header.cells, table.headers, strict=True):
+    # Each row's cells are looked up once and kept: python-docx's ``column.cells`` walks the whole
+    # table again for every column, which made long tables the slowest part of the Word file.
+    every_row = [header.cells]
+    for cell, text in zip(every_row[0], table.headers, strict=True):
         cell.text = ""
         run = cell.paragraphs[0].add_run(text)
         run.bold = True
     for row in table.rows:
         cells = grid.add_row().cells
+        every_row.append(cells)
         for k, (cell, text) in enumerate(zip(cells, row, strict=True)):
             cell.text = text
             if k > 0 and _NUMERIC.match(text):
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
     widths = _column_widths_cm(table)
-    for column, width in zip(grid.columns, widths, strict=True):
-        for cell in column.cells:
+    for cells in every_row:
+        for cell, width in zip(cells, widths, strict=True):
             cell.width = Cm(width)
     # The table grid too: LibreOffice (and Word in fixed layout) size columns from it, not the cells.
     for col, width in zip(grid._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
@@ -87,9 +91,11 @@ def _table(doc: Document, table: Table) -> None:
 
 
 def _figure(doc: Document, figure: Figure) -> None:
-    # The shape just added (``doc.inline_shapes`` searches the whole document on every call).
-    picture = doc.add_picture(io.BytesIO(figure.chart.png), width=Cm(16))
-    doc.paragraphs[-1].paragraph_format.keep_with_next = True  # the caption stays with its picture
+    # What ``doc.add_picture`` does, keeping hold of the paragraph and the shape just added
+    # (``doc.paragraphs`` and ``doc.inline_shapes`` search the whole document on every call).
+    holder = doc.add_paragraph()
+    picture = holder.add_run().add_picture(io.BytesIO(figure.chart.png), width=Cm(16))
+    holder.paragraph_format.keep_with_next = True  # the caption stays with its picture
     properties = picture._inline.docPr  # the alt text Word shows and screen readers read
     properties.set("descr", figure.chart.alt)
     properties.set("title", figure.chart.title)

@@ -7,6 +7,7 @@ intranet, or attached to an e-mail. Citations stay as plain text.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -40,9 +41,11 @@ def css() -> str:
     return (TEMPLATES / "report.css").read_text(encoding="utf-8")
 
 
-def html_string(report: Report) -> str:
-    """The page as text (also the input of the PDF renderer)."""
-    return environment().get_template("report.html.j2").render(report=report, css=css())
+def html_string(report: Report, *, figure_src: Callable[[Figure], str] | None = None) -> str:
+    """The page as text (also the input of the PDF renderer). ``figure_src`` gives each figure's
+    ``src`` instead of a ``data:`` URI (the PDF renderer hands WeasyPrint the image bytes directly)."""
+    extra = {"image_src": figure_src} if figure_src is not None else {}
+    return environment().get_template("report.html.j2").render(report=report, css=css(), **extra)
 
 
 def render_html(report: Report, out_dir: Path) -> Path:

@@ -2,7 +2,8 @@
 tagged as PDF/UA-1.
 
 WeasyPrint lays out the page; fonts come from fontconfig (DejaVu), nothing is fetched: the URL
-fetcher allows only ``data:`` URLs so a stray link can never reach the network.
+fetcher allows only ``data:`` URLs and the report's own figures, so a stray link can never reach the
+network.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import struct
 from pathlib import Path
 from typing import Any
 
-from safer_communities.publish.document import Report
+from safer_communities.publish.document import Figure, Report
 from safer_communities.publish.render_html import html_string
 
 
@@ -58,18 +59,47 @@ def _reuse_png_streams() -> None:
     RasterImage._get_png_data = staticmethod(png_data)
 
 
+FIGURE_SCHEME = "safer-figure"
+
+
+def _fetcher(figures: dict[str, bytes]) -> Any:
+    """A URL fetcher for ``data:`` URLs and the report's own figures (``safer-figure:N``), and nothing
+    else, so a stray link can never reach the network."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class FigureFetcher(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url in figures:
+                return URLFetcherResponse(url, body=figures[url], headers={"Content-Type": "image/png"})
+            return super().fetch(url, headers)
+
+    return FigureFetcher(allowed_protocols=["data"])
+
+
 def render_pdf(report: Report, out_dir: Path, *, html: str | None = None) -> Path:
-    """Write ``report.pdf`` into ``out_dir`` and return its path."""
+    """Write ``report.pdf`` into ``out_dir`` and return its path.
+
+    ``html`` is a page to lay out as it is (figures as ``data:`` URIs); by default the page is written
+    from ``report`` with each figure fetched from memory by a short name, which spares WeasyPrint's
+    HTML parser megabytes of base64 text and the decoding of it (the same pixels: the PNG data
+    goes into the PDF unchanged either way).
+    """
     from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     _reuse_png_streams()
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "report.pdf"
-    fetcher = URLFetcher(allowed_protocols=["data"])
-    document = HTML(string=html or html_string(report), url_fetcher=fetcher, media_type="print")
+    figures: dict[str, bytes] = {}
+
+    def figure_src(figure: Figure) -> str:
+        key = f"{FIGURE_SCHEME}:{len(figures)}"
+        figures[key] = figure.chart.png
+        return key
+
+    text = html if html is not None else html_string(report, figure_src=figure_src)
+    document = HTML(string=text, url_fetcher=_fetcher(figures), media_type="print")
     # PDF/UA-1: tagged (structure tree of headings, tables, figures with their alt text), the language
     # and title declared, as a public body's accessibility duty asks of published documents.
     document.write_pdf(path, pdf_variant="pdf/ua-1")

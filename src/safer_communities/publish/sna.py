@@ -14,8 +14,6 @@ import logging
 import os
 import shutil
 import time
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ import pandas as pd
 from safer_communities import ATTRIBUTION, __version__
 from safer_communities.analysis import queries
 from safer_communities.analysis.definitions import Definitions, resolve
+from safer_communities.analysis.run_cache import run_cache
 from safer_communities.config import Settings
 from safer_communities.errors import NotFoundError
 from safer_communities.publish.document import Paragraph, Report, slugify
@@ -108,13 +107,12 @@ def build_needs_assessment(
     db_path = _database_path(con)
     workers = min(workers if workers is not None else (os.cpu_count() or 1), len(jobs))
     if workers > 1 and db_path is not None:
+        from safer_communities.publish.sna_parallel import build_in_pool
+
         defs_file = Path(defs.path) if Path(defs.path).is_file() else None  # None: the bundled file
         args = (db_path, settings.model_dump(), period, defs_file, formats, all_districts, strategy)
-        # One job per report, the county (the biggest) first; each worker keeps its store connection
-        # and its cache of area-independent results between jobs.
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            done = pool.map(_build_chunk, [(*args, [job]) for job in jobs])
-            finished = {folder for result in done for folder in result}
+        finished = build_in_pool(args, jobs, workers=workers, county=(county_code, county_name),
+                                 issues=[d.issue for d in defs if d.source == queries.POLICE_SOURCE])
         return [folder for *_, folder in jobs if folder in finished]
     return _build_jobs(shared, jobs, period=period, formats=formats, all_districts=all_districts)
 
@@ -122,13 +120,16 @@ def build_needs_assessment(
 def _build_jobs(shared: Shared, jobs: list[tuple[str, str, str, Path]], *, period: str,
                 formats: tuple[str, ...], all_districts: bool) -> list[Path]:
     written = []
-    for code, name, level, folder in jobs:
-        started = time.perf_counter()
-        ctx = Context(shared=shared, area_code=code, area_name=name, area_level=level, out_dir=folder)
-        report = assemble(ctx)
-        write_outputs(ctx, report, period=period, formats=formats, all_districts=all_districts)
-        log.info("%s written in %.1f s", name, time.perf_counter() - started)
-        written.append(folder)
+    # Small store look-ups (areas, months, populations, unlocated records) are answered once per run:
+    # the store is open read-only for the whole run, so their answers cannot change (analysis.run_cache).
+    with run_cache():
+        for code, name, level, folder in jobs:
+            started = time.perf_counter()
+            ctx = Context(shared=shared, area_code=code, area_name=name, area_level=level, out_dir=folder)
+            report = assemble(ctx)
+            write_outputs(ctx, report, period=period, formats=formats, all_districts=all_districts)
+            log.info("%s written in %.1f s", name, time.perf_counter() - started)
+            written.append(folder)
     return written
 
 
@@ -137,23 +138,6 @@ def _database_path(con: duckdb.DuckDBPyConnection) -> Path | None:
     sql = "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
     row = con.execute(sql).fetchone()
     return Path(row[0]) if row and row[0] else None
-
-
-def _build_chunk(args: tuple) -> list[Path]:
-    """Worker process: build reports, reusing the worker's read-only store connection and cache."""
-    from safer_communities.store.evidence import connect
-
-    db_path, settings_data, period, definitions_path, formats, all_districts, strategy, jobs = args
-    key = (str(db_path), repr(sorted(settings_data.items())), period, str(definitions_path))
-    if key not in _WORKER_SHARED:
-        con = connect(db_path, read_only=True)  # kept open for the worker's life (read-only)
-        _WORKER_SHARED[key] = _shared(con, Settings(**settings_data), resolve(definitions_path), period,
-                                      strategy)
-    shared = _WORKER_SHARED[key]
-    return _build_jobs(shared, jobs, period=period, formats=formats, all_districts=all_districts)
-
-
-_WORKER_SHARED: dict[tuple, Shared] = {}
 
 
 def _shared(con: duckdb.DuckDBPyConnection, settings: Settings, defs: Definitions, period: str,
@@ -228,12 +212,11 @@ def write_outputs(ctx: Context, report: Report, *, period: str, formats: tuple[s
     for stale in ("tables", "maps"):
         shutil.rmtree(folder / stale, ignore_errors=True)
     outputs: list[Path] = []
-    html = html_string(report)
     if "html" in formats:
-        (folder / "index.html").write_text(html, encoding="utf-8")
+        (folder / "index.html").write_text(html_string(report), encoding="utf-8")
         outputs.append(folder / "index.html")
     if "pdf" in formats:
-        outputs.append(render_pdf(report, folder, html=html))
+        outputs.append(render_pdf(report, folder))  # figures handed over as bytes, not base64 text
     if "docx" in formats:
         outputs.append(render_docx(report, folder))
     if "tables" in formats:

@@ -192,10 +192,9 @@ def _skill_table(definition: Definition, attrs: dict) -> Table:
 
 def _repeat_sentence(ctx: Context, definition: Definition) -> list:
     from safer_communities.analysis.repeat_places import repeat_places
+    from safer_communities.publish.sna_shared import area_points
 
-    points = queries.crime_points(
-        ctx.con, definition, period=ctx.period, area_code=ctx.area_code, definitions=ctx.shared.definitions
-    )
+    points = area_points(ctx, definition)  # the same records as the hot spot map (one query)
     if len(points) < 100:
         return []
     from safer_communities.publish.sna_tables import located_count_published

@@ -37,11 +37,10 @@ GAPS = [
 
 
 def _partner_table(ctx: Context, issue: str) -> list:
-    from safer_communities.analysis.partner_indicators import indicator_summary, study_areas
+    from safer_communities.publish.sna_shared import partner_summary
 
-    areas = study_areas(ctx.con) if ctx.is_county else [ctx.area_code]
     try:
-        frame = indicator_summary(ctx.con, areas, issue=issue, linked_only=True)
+        frame = partner_summary(ctx, issue)  # one summary per run, this area's rows (issue 16)
     except SaferError:
         return []
     if frame.empty:

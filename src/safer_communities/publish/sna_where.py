@@ -14,6 +14,7 @@ from safer_communities.publish.document import Paragraph, Table
 from safer_communities.publish.geodata import read_boundaries
 from safer_communities.publish.grid import OffGridError
 from safer_communities.publish.sna_context import POLICE_SOURCE_TEXT, Context, Finding, guarded
+from safer_communities.publish.sna_shared import area_points
 from safer_communities.publish.sna_tables import issue_grid
 
 
@@ -170,8 +171,7 @@ def _lsoa_blocks(ctx: Context, definition: Definition, area_lsoa: object, outlin
 
 
 def _hotspots(ctx: Context, definition: Definition, outlines: object) -> list:
-    points = queries.crime_points(ctx.con, definition, period=ctx.period, area_code=ctx.area_code,
-                                  definitions=ctx.shared.definitions)
+    points = area_points(ctx, definition)  # once per report: "Where to act next" reads them too
     if len(points) < 50:
         raise NoDataError("Too few located records for a hotspot map.", found=f"{len(points)} records")
     cell = 500.0 if ctx.is_county else 250.0
