@@ -132,6 +132,8 @@ def write_report_gpkg(ctx: Context, folder: Path) -> Path | None:
         return None
     defs = ctx.shared.definitions
     return write_layers(folder / FILE_NAME, [*layers, *boundary_layers(ctx)], metadata={
-        "title": f"Strategic needs assessment evidence: {ctx.area_name}, {ctx.period.label}",
+        "title": ("INTERNAL - not for publication: " if ctx.shared.internal else "")
+        + f"Strategic needs assessment evidence: {ctx.area_name}, {ctx.period.label}",
         "area": f"{ctx.area_name} ({ctx.area_code})", "period": ctx.period.label,
-        "definitions_version": str(defs.version), "crs": "EPSG:27700 (British National Grid)"})
+        "definitions_version": str(defs.version), "crs": "EPSG:27700 (British National Grid)",
+        **({"publication": "INTERNAL - not for publication"} if ctx.shared.internal else {})})
