@@ -150,7 +150,10 @@ def strategy_status(engine: EngineDep, con: Evidence, settings: SettingsDep, _: 
         body["indicators"] = protected_indicators(item.indicators, settings)
         body["actions"] = [a.to_dict() for a in item.actions]
         out.append(body)
-    return {"strategies": out}
+    from safer_communities.publish.grid import internal_meta
+
+    # Signed in only: the tracker's values are the analyst's view, not the grid (the progress report is).
+    return {"strategies": out, **internal_meta()}
 
 
 @router.get("/me", summary="Who the request is authenticated as")
