@@ -18,8 +18,11 @@ import duckdb
 from safer_communities.analysis import queries
 from safer_communities.analysis.periods import Period
 from safer_communities.publish.grid import (
+    CALENDAR,
+    FINANCIAL,
     KIND_LABELS,
     MONTH,
+    ROLLING,
     GridPeriod,
     OffGridError,
     find_period,
@@ -56,13 +59,27 @@ def report_is_internal(con: duckdb.DuckDBPyConnection, period: Period, *, intern
 
 
 def nearest_grid_periods(periods: list[GridPeriod], period: Period, *, count: int = 3) -> list[GridPeriod]:
-    """The grid periods (not single months) sharing most months with ``period``, then closest in length."""
+    """The best grid period of each kind (financial year, calendar year, rolling 12 months, quarter) for
+    ``period``: most months shared, then fewest months beyond it; the best ``count`` of those."""
     wanted = set(period.months)
-    scored = [(len(wanted & set(gp.months)), -abs(len(gp.months) - len(wanted)), gp)
-              for gp in periods if gp.kinds != (MONTH,)]
-    scored = [s for s in scored if s[0] > 0]
-    scored.sort(key=lambda s: (s[0], s[1], s[2].period.end), reverse=True)
-    return [gp for *_, gp in scored[:count]]
+    best: dict[str, tuple[tuple[int, int], GridPeriod]] = {}
+    for gp in periods:
+        if gp.kinds == (MONTH,):
+            continue
+        shared = len(wanted & set(gp.months))
+        if not shared:
+            continue
+        score = (shared, -(len(gp.months) - shared))
+        kind = gp.kinds[0]
+        if kind not in best or score > best[kind][0]:
+            best[kind] = (score, gp)
+    order = {FINANCIAL: 3, CALENDAR: 2, ROLLING: 1}  # ties: the years a partnership reports on first
+    ranked = sorted(best.values(), key=lambda item: (*item[0], order.get(item[1].kinds[0], 0)), reverse=True)
+    out: list[GridPeriod] = []
+    for _, gp in ranked:
+        if all(gp.period != o.period for o in out):
+            out.append(gp)
+    return out[:count]
 
 
 def why(period: Period, on_grid: bool) -> str:
