@@ -130,14 +130,16 @@ def _mark_docx(path: Path) -> None:
 
 
 def _mark_png(path: Path) -> None:
-    from PIL import Image, ImageDraw
+    """A red band above the map (the map itself untouched) saying it is internal."""
+    from PIL import Image, ImageDraw, ImageFont
 
     with Image.open(path) as image:
-        stamped = image.convert("RGB")
-    draw = ImageDraw.Draw(stamped)
-    box = draw.textbbox((0, 0), INTERNAL_LABEL)
-    draw.rectangle((0, 0, box[2] + 16, box[3] + 10), fill=(176, 0, 32))
-    draw.text((8, 5), INTERNAL_LABEL, fill=(255, 255, 255))
+        original = image.convert("RGB")
+    font = ImageFont.load_default(size=max(14, original.width // 60))
+    band = font.getbbox(INTERNAL_LABEL)[3] + 12
+    stamped = Image.new("RGB", (original.width, original.height + band), (176, 0, 32))
+    stamped.paste(original, (0, band))
+    ImageDraw.Draw(stamped).text((8, 6), INTERNAL_LABEL, fill=(255, 255, 255), font=font)
     stamped.save(path)
 
 
