@@ -7,7 +7,8 @@ withholds as a secondary cell shown here, or the reverse), and a reader could co
 police.uk indicator reads its baseline and current counts from the grid: shown where the grid shows them,
 withheld (``<5`` or ``[c]``) where it withholds them, with every figure derived from a withheld count
 (the value, the expected value, a target set from the baseline, the rating) withheld with it. A period
-the grid does not publish for the area (an LSOA outside a financial year, a six-month rule) is withheld
+off the grid (a six-month rule) is the sum of its grid months, shown only where every month is published
+(the sum then tells a reader nothing the months do not); an LSOA outside a financial year is withheld
 with ``[x]`` and the reason. Road-safety (STATS19) indicators are published record by record by DfT and
 keep the table's own rules.
 """
@@ -21,6 +22,7 @@ import numpy as np
 
 from safer_communities.analysis import queries
 from safer_communities.analysis.definitions import Definitions, resolve
+from safer_communities.analysis.periods import parse_period
 from safer_communities.config import Settings
 from safer_communities.errors import SaferError
 from safer_communities.publish.disclosure import PublishedTable
@@ -63,12 +65,31 @@ class GridIndicators:
         if protected is None or period is None:
             return "", False, ""
         level = protected.level(item.area_code)
+        i = protected._row(item.area_code)
         try:
             gp = protected.period(period, level)
         except OffGridError as exc:
-            return OFF_GRID, True, f"{item.indicator_id} {period}: {exc.what}"
-        i, j = protected._row(item.area_code), protected.periods.index(gp)
+            return self._sum_of_months(protected, item, period, level, exc)
+        j = protected.periods.index(gp)
         return protected.cell_text(i, j), bool(protected.suppressed[i, j]), ""
+
+    @staticmethod
+    def _sum_of_months(protected: ProtectedGrid, item: IndicatorStatus, period: str, level: str,
+                       exc: OffGridError) -> tuple[str, bool, str]:
+        """A period off the grid (six months, say) is the sum of its grid months: shown where every month
+        is published (it then adds nothing a reader cannot add up), withheld where any month is."""
+        i = protected._row(item.area_code)
+        total = 0.0
+        try:
+            for month in parse_period(period).months:
+                j = protected.periods.index(protected.period(f"{month:%Y-%m}", level))
+                if protected.suppressed[i, j] or not np.isfinite(protected.counts[i, j]):
+                    return "[c]", True, (f"{item.indicator_id} {period}: not on the publication grid, and "
+                                         f"{month:%Y-%m} is withheld on it.")
+                total += float(protected.counts[i, j])
+        except OffGridError:
+            return OFF_GRID, True, f"{item.indicator_id} {period}: {exc.what}"
+        return f"{total:,.0f}", False, ""
 
 
 def apply_grid(published: PublishedTable, rows: Sequence[IndicatorStatus], grid: GridIndicators,
