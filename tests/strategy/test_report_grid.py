@@ -58,3 +58,29 @@ def test_indicator_counts_take_the_grid_pattern(store_file: Path, tmp_path: Path
     assert latest_text in values  # the current month as the grid publishes it
     html = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
     assert "publication grid" in html
+
+
+def test_an_off_grid_period_is_withheld_where_a_month_of_it_is(store_file: Path, tmp_path: Path,
+                                                                write) -> None:
+    """Two months are not a grid period: the sum of the grid's months, withheld because one is [c]."""
+    from safer_communities.analysis.periods import add_months, parse_period
+
+    code, month, _, _ = _secondary_month(store_file)
+    start = parse_period(month).start
+    window = f"{start:%Y-%m}..{add_months(start, 1):%Y-%m}"
+    url = f"sqlite:///{tmp_path / 'app.sqlite'}"
+    assert safer(store_file, url, "framework", "load").exit_code == 0
+    data = minimal()
+    data["strategies"][0]["objectives"][0]["indicators"][0].update(
+        issue=ISSUE, area=code, period_rule="rolling-2-months", baseline_period=window)
+    assert safer(store_file, url, "strategy", "load", str(write(data))).exit_code == 0
+    status = safer(store_file, url, "strategy", "status", "--json")
+    import json
+
+    [indicator] = json.loads(status.stdout)[0]["indicators"]
+    run = safer(store_file, url, "strategy", "report", "--out", str(tmp_path / "r"), "--formats", "tables")
+    assert run.exit_code == 0, run.output
+    with (tmp_path / "r" / "tables" / "test-plan-count.csv").open(encoding="utf-8") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert indicator["baseline_records"] >= 5 and row["Baseline"] == ""  # withheld, not printed
+    assert "[c]" in row.values() and row["Rating"].lower() == "withheld"
