@@ -180,13 +180,14 @@ def test_tables_xlsx_csv_and_manifest(built_reports: dict[str, Path]) -> None:
 
 
 @pytest.mark.slow
-def test_hotspot_layers_have_no_counts(built_reports: dict[str, Path]) -> None:
+def test_hotspot_layers_off_a_financial_year_are_withheld(built_reports: dict[str, Path]) -> None:
+    """November to October is off the cell grid (financial years only): no grid-cell layer, and the
+    report says why (the layers of a financial year are checked in test_gpkg.py)."""
     gpkg = built_reports["district"] / "evidence.gpkg"
     layers = {name for name, _ in pyogrio.list_layers(gpkg)}
-    assert "violence_gistar" in layers
-    info = pyogrio.read_info(gpkg, layer="violence_gistar")
-    assert "count" not in list(info["fields"]) and "gistar_z" in list(info["fields"])
-    assert info["crs"].endswith("27700")
+    assert not any(name.endswith(("_gistar", "_history")) for name in layers)
+    html = (built_reports["district"] / "index.html").read_text(encoding="utf-8")
+    assert "Grid-cell hot spots are published for financial years" in html
 
 
 @pytest.mark.slow

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from safer_communities.analysis.fdr import bh_adjusted
-from safer_communities.analysis.gistar import grid_neighbours, local_gistar
+from safer_communities.analysis.gistar import grid_neighbours, local_gistar, stand_in_counts, stand_in_note
 from safer_communities.analysis.grid import announce, prepare
 from safer_communities.errors import InputError, NoDataError
 
@@ -40,6 +40,7 @@ def hotspot_classify(
     boundary: object = None,
     periods: str | Sequence[tuple[object, object]] | None = None,
     alpha: float = 0.05,
+    stand_in_below: int | None = None,
 ) -> gpd.GeoDataFrame:
     """Classify grid cells by their Gi* hotspot history (rules in the module docstring).
 
@@ -47,8 +48,13 @@ def hotspot_classify(
     ``None`` chooses quarters (years when the data span more than five years), announced. Calendar
     periods only partly covered by the data are left out, and said so. ``bandwidth_m`` is the Gi*
     neighbour distance (default one ring of cells). Columns: the grid, ``count``, ``hot_<period>``
-    per period, ``periods_hot``, ``hot_latest`` and ``category``.
+    per period, ``periods_hot``, ``hot_latest`` and ``category``. With ``stand_in_below`` each period's
+    counts of 1 to ``stand_in_below - 1`` enter Gi* as one stand-in and ``count`` is dropped (for
+    publication; :func:`~safer_communities.analysis.gistar.stand_in_counts`).
     """
+    if stand_in_below is not None and weights is not None:
+        raise InputError("Small-count stand-ins apply to counts, not to weighted values.",
+                         found="weights and stand_in_below both given", hint="Leave weights=None.")
     if "month" not in points.columns:
         raise InputError(
             "Classifying hotspots over time needs a 'month' column.",
@@ -80,6 +86,8 @@ def hotspot_classify(
     for k in range(len(names)):
         mine = labels == k
         values = np.bincount(prep.index[mine], weights=prep.points.w[mine], minlength=n)
+        if stand_in_below is not None:
+            values = stand_in_counts(values, stand_in_below)
         if np.ptp(values) == 0:
             continue
         z, p = local_gistar(values, neighbours)
@@ -91,6 +99,9 @@ def hotspot_classify(
     frame["periods_hot"] = hot.sum(axis=0)
     frame["hot_latest"] = hot[-1]
     frame["category"] = classify_history(hot)
+    if stand_in_below is not None:
+        frame = frame.drop(columns="count")
+        prep.caveats.append(stand_in_note(stand_in_below))
     frame.attrs.update(
         method="hotspot classification from Getis-Ord Gi* per period (BH FDR)",
         cell_size_m=cell,

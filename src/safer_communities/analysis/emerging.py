@@ -36,7 +36,7 @@ from scipy.stats import norm
 
 from safer_communities.analysis.classify import _assign_periods
 from safer_communities.analysis.fdr import bh_adjusted
-from safer_communities.analysis.gistar import grid_neighbours
+from safer_communities.analysis.gistar import grid_neighbours, stand_in_counts, stand_in_note
 from safer_communities.analysis.grid import announce, prepare
 from safer_communities.errors import InputError, NoDataError
 
@@ -157,13 +157,18 @@ def hotspot_emerging(
     boundary: object = None,
     periods: str = "month",
     alpha: float = 0.05,
+    stand_in_below: int | None = None,
 ) -> gpd.GeoDataFrame:
     """Emerging hot spot categories of grid cells (rules in the module docstring).
 
     ``periods``: ``"month"`` (default) or ``"quarter"``; partly covered periods are left out. Columns:
     the grid, ``count``, ``hot_periods``, ``cold_periods``, ``z_<period>`` per period, ``trend_tau``,
-    ``trend_z``, ``trend_p`` and ``category``.
+    ``trend_z``, ``trend_p`` and ``category``. With ``stand_in_below`` (for publication) each period's
+    counts of 1 to ``stand_in_below - 1`` enter Gi* as one stand-in, and ``count`` is dropped.
     """
+    if stand_in_below is not None and weights is not None:
+        raise InputError("Small-count stand-ins apply to counts, not to weighted values.",
+                         found="weights and stand_in_below both given", hint="Leave weights=None.")
     if periods not in ("month", "quarter"):
         raise InputError(
             "periods must be 'month' or 'quarter'.", found=repr(periods), hint="Use periods='quarter'."
@@ -203,13 +208,17 @@ def hotspot_emerging(
         raise InputError(
             "The neighbour distance must be at least one cell size.", found=f"bandwidth_m={bandwidth_m!r}"
         )
+    if stand_in_below is not None:
+        counts = stand_in_counts(counts, stand_in_below)
+        prep.caveats.append(stand_in_note(stand_in_below))
     z, p = gistar_periods(counts, grid_neighbours(prep.raster, distance))
     significant = np.column_stack(
         [np.nan_to_num(bh_adjusted(p[:, k]), nan=1.0) < alpha for k in range(len(names))]
     )
     trend = mann_kendall(np.nan_to_num(z))
     frame = prep.raster.to_frame()
-    frame["count"] = counts.sum(axis=1).astype(np.int64) if weights is None else counts.sum(axis=1)
+    if stand_in_below is None:
+        frame["count"] = counts.sum(axis=1).astype(np.int64) if weights is None else counts.sum(axis=1)
     frame["hot_periods"] = (significant & (z > 0)).sum(axis=1)
     frame["cold_periods"] = (significant & (z < 0)).sum(axis=1)
     for k, name in enumerate(names):

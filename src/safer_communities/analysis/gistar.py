@@ -122,3 +122,22 @@ def grid_neighbours(raster: Raster, distance_m: float) -> sp.csr_array:
     src = np.concatenate(src_parts) if src_parts else np.zeros(0, dtype=np.int64)
     dst = np.concatenate(dst_parts) if dst_parts else np.zeros(0, dtype=np.int64)
     return sp.csr_array((np.ones(src.size), (src, dst)), shape=(n, n))
+
+
+def stand_in_counts(values: np.ndarray, below: int) -> np.ndarray:
+    """Counts with every value from 1 to ``below - 1`` replaced by one stand-in, ``below / 2`` (2.5 for
+    ``below=5``): Gi* computed from these is the same whatever a small cell holds, so its z-scores say
+    nothing about the small cells beyond "1 to ``below - 1``" (see docs/security.md)."""
+    if below < 2:
+        raise InputError("The stand-in threshold must be at least 2.", found=repr(below),
+                         hint="Use the disclosure threshold, settings.suppress_below (5).")
+    y = np.asarray(values, dtype=float)
+    small = (y >= 1) & (y <= below - 1)
+    return np.where(small, below / 2.0, y)
+
+
+def stand_in_note(below: int) -> str:
+    """The method note of a Gi* computed from stand-in counts."""
+    return (f"Computed from protected cell counts: a cell with 1 to {below - 1} records enters as "
+            f"{below / 2:g}, whatever it holds, so no z-score, class or category reveals a small cell's "
+            "count; cell counts are not published.")

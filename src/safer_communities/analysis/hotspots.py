@@ -22,7 +22,14 @@ import shapely
 
 from safer_communities.analysis.classify import hotspot_classify
 from safer_communities.analysis.fdr import benjamini_hochberg, bh_adjusted
-from safer_communities.analysis.gistar import LABELS, classify, grid_neighbours, local_gistar
+from safer_communities.analysis.gistar import (
+    LABELS,
+    classify,
+    grid_neighbours,
+    local_gistar,
+    stand_in_counts,
+    stand_in_note,
+)
 from safer_communities.analysis.grid import SNAPPED_CAVEAT, Prepared, announce, make_grid, prepare
 from safer_communities.analysis.kde import auto_bandwidth, quartic_density
 from safer_communities.errors import InputError, NoDataError
@@ -99,6 +106,7 @@ def hotspot_gistar(
     boundary: object = None,
     fdr: bool = True,
     alpha: float = 0.05,
+    stand_in_below: int | None = None,
 ) -> gpd.GeoDataFrame:
     """Getis-Ord Gi* hot and cold spots on grid counts.
 
@@ -106,15 +114,22 @@ def hotspot_gistar(
     ``bandwidth_m`` (default: one ring, the eight queen neighbours). Columns: ``gistar_z``,
     ``p_value`` (two-sided, normal), ``p_adjusted`` (Benjamini-Hochberg when ``fdr``, else equal to
     ``p_value``), ``significant`` (``p_adjusted < alpha``), ``class`` (+3/+2/+1 hot at 99/95/90%,
-    negative for cold, 0 otherwise, from ``p_adjusted``) and ``label``.
+    negative for cold, 0 otherwise, from ``p_adjusted``) and ``label``. With ``stand_in_below`` (for
+    publication: ``settings.suppress_below``) counts of 1 to ``stand_in_below - 1`` enter as one stand-in
+    (:func:`~safer_communities.analysis.gistar.stand_in_counts`) and the ``count`` column is dropped.
     """
+    _refuse_weighted_stand_in(weights, stand_in_below)
     prep = prepare(
         points, cell_size_m=cell_size_m, weights=weights, period=period, quiet=quiet, boundary=boundary
     )
     frame = _base_frame(prep, weights)
-    values = frame["weighted_count"] if weights is not None else frame["count"]
+    values = (frame["weighted_count"] if weights is not None else frame["count"]).to_numpy(float)
+    if stand_in_below is not None:
+        values = stand_in_counts(values, stand_in_below)
+        frame = frame.drop(columns="count")
+        prep.caveats.append(stand_in_note(stand_in_below))
     distance = _neighbour_distance(prep.raster.cell, bandwidth_m, quiet=quiet)
-    stats = gistar_on_grid(values.to_numpy(float), prep, distance, fdr=fdr, alpha=alpha)
+    stats = gistar_on_grid(values, prep, distance, fdr=fdr, alpha=alpha)
     for name, column in stats.items():
         frame[name] = column.to_numpy()
     prep.caveats.append(_fdr_caveat(fdr, alpha))
@@ -229,6 +244,15 @@ def _gistar_columns(z: np.ndarray, p: np.ndarray, *, fdr: bool, alpha: float) ->
             "label": _LABEL_BY_CLASS[classes + 3],
         }
     )
+
+
+def _refuse_weighted_stand_in(weights: object, stand_in_below: int | None) -> None:
+    """Stand-ins replace small counts; a weighted (harm) value has no count band to protect."""
+    if weights is not None and stand_in_below is not None:
+        raise InputError("Small-count stand-ins apply to counts, not to weighted values.",
+                         found="weights and stand_in_below both given",
+                         hint="Leave weights=None for a published Gi*, or stand_in_below=None for your own "
+                              "analysis.")
 
 
 def _fdr_caveat(fdr: bool, alpha: float) -> str:

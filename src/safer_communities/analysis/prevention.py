@@ -76,8 +76,10 @@ def issue_emerging(
     periods: str = "month",
     quiet: bool = False,
     definitions: Definitions | Path | str | None = None,
+    stand_in_below: int | None = None,
 ) -> Any:
-    """Emerging hot spot categories of an issue on the study-area grid (default: every month loaded)."""
+    """Emerging hot spot categories of an issue on the study-area grid (default: every month loaded);
+    ``stand_in_below`` for publication (small cell counts as one stand-in, see ``hotspot_emerging``)."""
     from safer_communities.analysis.emerging import hotspot_emerging
 
     definition = definition_for(issue, definitions)
@@ -88,6 +90,7 @@ def issue_emerging(
         quiet=quiet,
         boundary=results.boundary(con, area_code),
         periods=periods,
+        stand_in_below=stand_in_below,
     )
     return _with_store_attrs(frame, points)
 

@@ -80,7 +80,9 @@ def hotspots_cmd(
     """Hotspots on a British National Grid grid clipped to the study area (GeoPackage with --gpkg).
 
     Files (--csv, --gpkg) of a density surface are the kernel density of the publication grid's LSOA
-    counts (financial years) and cell counts are not written, unless --internal."""
+    counts (financial years) and cell counts are not written; Gi* files (gistar, classify) are for a
+    financial year, computed from protected cell counts (1-4 as 2.5) without counts or p-values; unless
+    --internal."""
     from safer_communities.analysis.spatial import hotspot_table, issue_hotspots
 
     _announce_to_stderr(quiet or as_json)
@@ -89,7 +91,12 @@ def hotspots_cmd(
                            quiet=quiet, as_json=as_json, csv=csv, gpkg=gpkg)
         return
     with _store(ctx) as con:
-        grid = _marked(issue_hotspots(
+        if _publishing(csv, gpkg, internal):  # gistar, classify: from protected cell counts
+            grid = published_cell_grid(con, ctx, issue, method, period, area, definitions, harm=harm,
+                                       cell_size_m=cell_size_m, bandwidth_m=bandwidth_m, quiet=quiet)
+        else:
+            grid = None
+        grid = grid if grid is not None else _marked(issue_hotspots(
             con,
             issue,
             method=method,
@@ -112,6 +119,39 @@ def hotspots_cmd(
         title=f"{issue}: {grid.attrs['method']} hotspots, {grid.attrs['period_label']} "
         f"({grid.attrs['cell_size_m']:g} m cells)",
     )
+
+
+def published_cell_grid(con: object, ctx: typer.Context, issue: str, method: str, period: str | None,
+                        area: str | None, definitions: Path | None, *, harm: bool = False,
+                        cell_size_m: float | None = None, bandwidth_m: float | None = None,
+                        quiet: bool = False, periods: str | None = None) -> object:
+    """A grid-cell Gi*, history or emerging layer for publication: a financial year of the publication
+    grid (refused otherwise), Gi* from protected cell counts, only the published columns."""
+    from safer_communities.analysis.prevention import issue_emerging
+    from safer_communities.analysis.spatial import issue_hotspots
+    from safer_communities.cli.common import settings_from
+    from safer_communities.publish.grid import OffGridError
+    from safer_communities.publish.grid_cells import CELL_PERIODS, published_cells, stand_in_below
+
+    settings = settings_from(ctx)
+    if harm:
+        raise OffGridError("A harm-weighted Gi* is not on the publication grid: harm has no small-count band "
+                           "to protect, and one serious record moves a cell's score.", found="--harm",
+                           hint="Drop --harm for publication, or add --internal for your own analysis.")
+    try:
+        _, gp = _grid(con, ctx, issue, "lsoa", period, definitions)
+    except OffGridError as exc:
+        raise OffGridError(CELL_PERIODS, found=exc.found, hint=exc.hint) from exc
+    below = stand_in_below(settings)
+    if method == "emerging":
+        grid = issue_emerging(con, issue, period=gp.label, area_code=area, cell_size_m=cell_size_m,
+                              periods=periods or "month", quiet=quiet, definitions=definitions,
+                              stand_in_below=below)
+    else:
+        grid = issue_hotspots(con, issue, method=method, period=gp.label, area_code=area,
+                              cell_size_m=cell_size_m, bandwidth_m=bandwidth_m, quiet=quiet,
+                              definitions=definitions, stand_in_below=below)
+    return published_cells(grid, method, settings)
 
 
 def _published_surface(ctx: typer.Context, issue: str, method: str, period: str, area: str | None,

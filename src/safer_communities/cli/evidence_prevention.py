@@ -23,7 +23,7 @@ from safer_communities.cli.evidence import (
     app,
 )
 from safer_communities.cli.evidence_grid import _marked, _publishing
-from safer_communities.cli.evidence_maps import CellOpt, QuietOpt, _announce_to_stderr
+from safer_communities.cli.evidence_maps import CellOpt, QuietOpt, _announce_to_stderr, published_cell_grid
 from safer_communities.errors import InputError
 
 CellsOpt = Annotated[bool, typer.Option("--cells", help="List the cells instead of the summary.")]
@@ -143,13 +143,31 @@ def emerging_cmd(
     as_json: JsonOpt = False,
     csv: CsvOpt = None,
     gpkg: GpkgOpt = None,
+    internal: InternalOpt = False,
 ) -> None:
-    """Emerging hot spots: Gi* per period, Mann-Kendall trend, ArcGIS categories (see docs/prevention.md)."""
+    """Emerging hot spots: Gi* per period, Mann-Kendall trend, ArcGIS categories (see docs/prevention.md).
+
+    Files (--csv, --gpkg) are for a financial year, from protected cell counts (1-4 as 2.5), categories
+    without counts, z-scores or trend statistics, unless --internal."""
     from safer_communities.analysis.prevention import issue_emerging
 
     _announce_to_stderr(quiet or as_json)
+    if _publishing(csv, gpkg, internal):
+        with _store(ctx) as con:
+            grid = published_cell_grid(con, ctx, issue, "emerging", period, area, definitions,
+                                       cell_size_m=cell_size_m, quiet=quiet, periods=periods)
+        if cells:
+            table = pd.DataFrame(grid[grid["category"] != "no pattern detected"].drop(columns="geometry"))
+        else:
+            counts = grid["category"].value_counts()
+            table = pd.DataFrame({"category": counts.index, "cells": counts.to_numpy()})
+        table.attrs.update(grid.attrs)
+        _emit(table, as_json=as_json, csv=csv, gpkg=gpkg, to_map=lambda: grid, layer=f"{issue}_emerging",
+              title=f"{issue}: emerging hot spots over {len(grid.attrs['periods'])} {periods}s "
+              f"({grid.attrs['cell_size_m']:g} m cells, protected counts)")
+        return
     with _store(ctx) as con:
-        grid = issue_emerging(
+        grid = _marked(issue_emerging(
             con,
             issue,
             period=period,
@@ -158,7 +176,7 @@ def emerging_cmd(
             periods=periods,
             quiet=quiet,
             definitions=definitions,
-        )
+        ), internal)
     if cells:
         table = _drop_z(grid[grid["category"] != "no pattern detected"]).reset_index(drop=True)
     else:

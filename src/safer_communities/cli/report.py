@@ -32,8 +32,16 @@ def sna(
         Path | None,
         typer.Option("--definitions", help="Your area's definitions file (YAML).", show_default=False),
     ] = None,
+    internal: Annotated[
+        bool, typer.Option("--internal", help="Build a report for a period off the publication grid, for the "
+                                              "partnership's own use: marked INTERNAL (not for publication) "
+                                              "on every page and file.")
+    ] = False,
 ) -> None:
-    """Write the strategic needs assessment: index.html, report.pdf, report.docx, tables, maps, manifest."""
+    """Write the strategic needs assessment: index.html, report.pdf, report.docx, tables, maps, manifest.
+
+    The period must be on the publication grid (a month, a calendar quarter, a financial or calendar year,
+    or 12 months ending on a month); any other is refused unless --internal."""
     from safer_communities.publish.sna import build_needs_assessment
     from safer_communities.store.evidence import connect
 
@@ -45,11 +53,12 @@ def sna(
         _audit_partner_records(ctx, con)
         folders = build_needs_assessment(con, settings, area_code=area, period=period, out_dir=out,
                                          all_districts=all_districts, definitions=definitions,
-                                         strategy=strategy)
+                                         strategy=strategy, internal=internal)
     finally:
         con.close()
     for folder in folders:
-        console.print(f"Needs assessment written: {folder / 'index.html'}", highlight=False)
+        console.print(f"Needs assessment written: {folder / 'index.html'}"
+                      + (" (INTERNAL - not for publication)" if internal else ""), highlight=False)
     console.print(f"{len(folders)} report(s) in {time.perf_counter() - started:.1f} s "
                   "(HTML, PDF, Word, tables, maps, manifest.json).", highlight=False)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import logging
 import struct
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -76,13 +77,14 @@ def _fetcher(figures: dict[str, bytes]) -> Any:
     return FigureFetcher(allowed_protocols=["data"])
 
 
-def render_pdf(report: Report, out_dir: Path, *, html: str | None = None) -> Path:
+def render_pdf(report: Report, out_dir: Path, *, html: str | None = None,
+               mark: Callable[[str], str] | None = None) -> Path:
     """Write ``report.pdf`` into ``out_dir`` and return its path.
 
     ``html`` is a page to lay out as it is (figures as ``data:`` URIs); by default the page is written
     from ``report`` with each figure fetched from memory by a short name, which spares WeasyPrint's
     HTML parser megabytes of base64 text and the decoding of it (the same pixels: the PNG data
-    goes into the PDF unchanged either way).
+    goes into the PDF unchanged either way). ``mark`` rewrites the page before layout.
     """
     from weasyprint import HTML
 
@@ -99,6 +101,8 @@ def render_pdf(report: Report, out_dir: Path, *, html: str | None = None) -> Pat
         return key
 
     text = html if html is not None else html_string(report, figure_src=figure_src)
+    if mark is not None:  # e.g. the INTERNAL banner and page header of a report off the grid
+        text = mark(text)
     document = HTML(string=text, url_fetcher=_fetcher(figures), media_type="print")
     # PDF/UA-1: tagged (structure tree of headings, tables, figures with their alt text), the language
     # and title declared, as a public body's accessibility duty asks of published documents.

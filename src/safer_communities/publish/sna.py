@@ -26,7 +26,9 @@ from safer_communities.analysis.definitions import Definitions, resolve
 from safer_communities.analysis.run_cache import run_cache
 from safer_communities.config import Settings
 from safer_communities.errors import NotFoundError
+from safer_communities.publish import sna_internal
 from safer_communities.publish.document import Paragraph, Report, slugify
+from safer_communities.publish.grid import OffGridError
 from safer_communities.publish.manifest import write_manifest
 from safer_communities.publish.render_docx import render_docx
 from safer_communities.publish.render_html import html_string
@@ -75,8 +77,13 @@ def build_needs_assessment(
     formats: tuple[str, ...] = ("html", "pdf", "docx", "tables"),
     workers: int | None = None,
     strategy: dict[str, list[dict[str, Any]]] | None = None,
+    internal: bool = False,
 ) -> list[Path]:
     """Write the needs assessment(s) and return the report folders written.
+
+    A period off the publication grid is refused (``OffGridError`` naming the grid periods that would
+    serve) unless ``internal``; an internal report says INTERNAL (not for publication) on every page,
+    file and in the manifest (``publish/sna_internal.py``).
 
     ``area_code`` is a district or the county (default: the whole study area). With ``all_districts``,
     the county report goes in ``out_dir/<county>`` and each district's in ``out_dir/<district>``, built
@@ -86,7 +93,7 @@ def build_needs_assessment(
     out_dir = Path(out_dir)
     defs = resolve(definitions)
     queries.require_areas(con)
-    shared = _shared(con, settings, defs, period, strategy)
+    shared = _shared(con, settings, defs, period, strategy, internal)
     districts, county_code, county_name = shared.districts, shared.county_code, shared.county_name
     targets: list[tuple[str, str, str]] = []
     if all_districts:
@@ -110,7 +117,7 @@ def build_needs_assessment(
         from safer_communities.publish.sna_parallel import build_in_pool
 
         defs_file = Path(defs.path) if Path(defs.path).is_file() else None  # None: the bundled file
-        args = (db_path, settings.model_dump(), period, defs_file, formats, all_districts, strategy)
+        args = (db_path, settings.model_dump(), period, defs_file, formats, all_districts, strategy, internal)
         finished = build_in_pool(args, jobs, workers=workers, county=(county_code, county_name),
                                  issues=[d.issue for d in defs if d.source == queries.POLICE_SOURCE])
         return [folder for *_, folder in jobs if folder in finished]
@@ -141,13 +148,14 @@ def _database_path(con: duckdb.DuckDBPyConnection) -> Path | None:
 
 
 def _shared(con: duckdb.DuckDBPyConnection, settings: Settings, defs: Definitions, period: str,
-            strategy: dict[str, list[dict[str, Any]]] | None = None) -> Shared:
+            strategy: dict[str, list[dict[str, Any]]] | None = None, internal: bool = False) -> Shared:
     p = queries.resolve_period(con, queries.POLICE_SOURCE, period)
     queries.coverage(con, queries.POLICE_SOURCE, p)  # a period with no data is refused, never reported as 0
+    internal = sna_internal.report_is_internal(con, p, internal=internal)  # off the grid: refused or internal
     areas = queries.area_list(con, "county")
     return Shared(con=con, settings=settings, definitions=defs, period=p,
                   county_code=str(areas["area_code"].iloc[0]), county_name=str(areas["area_name"].iloc[0]),
-                  districts=queries.area_list(con, "district"), strategy=strategy)
+                  districts=queries.area_list(con, "district"), strategy=strategy, internal=internal)
 
 
 def assemble(ctx: Context) -> Report:
@@ -160,7 +168,14 @@ def assemble(ctx: Context) -> Report:
         area_name=ctx.area_name, period_label=ctx.period.words, attribution=ATTRIBUTION,
         software_version=__version__, areas=area_codes(ctx.con),
     )
+    if ctx.shared.internal:
+        report.title = f"{sna_internal.INTERNAL_LABEL}: {report.title}"
+        report.kind_label = f"{sna_internal.INTERNAL_LABEL}: {report.kind_label}"
+        report.attribution = f"{sna_internal.INTERNAL_LABEL}. {report.attribution}"
     summary = report.section("Summary of key findings")
+    if ctx.shared.internal:
+        summary.add(Paragraph(sna_internal.INTERNAL_TEXT.format(why=sna_internal.why(
+            ctx.period, on_grid=_on_grid(ctx))), kind="note"))
     area = report.section("The area")
     data = report.section("Definitions, data sources and data quality")
     issues = report.section("Priority issues")
@@ -212,11 +227,13 @@ def write_outputs(ctx: Context, report: Report, *, period: str, formats: tuple[s
     for stale in ("tables", "maps"):
         shutil.rmtree(folder / stale, ignore_errors=True)
     outputs: list[Path] = []
+    mark = sna_internal.mark_html if ctx.shared.internal else None  # INTERNAL on every page
     if "html" in formats:
-        (folder / "index.html").write_text(html_string(report), encoding="utf-8")
+        (folder / "index.html").write_text(mark(html_string(report)) if mark else html_string(report),
+                                           encoding="utf-8")
         outputs.append(folder / "index.html")
     if "pdf" in formats:
-        outputs.append(render_pdf(report, folder))  # figures handed over as bytes, not base64 text
+        outputs.append(render_pdf(report, folder, mark=mark))  # figures as bytes, not base64 text
     if "docx" in formats:
         outputs.append(render_docx(report, folder))
     if "tables" in formats:
@@ -230,6 +247,8 @@ def write_outputs(ctx: Context, report: Report, *, period: str, formats: tuple[s
     gpkg = write_report_gpkg(ctx, folder)
     if gpkg is not None:
         outputs.append(gpkg)
+    if ctx.shared.internal:
+        sna_internal.mark_files(folder, outputs)
     defs = ctx.shared.definitions
     write_manifest(
         folder, con=ctx.con, outputs=outputs,
@@ -242,7 +261,18 @@ def write_outputs(ctx: Context, report: Report, *, period: str, formats: tuple[s
                  "rate_numerator_min": ctx.settings.rate_numerator_min},
         area={"code": ctx.area_code, "name": ctx.area_name, "level": ctx.area_level},
     )
+    if ctx.shared.internal:
+        sna_internal.mark_manifest(folder, sna_internal.INTERNAL_TEXT.format(why=sna_internal.why(
+            ctx.period, on_grid=_on_grid(ctx))))
     return outputs
+
+
+def _on_grid(ctx: Context) -> bool:
+    try:
+        sna_internal.report_is_internal(ctx.con, ctx.period, internal=False)
+    except OffGridError:
+        return False
+    return True
 
 
 def findings_frame(ctx: Context) -> pd.DataFrame:

@@ -51,6 +51,8 @@ class Shared:
     # The loaded strategies' objectives and actions per issue (``strategy.links.by_issue``); None when the
     # caller gave no strategy register, so the report says nothing about delivery.
     strategy: dict[str, list[dict[str, Any]]] | None = None
+    # Built with --internal (a period off the publication grid, or asked for): marked on every page and file.
+    internal: bool = False
     cache: dict[tuple, Any] = field(default_factory=dict)
 
     def memo(self, key: tuple, compute: Callable[[], Any]) -> Any:

@@ -61,18 +61,19 @@ def rates_layer(ctx: Context, definition: Definition, rates: pd.DataFrame, total
 
 
 def gistar_layer(ctx: Context, definition: Definition, grid: gpd.GeoDataFrame, cell_m: float) -> Layer:
-    """Significant Gi* cells only, without counts (a count of 1-4 in a cell would be disclosive)."""
-    frame = grid.loc[grid["class"] != 0, ["cell_id", "x", "y", "gistar_z", "p_value", "p_adjusted",
-                                          "significant", "class", "label", "geometry"]].copy()
+    """Significant Gi* cells only, without counts or p-values, z from protected cell counts (grid_cells)."""
+    frame = grid.loc[grid["class"] != 0, ["cell_id", "x", "y", "gistar_z", "significant", "class", "label",
+                                          "geometry"]].copy()
     categories = [gis_styles.Category(c, maps.HOTSPOT_LABELS[c], maps.HOTSPOT_COLOURS[c],
                                       "dense5" if abs(c) == 3 else "solid") for c in _HOTSPOT_CLASSES]
     return Layer(
         f"{definition.issue}_gistar", frame,
         title=f"{definition.label}: hot and cold spots (Getis-Ord Gi*), {ctx.area_name}, {ctx.period.label}",
-        description=f"Grid cells of {cell_m:g} m with a significant Gi* z-score after false discovery rate "
-                    "control; no counts.",
+        description=f"Grid cells of {cell_m:g} m with a significant Gi* z-score (one decimal) after false "
+                    "discovery rate control, from protected cell counts; no counts.",
         metadata={**_common(ctx, definition), "method": str(grid.attrs.get("method", "Getis-Ord Gi*")),
-                  "cell_size_m": f"{cell_m:g}"},
+                  "cell_size_m": f"{cell_m:g}", "protection": str(grid.attrs.get("stand_in", "")),
+                  "suppress_below": str(ctx.settings.suppress_below)},
         qml=gis_styles.categorised("class", categories, outline="#FFFFFF"))
 
 
@@ -87,8 +88,9 @@ def history_layer(ctx: Context, definition: Definition, classes: gpd.GeoDataFram
         f"{definition.issue}_history", frame,
         title=f"{definition.label}: hot spots over time (Gi* per quarter), {ctx.area_name}",
         description=f"Grid cells of {cell_m:g} m by how often they were hot spots in the quarters of "
-                    f"{ctx.period.label}.",
-        metadata={**_common(ctx, definition), "cell_size_m": f"{cell_m:g}", "periods": "quarter"},
+                    f"{ctx.period.label}, from protected cell counts.",
+        metadata={**_common(ctx, definition), "cell_size_m": f"{cell_m:g}", "periods": "quarter",
+                  "protection": str(classes.attrs.get("stand_in", ""))},
         qml=gis_styles.categorised("category", categories, outline="#FFFFFF"))
 
 
@@ -131,6 +133,8 @@ def write_report_gpkg(ctx: Context, folder: Path) -> Path | None:
         return None
     defs = ctx.shared.definitions
     return write_layers(folder / FILE_NAME, [*layers, *boundary_layers(ctx)], metadata={
-        "title": f"Strategic needs assessment evidence: {ctx.area_name}, {ctx.period.label}",
+        "title": ("INTERNAL - not for publication: " if ctx.shared.internal else "")
+        + f"Strategic needs assessment evidence: {ctx.area_name}, {ctx.period.label}",
         "area": f"{ctx.area_name} ({ctx.area_code})", "period": ctx.period.label,
-        "definitions_version": str(defs.version), "crs": "EPSG:27700 (British National Grid)"})
+        "definitions_version": str(defs.version), "crs": "EPSG:27700 (British National Grid)",
+        **({"publication": "INTERNAL - not for publication"} if ctx.shared.internal else {})})

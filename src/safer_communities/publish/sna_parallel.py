@@ -49,12 +49,12 @@ def _worker_shared(args: tuple) -> Any:
     from safer_communities.publish.sna import _shared
     from safer_communities.store.evidence import connect
 
-    db_path, settings_data, period, definitions_path, _formats, _all, strategy = args
-    key = (str(db_path), repr(sorted(settings_data.items())), period, str(definitions_path))
+    db_path, settings_data, period, definitions_path, _formats, _all, strategy, internal = args
+    key = (str(db_path), repr(sorted(settings_data.items())), period, str(definitions_path), internal)
     if key not in _WORKER_SHARED:
         con = connect(db_path, read_only=True)
         _WORKER_SHARED[key] = _shared(con, Settings(**settings_data), resolve(definitions_path), period,
-                                      strategy)
+                                      strategy, internal)
     return _WORKER_SHARED[key]
 
 
@@ -94,5 +94,5 @@ def _build_chunk(args: tuple) -> list[Path]:
         for key, value in pickle.loads(Path(seed_path).read_bytes()).items():
             shared.cache.setdefault(key, value)
         _SEEDED.add(seed_path)
-    _, _, period, _, formats, all_districts, _ = run
+    _, _, period, _, formats, all_districts, _, _ = run
     return _build_jobs(shared, jobs, period=period, formats=formats, all_districts=all_districts)

@@ -9,7 +9,7 @@ from safer_communities.analysis import deprivation, queries
 from safer_communities.analysis.definitions import Definition
 from safer_communities.analysis.hotspots import hotspot_classify, hotspot_gistar
 from safer_communities.errors import NoDataError, SaferError
-from safer_communities.publish import charts, grid_outputs, maps, sna_gis
+from safer_communities.publish import charts, grid_cells, grid_outputs, maps, sna_gis
 from safer_communities.publish.document import Paragraph, Table
 from safer_communities.publish.geodata import read_boundaries
 from safer_communities.publish.grid import OffGridError
@@ -102,11 +102,11 @@ def where_blocks(ctx: Context, definition: Definition) -> list:
         _lsoa_published(ctx, definition)
     except OffGridError as exc:  # said once; the LSOA map, shares and deciles are all withheld
         years = grid_outputs.financial_years(issue_grid(ctx, definition))
-        note = Paragraph(f"{exc.what} The LSOA map, the concentration and the deprivation deciles are "
-                         "therefore not in this report."
+        note = Paragraph(f"{exc.what} {grid_cells.CELL_PERIODS} The LSOA map, the hot spot maps, the "
+                         "concentration and the deprivation deciles are therefore not in this report."
                          + (f" Build it for a financial year ({', '.join(years)}) to include them."
                             if years else " No whole financial year is loaded."), kind="note")
-        return [note, *guarded(lambda: _hotspots(ctx, definition, outlines))]
+        return [note]
     except SaferError:
         pass  # reported where the LSOA blocks are built
     blocks: list = guarded(lambda: _lsoa_blocks(ctx, definition, area_lsoa, outlines))
@@ -175,7 +175,10 @@ def _hotspots(ctx: Context, definition: Definition, outlines: object) -> list:
     if len(points) < 50:
         raise NoDataError("Too few located records for a hotspot map.", found=f"{len(points)} records")
     cell = 500.0 if ctx.is_county else 250.0
-    grid = hotspot_gistar(points, cell_size_m=cell, quiet=True, boundary=_area_boundary(ctx))
+    below = grid_cells.stand_in_below(ctx.settings)  # Gi* of protected cell counts (1-4 as 2.5)
+    grid = grid_cells.published_cells(hotspot_gistar(points, cell_size_m=cell, quiet=True,
+                                                     boundary=_area_boundary(ctx), stand_in_below=below),
+                                      "gistar", ctx.settings)
     ctx.gis_layers.append(sna_gis.gistar_layer(ctx, definition, grid, cell))
     chart = maps.hotspot_map(grid, title=f"{definition.label}: hot spots (Getis-Ord Gi*), {ctx.area_name}",
                              name=f"{definition.issue}-hotspots", source=POLICE_SOURCE_TEXT,
@@ -189,7 +192,8 @@ def _hotspots(ctx: Context, definition: Definition, outlines: object) -> list:
                          f"confidence in {ctx.area_name}.", weight=strong / 10))
     return [ctx.figure(chart, f"Hot spots of {definition.label.lower()}: grid cells of {cell:g} m where "
                               "records cluster more than chance would explain (false discovery rate "
-                              "controlled). "
+                              "controlled), computed from protected cell counts (a cell with 1 to "
+                              f"{below - 1} records counts as {below / 2:g}). "
                               f"{hot:,} cells are hot spots. The layer is in evidence.gpkg for QGIS.",
                        is_map=True), *history]
 
@@ -197,8 +201,9 @@ def _hotspots(ctx: Context, definition: Definition, outlines: object) -> list:
 def _persistent(ctx: Context, definition: Definition, points: pd.DataFrame, cell: float) -> list:
     """Persistent and emerging hot spots over the period's quarters (Gi* per quarter)."""
     try:
-        classes = hotspot_classify(points, cell_size_m=cell, periods="quarter", quiet=True,
-                                   boundary=_area_boundary(ctx))
+        classes = grid_cells.published_cells(hotspot_classify(
+            points, cell_size_m=cell, periods="quarter", quiet=True, boundary=_area_boundary(ctx),
+            stand_in_below=grid_cells.stand_in_below(ctx.settings)), "classify", ctx.settings)
     except SaferError as exc:
         return [Paragraph(f"Hot spots over time: {exc.what}", kind="note")]
     counts = classes["category"].value_counts()

@@ -1,8 +1,10 @@
 """``safer strategy report``: the progress report (HTML, PDF, Word, tables) through the publishing layer.
 
-Every table goes through ``publish.disclosure.suppress_table`` before it enters the document model:
-indicator counts are primary-suppressed, and values derived from a small count (rates, harm, the
-expected value and a target set as a change from the baseline) are withheld with it.
+Every table goes through ``publish.disclosure.suppress_table`` before it enters the document model, and
+police.uk indicator counts then take the publication grid's pattern (``strategy/report_grid.py``): a
+count is shown or withheld as everywhere else the partnership publishes it, and values derived from a
+withheld count (rates, harm, the expected value, a target set from the baseline, the rating) are
+withheld with it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from safer_communities.config import Settings
 from safer_communities.publish.disclosure import suppress_table
 from safer_communities.publish.document import BulletList, Paragraph, Report, Section, Table
 from safer_communities.publish.manifest import sha256, store_ingests
+from safer_communities.strategy.report_grid import NOTE as GRID_NOTE
+from safer_communities.strategy.report_grid import GridIndicators, apply_grid
 from safer_communities.strategy.status import IndicatorStatus, StrategyStatus
 
 FORMATS = ("html", "pdf", "docx", "tables")
@@ -61,8 +65,10 @@ def _measured(items: list[IndicatorStatus]) -> list[IndicatorStatus]:
     return [i for i in items if i.baseline_value is not None]
 
 
-def indicator_tables(item: StrategyStatus, settings: Settings) -> list[Table]:
-    """The strategy's indicators with values, one table per kind of measure, disclosure-controlled."""
+def indicator_tables(item: StrategyStatus, settings: Settings,
+                     grid: GridIndicators | None = None) -> list[Table]:
+    """The strategy's indicators with values, one table per kind of measure, disclosure-controlled: with
+    ``grid`` (how the report is published), police.uk counts carry the publication grid's pattern."""
     tables = []
     for title, measures, decimals, show_records in GROUPS:
         rows = [i for i in _measured(item.indicators) if i.measure.split(":")[0] in measures]
@@ -85,9 +91,11 @@ def indicator_tables(item: StrategyStatus, settings: Settings) -> list[Table]:
                    "expected": "baseline_records", "target": "baseline_records"}
         if measures == ("partner",):  # published by their publishers, who applied their own protection
             published = suppress_table(frame, count_columns=[], settings=settings, decimals=decimals)
+            grid_notes: list[str] = []
         else:
             published = suppress_table(frame, count_columns=["baseline_records", "current_records"],
                                        rate_columns=derived, settings=settings, decimals=decimals)
+            grid_notes = apply_grid(published, rows, grid) if grid is not None else []
         value = "baseline_records" if not show_records else "baseline"
         current = "current_records" if not show_records else "current"
         columns = {"indicator": "Indicator", "baseline_period": "Baseline period", value: "Baseline",
@@ -96,6 +104,8 @@ def indicator_tables(item: StrategyStatus, settings: Settings) -> list[Table]:
         end = item.period_end
         notes = [f"Target for {i.indicator_id}: {_d(i.target_date)}." for i in rows if i.target_date != end]
         notes.append(f"Targets are for the end of the strategy period ({_d(end)}) unless stated.")
+        if grid is not None:
+            notes += [*grid_notes, GRID_NOTE]
         tables.append(Table.from_published(f"{item.name}: {title.lower()}", published, columns=columns,
                                            key=f"{item.id}-{title.split()[0].lower()}", notes=notes))
     return tables
@@ -109,7 +119,7 @@ def _text_table(title: str, key: str, frame: pd.DataFrame, columns: dict[str, st
 
 
 def strategy_section(report: Report, item: StrategyStatus, settings: Settings,
-                     names: dict[str, str]) -> Section:
+                     names: dict[str, str], grid: GridIndicators | None = None) -> Section:
     """One strategy: overview, warnings, indicators, objectives and their actions."""
     section = report.section(item.name)
     if item.illustrative:
@@ -125,7 +135,7 @@ def strategy_section(report: Report, item: StrategyStatus, settings: Settings,
     for warning in item.warnings:
         section.add(Paragraph(warning, kind="warning"))
     indicators = section.sub("Indicators")
-    indicators.add(*indicator_tables(item, settings))
+    indicators.add(*indicator_tables(item, settings, grid))
     missing = [i for i in item.indicators if i.baseline_value is None or i.rating == "no data"]
     if missing:
         frame = pd.DataFrame({"indicator": [i.title for i in missing],
@@ -161,8 +171,8 @@ def strategy_section(report: Report, item: StrategyStatus, settings: Settings,
 
 
 def build_report(statuses: list[StrategyStatus], settings: Settings,
-                 area_names: dict[str, str] | None = None) -> Report:
-    """The progress report's document model."""
+                 area_names: dict[str, str] | None = None, grid: GridIndicators | None = None) -> Report:
+    """The progress report's document model (``grid``: police.uk counts from the publication grid)."""
     today = statuses[0].today
     names = area_names or {}
     areas = sorted({f"{names.get(s.area_code, s.area_code)} ({s.area_code})" for s in statuses})
@@ -183,7 +193,7 @@ def build_report(statuses: list[StrategyStatus], settings: Settings,
         summary.add(Paragraph("This report includes illustrative examples, not adopted strategies.",
                               kind="warning"))
     for s in statuses:
-        strategy_section(report, s, settings, names)
+        strategy_section(report, s, settings, names, grid)
     report.section("Method").add(BulletList(METHOD))
     report.unique_table_keys()
     return report
@@ -202,7 +212,7 @@ def write_report(statuses: list[StrategyStatus], out_dir: Path, *, settings: Set
     if unknown or not formats:
         raise InputError("Those report formats are not known.", found=repr(unknown or formats),
                          hint=f"Use any of: {', '.join(FORMATS)}.")
-    report = build_report(statuses, settings, area_names(con))
+    report = build_report(statuses, settings, area_names(con), GridIndicators(con, settings))
     out_dir.mkdir(parents=True, exist_ok=True)
     outputs: list[Path] = []
     html = html_string(report)

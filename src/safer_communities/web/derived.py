@@ -49,7 +49,11 @@ def strategy_status_answer(engine: Engine, con: duckdb.DuckDBPyConnection, setti
             body["indicators"] = indicators[item.id]
             body["actions"] = [a.to_dict() for a in item.actions]
             out.append(body)
-        return {"strategies": out}
+        from safer_communities.publish.grid import internal_meta
+
+        # Signed in only: the tracker's values are the analyst's view, not the grid (the progress report
+        # is), and the answer says so.
+        return {"strategies": out, **internal_meta()}
 
     return cache.cached(settings, engine, ("strategy-status-answer",), compute)
 
