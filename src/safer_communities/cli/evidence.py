@@ -492,10 +492,7 @@ def peers_cmd(
         )
 
 
-from safer_communities.cli import (  # noqa: E402
-    evidence_maps,  # noqa: F401  (registers hotspots, concentration, near-repeat)
-    evidence_prevention,  # noqa: F401  (forecast, emerging, repeat-places...)
-)
-
-__import__("safer_communities.cli.evidence_partner")  # registers `evidence indicators` on this app
-__import__("safer_communities.cli.evidence_partner_records")  # registers `evidence partner ...`
+# Register the commands of the other evidence modules on this app (hotspots, concentration, near-repeat;
+# forecast, emerging, repeat-places; indicators; partner ...).
+for _module in ("evidence_maps", "evidence_prevention", "evidence_partner", "evidence_partner_records"):
+    __import__(f"safer_communities.cli.{_module}")

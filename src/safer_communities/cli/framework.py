@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from safer_communities.cli.common import console, console_err, print_json, settings_from
+from safer_communities.cli.framework_print import names_of, print_sharing, print_strategy_links, text_of
 from safer_communities.cli.tables import show as show_table
 from safer_communities.errors import InputError, PermissionDeniedError
 from safer_communities.framework import amendments, checks, compliance, exports, queries, register, roles
@@ -220,7 +221,7 @@ def show(
     for key, value in entry.items():
         if key not in ("id", "name"):
             value = {True: "yes", False: "no"}.get(value, value) if isinstance(value, bool) else value
-            console.print(f"  {key}: {_text(value)}", highlight=False, markup=False)
+            console.print(f"  {key}: {text_of(value)}", highlight=False, markup=False)
     console.print(f"  {exports.source_label(framework.get(SINGULAR.get(what, what), entry_id))}",
                   highlight=False, markup=False)
     del source
@@ -231,67 +232,14 @@ def show(
             console.print(f"[bold]{escape(key.replace('_', ' '))}[/]", markup=True)
             for sub, items in value.items():
                 empty = f"none (known gap: {gaps[sub]})" if sub in gaps else "none"
-                console.print(f"  {sub}: {_names(items) or empty}", highlight=False, markup=False)
+                console.print(f"  {sub}: {names_of(items) or empty}", highlight=False, markup=False)
         else:
-            console.print(f"{key.replace('_', ' ')}: {_names(value) or 'none'}", highlight=False,
+            console.print(f"{key.replace('_', ' ')}: {names_of(value) or 'none'}", highlight=False,
                           markup=False)
     if objectives is not None:
-        _print_strategy_links(objectives)
+        print_strategy_links(objectives)
     if sharing is not None:
-        _print_sharing(sharing)
-
-
-def _day(value: date) -> str:
-    return f"{value.day} {value:%B %Y}"
-
-
-def _print_sharing(sharing: dict[str, Any]) -> None:
-    role = " (a Serious Violence Duty specified authority)" if sharing["specified_authority"] else ""
-    console.print(f"[bold]information sharing[/]{escape(role)}", markup=True)
-    if not sharing["agreements"]:
-        console.print("  no agreement" + ("; 'framework check' reports it" if role else ""), highlight=False,
-                      markup=False)
-    for a in sharing["agreements"]:
-        state = "in force" if a["in_force"] else f"not in force: {a['why_not']}"
-        console.print(f"  {a['id']}: {a['title']} ({state}; review by {_day(a['review_date'])}; "
-                      f"retention {a['retention_days']} days)", highlight=False, markup=False)
-        for f in a["feeds"] or [None]:
-            text = ("no feed loaded" if f is None else
-                    f"{f['schema']}: {f['rows']:,} records, {_day(f['first'])} to {_day(f['last'])}"
-                    + (" (SYNTHETIC)" if f["synthetic"] else ""))
-            console.print(f"    {text}", highlight=False, markup=False)
-
-
-def _print_strategy_links(objectives: list[dict[str, Any]]) -> None:
-    """The strategy objectives and actions that serve an issue (or say there are none loaded)."""
-    console.print("[bold]strategy objectives and actions[/]", markup=True)
-    if not objectives:
-        console.print("  none: no loaded strategy has an objective for this issue ('safer strategy load')",
-                      highlight=False, markup=False)
-    for item in objectives:
-        marked = not item["illustrative"] or "illustrative" in item["strategy"].lower()
-        label = "" if marked else " [illustrative example]"
-        console.print(f"  {item['strategy']}{label}: {item['objective']}", highlight=False, markup=False)
-        for action in item["actions"]:
-            owner = action["owner"] or "NO OWNER"
-            console.print(f"    - {action['title']} ({owner}; due {action['due']}; {action['status']})",
-                          highlight=False, markup=False)
-
-
-def _names(items: Any) -> str:
-    if items is None:
-        return ""
-    if isinstance(items, dict):
-        items = [items]
-    return "; ".join(f"{i['name']}" + (" [proposed]" if i.get("source") == "proposed" else "") for i in items)
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, list):
-        return "; ".join(_text(v) for v in value) if value else "none"
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {v}" for k, v in value.items())
-    return str(value)
+        print_sharing(sharing)
 
 
 @app.command("matrix")
