@@ -145,7 +145,30 @@ def workdir(tmp_path_factory: pytest.TempPathFactory, demo_store: Path) -> Path:
     (root / "demo").mkdir()
     shutil.copyfile(demo_store, root / "demo" / "demo.duckdb")
     (root / "src").symlink_to(REPO / "src")
+    (root / "demo" / "data").symlink_to(REPO / "demo" / "data")
+    for line in _partner_lines():  # the partner statistics and SYNTHETIC feeds, as `make demo` loads them
+        env, argv = line
+        done = subprocess.run([*SAFER, *argv], cwd=root, capture_output=True, text=True, timeout=900,
+                              check=False, env={**os.environ, "SAFER_DB": "demo/demo.duckdb", "PYTHONPATH":
+                                                str(REPO / "src"), "SAFER_APP_DB_URL":
+                                                "sqlite:///demo/setup-app.sqlite", **env})
+        assert done.returncode == 0, (argv, done.stderr[-1500:])
     return root
+
+
+def _partner_lines() -> list[tuple[dict[str, str], list[str]]]:
+    """The Makefile's demo steps that load partner data (indicators, the sharing agreement, the feeds)."""
+    out = []
+    for raw in (REPO / "Makefile").read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        partner = re.search(r"ingest indicators|sharing add|ingest partner-feed", line)
+        if "$(SAFER)" not in line or not partner:
+            continue
+        before, _, after = line.partition("$(SAFER)")
+        env = dict(item.split("=", 1) for item in shlex.split(before))
+        out.append((env, shlex.split(after)))
+    assert len(out) == 5, out  # indicators, the agreement, three feeds
+    return out
 
 
 def _run(example: Example, root: Path) -> subprocess.CompletedProcess[str]:

@@ -15,15 +15,17 @@ EVIDENCE_DATA = Path(__file__).resolve().parents[1] / "data" / "evidence"
 
 def test_every_chart_and_map_has_its_table(built_reports: dict[str, Path], fy_county_tables: Path) -> None:
     tables = built_reports["county"] / "tables"
-    for key in ("violence-trend", "violence-funnel", "violence-outcomes", "violence-hotspots",
-                "road-safety-rates", "road-safety-times", "road-safety-collisions-map"):
+    for key in ("violence-trend", "violence-funnel", "violence-outcomes", "road-safety-rates",
+                "road-safety-times", "road-safety-collisions-map"):
         assert (tables / f"{key}.csv").exists(), key
         meta = json.loads((tables / f"{key}.csv-metadata.json").read_text(encoding="utf-8"))
         assert meta["dc:title"].startswith("Data for the"), key
-    # LSOA figures are published for financial years only (issue 11): their charts and tables too
+    # LSOA and grid-cell figures are published for financial years only (issue 11): their charts and
+    # tables too
     assert not (tables / "violence-lsoa-rates.csv").exists()
+    assert not (tables / "violence-hotspots.csv").exists()
     assert (fy_county_tables / "violence-concentration.csv").exists()  # a report table beside the map
-    for key in ("violence-deprivation", "violence-lsoa-rates"):
+    for key in ("violence-deprivation", "violence-lsoa-rates", "violence-hotspots"):
         meta = json.loads((fy_county_tables / f"{key}.csv-metadata.json").read_text(encoding="utf-8"))
         assert meta["dc:title"].startswith("Data for the"), key
 
