@@ -175,14 +175,15 @@ def framework_entry(engine: EngineDep, _: Reader,
 
 @router.get("/strategy/status", summary="Each strategy's indicators (RAG) and actions (overdue, unowned)",
             response_model=None)
-def strategy_status(request: Request, engine: EngineDep, con: Evidence, settings: SettingsDep,
-                    _: Reader) -> Response:
+async def strategy_status(request: Request, engine: EngineDep, con: Evidence, settings: SettingsDep,
+                          _: Reader) -> Response:
     """Indicator values on fewer records than the disclosure threshold are null, with the reason."""
-    return _send(request, cache.cached(settings, engine, ("json", "strategy-status"), lambda: _encoded(
-        derived.strategy_status_answer(engine, con, settings))))
+    return _send(request, await cache.answer(("json", "strategy-status", *cache.versions(settings, engine)),
+                                             lambda: _encoded(derived.strategy_status_answer(engine, con,
+                                                                                             settings))))
 
 
 @router.get("/me", summary="Who the request is authenticated as")
-def me(account: Reader) -> dict[str, Any]:
+async def me(account: Reader) -> dict[str, Any]:
     return {"name": account.name, "roles": sorted(account.roles)}
 

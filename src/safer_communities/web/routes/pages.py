@@ -29,13 +29,13 @@ Reader = Annotated[Account, Depends(deps.require("read"))]
 
 
 @router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, con: Evidence, account: PublicReader,
-              issue: Annotated[str, Query(max_length=60)] = "violence",
-              area: Annotated[str | None, Query(max_length=20)] = None,
-              period: Annotated[str, Query(max_length=40)] = "latest-12-months") -> HTMLResponse:
+async def dashboard(request: Request, con: Evidence, account: PublicReader,
+                    issue: Annotated[str, Query(max_length=60)] = "violence",
+                    area: Annotated[str | None, Query(max_length=20)] = None,
+                    period: Annotated[str, Query(max_length=40)] = "latest-12-months") -> HTMLResponse:
     """Issue x area x period. A problem with the filters is shown on the page, beside the filters."""
-    return page(request, account, (issue, area, period), lambda: _dashboard(request, con, account, issue,
-                                                                             area, period))
+    return await page(request, account, (issue, area, period),
+                      lambda: _dashboard(request, con, account, issue, area, period))
 
 
 def _dashboard(request: Request, con: duckdb.DuckDBPyConnection, account: Account, issue: str,
@@ -73,8 +73,8 @@ def _dashboard(request: Request, con: duckdb.DuckDBPyConnection, account: Accoun
 
 
 @router.get("/framework", response_class=HTMLResponse)
-def framework(request: Request, account: Reader) -> HTMLResponse:
-    return page(request, account, (), lambda: _framework(request))
+async def framework(request: Request, account: Reader) -> HTMLResponse:
+    return await page(request, account, (), lambda: _framework(request))
 
 
 def _framework(request: Request) -> Built:
@@ -96,8 +96,8 @@ def _framework(request: Request) -> Built:
 
 
 @router.get("/strategy", response_class=HTMLResponse)
-def strategy(request: Request, con: Evidence, account: Reader) -> HTMLResponse:
-    return page(request, account, (), lambda: _strategy(request, con, account))
+async def strategy(request: Request, con: Evidence, account: Reader) -> HTMLResponse:
+    return await page(request, account, (), lambda: _strategy(request, con, account))
 
 
 def _strategy(request: Request, con: duckdb.DuckDBPyConnection, account: Account) -> Built:
@@ -119,9 +119,9 @@ def _strategy(request: Request, con: duckdb.DuckDBPyConnection, account: Account
 
 
 @router.get("/quality", response_class=HTMLResponse)
-def quality(request: Request, con: Evidence, account: Reader) -> HTMLResponse:
+async def quality(request: Request, con: Evidence, account: Reader) -> HTMLResponse:
     def build() -> Built:
         report = derived.quality(con, request.app.state.settings)
         return "quality.html", {"report": report, "data": report.to_dict()}, 200
 
-    return page(request, account, (), build, app_db=False)
+    return await page(request, account, (), build, app_db=False)

@@ -41,9 +41,9 @@ def _strategy_actions(request: Request, con: duckdb.DuckDBPyConnection, issue: s
 
 
 @router.get("/issues/{issue_id}", response_class=HTMLResponse)
-def issue_page(request: Request, con: Evidence, account: Reader,
-               issue_id: Annotated[str, PathParam(pattern=r"^[a-z0-9-]{1,60}$")]) -> HTMLResponse:
-    return page(request, account, (), lambda: _issue_page(request, con, issue_id))
+async def issue_page(request: Request, con: Evidence, account: Reader,
+                     issue_id: Annotated[str, PathParam(pattern=r"^[a-z0-9-]{1,60}$")]) -> HTMLResponse:
+    return await page(request, account, (), lambda: _issue_page(request, con, issue_id))
 
 
 def _issue_page(request: Request, con: duckdb.DuckDBPyConnection, issue_id: str) -> Built:
@@ -63,9 +63,9 @@ def _issue_page(request: Request, con: duckdb.DuckDBPyConnection, issue_id: str)
 
 
 @router.get("/areas/{area_code}", response_class=HTMLResponse)
-def area_page(request: Request, con: Evidence, account: PublicReader,
-              area_code: Annotated[str, PathParam(pattern=r"^[EWSN]\d{8}$")]) -> HTMLResponse:
-    return page(request, account, (), lambda: _area_page(request, con, area_code), app_db=False)
+async def area_page(request: Request, con: Evidence, account: PublicReader,
+                    area_code: Annotated[str, PathParam(pattern=r"^[EWSN]\d{8}$")]) -> HTMLResponse:
+    return await page(request, account, (), lambda: _area_page(request, con, area_code), app_db=False)
 
 
 def _area_page(request: Request, con: duckdb.DuckDBPyConnection, area_code: str) -> Built:
