@@ -19,6 +19,7 @@ from the Wilson-Hilferty approximation and kept inside a bracket (bisection when
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -41,12 +42,18 @@ def _stirlerr(a: np.ndarray) -> np.ndarray:
 
 
 def _log_gamma1(a: np.ndarray) -> np.ndarray:
-    """ln Gamma(a + 1) in long double: Stirling's series from a + m >= 30, then down by ln(a + j)."""
+    """ln Gamma(a + 1) in long double: a! exactly for whole a below 30; otherwise Stirling's series from
+    a + m >= 30, then down by ln of the product of (a + j)."""
     m = np.maximum(np.ceil(_LARGE - a), 0)
     b = a + m
     out = (b + _LD(0.5)) * np.log(b) - b + _HALF_LOG_2PI + _stirlerr(b)
+    product = np.ones_like(a)
     for j in range(1, int(m.max(initial=0)) + 1):
-        out -= np.where(m >= j, np.log(a + j), 0)
+        product *= np.where(m >= j, a + j, 1)
+    out -= np.log(product)
+    whole = (a < _LARGE) & (a == np.floor(a))
+    for i in np.nonzero(whole)[0]:
+        out[i] = np.log(_LD(str(math.factorial(int(a[i])))))
     return out
 
 
@@ -66,36 +73,49 @@ class _Gamma:
         self.a = a
         self.large = a >= _LARGE
         self.log_gamma1 = _log_gamma1(a)
-        self.large_const = _LD(0.5) * np.log(a) + _HALF_LOG_2PI + _stirlerr(np.maximum(a, _LARGE))
+        with np.errstate(divide="ignore"):
+            self.large_const = _LD(0.5) * np.log(a) + _HALF_LOG_2PI + _stirlerr(np.maximum(a, _LARGE))
 
     def log_d(self, idx: np.ndarray, x: np.ndarray) -> np.ndarray:
         """ln(x^a e^-x / Gamma(a + 1)) for the shapes a[idx]."""
         a = self.a[idx]
-        t = (x - a) / a
-        large = -a * (t - np.log1p(t)) - self.large_const[idx]
-        small = a * np.log(x) - x - self.log_gamma1[idx]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = (x - a) / a
+            large = -a * (t - np.log1p(t)) - self.large_const[idx]
+            small = a * np.log(x) - x - self.log_gamma1[idx]
         return np.where(self.large[idx], large, small)
 
     def series(self, idx: np.ndarray, x: np.ndarray) -> np.ndarray:
         """S(a, x) = sum_n prod_{j<=n} x / (a + j), summed in blocks until the tail is below 2^-70."""
-        a = self.a[idx]
-        total = np.ones_like(x)
-        term = np.ones_like(x)
-        live = np.arange(len(x))
-        start, width = 1, 32
-        while live.size:
-            j = np.arange(start, start + width, dtype=_LD)
-            ratios = x[live, None] / (a[live, None] + j)
-            products = term[live, None] * np.cumprod(ratios, axis=1)
-            total[live] += products.sum(axis=1)
-            term[live] = products[:, -1]
-            r = ratios[:, -1]
-            with np.errstate(divide="ignore"):
-                tail = np.where(r < 1, term[live] * r / (1 - r), np.inf)
-            live = live[tail > total[live] * _LD(2.0) ** -70]
-            start += width
-            width = min(width * 2, 4096)
-        return total
+        return _sum_of_products(lambda live, j: x[live, None] / (self.a[idx][live, None] + j), len(x))
+
+    def upper_sum(self, idx: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """T = sum_n prod_{j<n} (b - j) / x for the whole shapes b of this instance (a finite sum):
+        Q(b + 1, x) = D(b, x) T, the Poisson probability of at most b events."""
+        return _sum_of_products(
+            lambda live, j: np.maximum(self.a[idx][live, None] + 1 - j, 0) / x[live, None], len(x))
+
+
+def _sum_of_products(ratio: Callable[[np.ndarray, np.ndarray], np.ndarray], n: int) -> np.ndarray:
+    """1 + r1 + r1 r2 + ..., with ratio(rows, j) the j-th ratios of those rows, summed in blocks of
+    growing width until the tail (bounded by a geometric series) is below 2^-70 of the sum."""
+    total = np.ones(n, dtype=_LD)
+    term = np.ones(n, dtype=_LD)
+    live = np.arange(n)
+    start, width = 1, 32
+    while live.size:
+        j = np.arange(start, start + width, dtype=_LD)
+        ratios = ratio(live, j)
+        products = term[live, None] * np.cumprod(ratios, axis=1)
+        total[live] += products.sum(axis=1)
+        term[live] = products[:, -1]
+        r = ratios[:, -1]
+        with np.errstate(divide="ignore"):
+            tail = np.where(r < 1, term[live] * r / (1 - r), np.inf)
+        live = live[tail > total[live] * _LD(2.0) ** -70]
+        start += width
+        width = min(width * 2, 4096)
+    return total
 
 
 def gammaincinv(a: np.ndarray | float, p: float) -> np.ndarray:
@@ -138,15 +158,24 @@ def _solve(shapes: np.ndarray, p: float) -> np.ndarray:
             break
         hi[short] *= 2
     x = np.clip(x, hi * _LD(1e-300), hi * _LD(0.999))
+    # Above the median solve Q(a, x) = 1 - p for whole shapes (Q = D(a - 1, x) T, dQ/dx = -D(a - 1, x)):
+    # there P is near 1 and its rounding would be magnified by P / (x density).
+    upper = p > 0.5 and bool(np.all(shapes == np.floor(shapes)))
+    below = _Gamma(a - 1) if upper else gamma
+    goal = 1 - target if upper else target
     live = everything
     for _ in range(100):
         xs = x[live]
-        log_d = gamma.log_d(live, xs)
-        d = np.exp(log_d)
-        f = d * gamma.series(live, xs) - target
+        if upper:
+            density = np.exp(below.log_d(live, xs))
+            f = goal - density * below.upper_sum(live, xs)  # P - p, from the upper tail
+        else:
+            d = np.exp(gamma.log_d(live, xs))
+            f = d * gamma.series(live, xs) - goal
+            density = d * a[live] / xs
         lo[live] = np.where(f < 0, np.maximum(lo[live], xs), lo[live])
         hi[live] = np.where(f > 0, np.minimum(hi[live], xs), hi[live])
-        step = f / (d * a[live] / xs)
+        step = f / density
         new = xs - step
         done = np.abs(step) <= _TOLERANCE * xs
         outside = ~done & ~((new > lo[live]) & (new < hi[live]))
