@@ -36,18 +36,21 @@ def test_rate_table_is_the_frame_of_issue_rates(force_area_store: object, level:
     con = duckdb.connect(str(force_area_store), read_only=True)
     try:
         table = rate_table(con, "violence", area_level=level, period="2021-04..2022-03")
-        raw = con.execute(
-            "SELECT count(*) FROM crimes WHERE crime_type IN ('Violence and sexual offences') "
-            "AND month BETWEEN DATE '2021-04-01' AND DATE '2022-03-01'").fetchall()[0][0]
+        in_area, unlocated = con.execute(
+            "SELECT count(*) FILTER (WHERE lsoa_code IN (SELECT lsoa_code FROM areas)), "
+            "count(*) FILTER (WHERE lsoa_code IS NULL) FROM crimes "
+            "WHERE crime_type = 'Violence and sexual offences' "
+            "AND month BETWEEN DATE '2021-04-01' AND DATE '2022-03-01'").fetchall()[0]
     finally:
         con.close()
     frame = table.to_frame()
     assert list(frame.columns) == table.names and frame["population"].dtype == "Int64"
     assert to_records(frame) == table.records()
-    if level == "county":  # the whole force area: every record, located or not
-        assert table.columns["count"] == [raw]
-    else:  # the located records only, each in one unit
-        assert sum(table.columns["count"]) == raw - table.attrs["unlocated"]["records"]
+    assert table.attrs["unlocated"]["records"] == unlocated == 8142
+    if level == "county":  # the whole force area: the records placed in it and those without a location
+        assert table.columns["count"] == [in_area + unlocated] == [69497]
+    else:  # the placed records only, each in one unit
+        assert sum(table.columns["count"]) == in_area == 61355
 
 
 def test_series_table_gaps_are_none_and_sorted(force_area_store: object) -> None:
