@@ -4,9 +4,11 @@ Prints the median user+system CPU time of each command over several interleaved 
 baseline (ratios, since the machines are shared and noisy). `--db` points at the demo store if it exists.
 
     python benchmarks/cli_startup.py [--runs 7] [--db demo/demo.duckdb] [--before-src ../main/src]
+                                     [--before-db ../before/demo/demo.duckdb]
 
 ``--before-src`` also runs every `safer` command from another source tree (the build before a change),
-interleaved with ours, for a before/after in the same run.
+interleaved with ours, for a before/after in the same run; ``--before-db`` gives that build its own store
+(an older build may not read a newer store's layout).
 """
 
 from __future__ import annotations
@@ -33,11 +35,20 @@ def cpu_seconds(command: list[str], src: str | None = None) -> float:
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def _on_store(command: list[str], db: Path, other: Path | None) -> list[str]:
+    """The command with ``--db other`` in place of ``--db db`` (the before build's own store)."""
+    if other is None:
+        return command
+    return [str(other) if part == str(db) else part for part in command]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--db", type=Path, default=Path("demo/demo.duckdb"))
     parser.add_argument("--before-src", default=None, help="Source tree of the build before, run alongside.")
+    parser.add_argument("--before-db", type=Path, default=None,
+                        help="The before build's own store (default: --db).")
     args = parser.parse_args()
     ours = str(Path(__file__).resolve().parents[1] / "src")
     commands: dict[str, list[str]] = {
@@ -57,7 +68,8 @@ def main() -> None:
     else:
         print(f"{args.db} not found: run `make demo` for the store commands.", file=sys.stderr)
     trees = {"": ours, **({"before": args.before_src} if args.before_src else {})}
-    runs = {(name, tree): command for name, command in commands.items()
+    runs = {(name, tree): _on_store(command, args.db, args.before_db if tree else None)
+            for name, command in commands.items()
             for tree in (trees if name.startswith("safer") else {"": None})}
     samples: dict[tuple[str, str], list[float]] = {key: [] for key in runs}
     load = os.getloadavg()[0]

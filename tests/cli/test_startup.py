@@ -81,3 +81,44 @@ def test_declared_help_is_the_command_s_own(name: str) -> None:
 def test_unknown_command_is_a_usage_error_not_an_import() -> None:
     group = typer.main.get_command(app)
     assert group.get_command(None, "no-such-command") is None  # type: ignore[arg-type]
+
+
+LIGHT = ("pandas", "scipy", "pyarrow", "geopandas", "matplotlib", "sqlalchemy", "fastapi")
+
+
+@pytest.mark.parametrize("args", [
+    ["evidence", "rates", "--issue", "violence", "--area-level", "county", "--period", "2021-04..2022-03",
+     "--json"],
+    ["evidence", "rates", "--issue", "violence", "--area-level", "lsoa"],
+    ["evidence", "trends", "--issue", "violence", "--json"],
+    ["evidence", "trends", "--issue", "asb", "--area-level", "district"],
+    ["quality", "--json"],
+], ids=["rates-json", "rates-table", "trends-json", "trends-table", "quality-json"])
+def test_light_commands_load_neither_pandas_nor_scipy(force_area_store: object, args: list[str]) -> None:
+    """Rates, a monthly series and the quality report print without pandas (0.4 CPU-s to import) or
+    scipy.special (0.2 CPU-s): issue 16's 'well under a second'. The command must also succeed."""
+    probe = PROBE.replace("main()\nexcept SystemExit:\n    pass", "main()\nexcept SystemExit as exc:\n"
+                          "    assert not exc.code, exc.code")
+    done = subprocess.run([sys.executable, "-c", probe, json.dumps(["--db", str(force_area_store), *args]),
+                           json.dumps(LIGHT)], capture_output=True, text=True, check=True)
+    assert json.loads(done.stderr.strip().splitlines()[-1]) == []
+    assert done.stdout.strip()
+
+
+def test_the_light_path_prints_what_the_frames_hold(force_area_store: object) -> None:
+    """The JSON of the light `rates` equals the records of issue_rates' DataFrame (one implementation)."""
+    import duckdb
+
+    from safer_communities.analysis.rates import issue_rates
+    from safer_communities.analysis.results import to_records
+
+    done = subprocess.run([*SAFER, "--db", str(force_area_store), "evidence", "rates", "--issue", "violence",
+                           "--area-level", "district", "--json"], capture_output=True, text=True, check=True)
+    con = duckdb.connect(str(force_area_store), read_only=True)
+    try:
+        frame = issue_rates(con, "violence", area_level="district")
+    finally:
+        con.close()
+    printed = json.loads(done.stdout)["records"]
+    assert printed == to_records(frame)
+    assert len(printed) == 14 and sum(r["count"] for r in printed) == frame["count"].sum()

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from safer_communities.analysis import placement
 from safer_communities.analysis.definitions import Definition
 from safer_communities.analysis.periods import Period, months_between, parse_period
 from safer_communities.analysis.run_cache import per_run
+from safer_communities.analysis.table import Table
 from safer_communities.errors import InputError, NoDataError
+
+if TYPE_CHECKING:  # pandas loads where a frame is asked for, not for `safer evidence rates`
+    import pandas as pd
 
 AREA_LEVELS = ("lsoa", "district", "county")
 _LEVEL_COLUMNS = {
@@ -69,16 +73,28 @@ def require_areas(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
-@per_run
-def area_list(con: duckdb.DuckDBPyConnection, area_level: str) -> pd.DataFrame:
-    """Every study-area unit at ``area_level``: area_code, area_name (so zero counts still appear)."""
+def _area_sql(area_level: str) -> str:
     code, name = _LEVEL_COLUMNS[check_level(area_level)]
-    require_areas(con)
-    sql = (
+    return (
         f"WITH {study_cte()} SELECT DISTINCT {code} AS area_code, {name} AS area_name "
         "FROM study a LEFT JOIN names n ON n.lsoa_code = a.lsoa11_code ORDER BY area_code"
     )
+
+
+@per_run
+def area_list(con: duckdb.DuckDBPyConnection, area_level: str) -> pd.DataFrame:
+    """Every study-area unit at ``area_level``: area_code, area_name (so zero counts still appear)."""
+    sql = _area_sql(area_level)
+    require_areas(con)
     return con.execute(sql).fetch_df()
+
+
+@per_run
+def area_rows(con: duckdb.DuckDBPyConnection, area_level: str) -> list[tuple[str, str]]:
+    """``area_list`` as (area_code, area_name) tuples, without pandas."""
+    sql = _area_sql(area_level)
+    require_areas(con)
+    return [(r[0], r[1]) for r in con.execute(sql).fetchall()]
 
 
 @per_run
@@ -176,6 +192,22 @@ def crime_counts(
     is a whole police force area, the force's records without a location are counted too (see
     :mod:`placement`); ``attrs['unlocated']`` says how many there were either way.
     """
+    return crime_count_table(
+        con, definition, period, area_level, by_month=by_month, area_code=area_code
+    ).to_frame()
+
+
+def crime_count_table(
+    con: duckdb.DuckDBPyConnection,
+    definition: Definition,
+    period: Period,
+    area_level: str,
+    *,
+    by_month: bool = False,
+    area_code: str | None = None,
+) -> Table:
+    """:func:`crime_counts` as a :class:`Table`: area_code, area_name, (month,) count; units in code
+    order, each with every month of the period when ``by_month``."""
     code, _ = _LEVEL_COLUMNS[check_level(area_level)]
     where, params = _crime_filter(definition)
     month_col = ", c.month" if by_month else ""
@@ -191,27 +223,30 @@ def crime_counts(
         WHERE {where} AND c.month BETWEEN ? AND ?{area_filter}
         GROUP BY ALL
     """
-    counts = con.execute(sql, [*params, period.start, period.end, *area_params]).fetch_df()
-    units = area_list(con, area_level)
+    rows = con.execute(sql, [*params, period.start, period.end, *area_params]).fetchall()
+    counts = {tuple(r[:-1]): int(r[-1]) for r in rows}
+    units = area_rows(con, area_level)
     if area_code is not None:
-        units = units[units["area_code"].isin(units_within(con, area_level, area_code))]
-    if by_month:
-        grid = units.merge(pd.DataFrame({"month": pd.to_datetime(period.months)}), how="cross")
-        counts["month"] = pd.to_datetime(counts["month"])
-        out = grid.merge(counts, on=["area_code", "month"], how="left")
-    else:
-        out = units.merge(counts, on="area_code", how="left")
-    out["count"] = out["count"].fillna(0).astype("int64")
+        within = set(units_within(con, area_level, area_code))
+        units = [u for u in units if u[0] in within]
     u = placement.unlocated(con, definition.crime_types, period)
-    if u.included(area_level) and area_code in (None, u.force_area.code):  # type: ignore[union-attr]
-        county = out["area_code"] == u.force_area.code  # type: ignore[union-attr]
-        if by_month:
-            extra = out.loc[county, "month"].map(lambda m: u.by_month.get(m.date(), 0))
-            out.loc[county, "count"] += extra.astype("int64")
-        else:
-            out.loc[county, "count"] += u.records
-    out.attrs["unlocated"] = u
-    return out
+    county = u.force_area.code if (  # type: ignore[union-attr]
+        u.included(area_level) and area_code in (None, u.force_area.code)) else None  # type: ignore[union-attr]
+    months = period.months if by_month else [None]
+    columns: dict[str, list] = {"area_code": [], "area_name": [], "month": [], "count": []}
+    for unit, name in units:
+        for month in months:
+            n = counts.get((unit, month) if by_month else (unit,), 0)
+            if unit == county:
+                n += u.by_month.get(month, 0) if by_month else u.records
+            columns["area_code"].append(unit)
+            columns["area_name"].append(name)
+            columns["month"].append(month)
+            columns["count"].append(n)
+    kinds = {"area_code": "str", "area_name": "str", "month": "datetime", "count": "int64"}
+    if not by_month:
+        del columns["month"], kinds["month"]
+    return Table(columns, kinds, {"unlocated": u})
 
 
 @per_run
@@ -235,9 +270,20 @@ def units_within(con: duckdb.DuckDBPyConnection, area_level: str, area_code: str
 class Population:
     """Population per area unit for one mid-year, with a note saying which year and why."""
 
-    table: pd.DataFrame  # area_code, population
+    values: dict[str, int | None]  # area_code -> population (None: an LSOA of the area has no estimate)
     year: int
     note: str
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """area_code, population (float64, NaN where unknown) as a DataFrame."""
+        import numpy as np
+        import pandas as pd
+
+        return pd.DataFrame({
+            "area_code": pd.array(list(self.values), dtype="str"),
+            "population": np.asarray([np.nan if v is None else v for v in self.values.values()], "float64"),
+        })
 
 
 @per_run
@@ -267,15 +313,16 @@ def population(con: duckdb.DuckDBPyConnection, area_level: str, year: int) -> Po
         FROM study a LEFT JOIN population p ON p.area_code = a.lsoa11_code AND p.year = ?
         GROUP BY ALL
     """
-    table = con.execute(sql, [used]).fetch_df()
-    short = table[table["lsoas_with"] < table["lsoas"]]
-    if len(short):
+    rows = con.execute(sql, [used]).fetchall()
+    lacking = sum(lsoas - with_ for _, _, with_, lsoas in rows if with_ < lsoas)
+    if lacking:
         note += (
-            f" {int((short['lsoas'] - short['lsoas_with']).sum())} LSOA(s) have no estimate for {used};"
+            f" {int(lacking)} LSOA(s) have no estimate for {used};"
             " their areas' rates are not computed."
         )
-        table.loc[table["lsoas_with"] < table["lsoas"], "population"] = pd.NA
-    return Population(table[["area_code", "population"]], used, note)
+    values = {code: (None if with_ < lsoas or total is None else total)
+              for code, total, with_, lsoas in rows}
+    return Population(values, used, note)
 
 
 def crime_points(
@@ -292,6 +339,8 @@ def crime_points(
     ``attrs``: definition_id, definition_version, period_label, no_location (records of the issue in the
     period without coordinates, excluded), missing_months, caveats.
     """
+    import pandas as pd
+
     from safer_communities.analysis.definitions import resolve
 
     definition = issue if isinstance(issue, Definition) else resolve(definitions).get(issue)

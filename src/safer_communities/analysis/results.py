@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import math
+import sys
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
-import pandas as pd
 
+from safer_communities.analysis.table import Table
 from safer_communities.errors import InputError, NoDataError
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import pandas as pd
 
 
 def _clean(value: Any) -> Any:
-    if value is None or value is pd.NA or value is pd.NaT:
+    if value is None:
         return None
-    if isinstance(value, pd.Timestamp):
+    pd = sys.modules.get("pandas")  # without pandas loaded there can be no pandas value to clean
+    if pd is not None and (value is pd.NA or value is pd.NaT):
+        return None
+    if pd is not None and isinstance(value, pd.Timestamp):
         return value.date().isoformat() if value == value.normalize() else value.isoformat()
     if isinstance(value, datetime | date):
         return value.isoformat()
@@ -31,8 +36,10 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def to_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def to_records(frame: pd.DataFrame | Table) -> list[dict[str, Any]]:
     """Plain JSON-ready records: NaN/NA -> null, dates -> ISO text, numpy scalars -> Python; no geometry."""
+    if isinstance(frame, Table):
+        return frame.records()
     columns = [c for c in frame.columns if c != "geometry"]
     return [
         {c: _clean(v) for c, v in zip(columns, row, strict=True)}
@@ -43,10 +50,12 @@ def to_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def clean_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
     """Result metadata made JSON-ready (recursively)."""
 
+    pd = sys.modules.get("pandas")
+
     def walk(v: Any) -> Any:
-        if isinstance(v, pd.DataFrame):  # e.g. a Lorenz curve kept beside the result
+        if pd is not None and isinstance(v, pd.DataFrame):  # e.g. a Lorenz curve kept beside the result
             return to_records(v)
-        if isinstance(v, pd.Series):
+        if pd is not None and isinstance(v, pd.Series):
             return walk(v.to_dict())
         if isinstance(v, dict):
             return {str(k): walk(x) for k, x in v.items()}
@@ -59,6 +68,8 @@ def clean_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
 
 def write_csv(frame: pd.DataFrame, path: Path | str) -> None:
     """CSV without geometry; ``-`` is stdout. Text from the data is made formula-safe (csv_safety)."""
+    import pandas as pd
+
     from safer_communities.csv_safety import safe_frame
 
     columns = [c for c in frame.columns if c != "geometry"]
@@ -145,6 +156,7 @@ def with_geometry(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, area_leve
 def write_gpkg(frame: gpd.GeoDataFrame, path: Path | str, *, layer: str) -> None:
     """Write a GeoPackage layer (EPSG:27700), with dates as text so every GIS reads them."""
     import geopandas as gpd
+    import pandas as pd
 
     if not isinstance(frame, gpd.GeoDataFrame) or "geometry" not in frame:
         raise InputError(

@@ -11,11 +11,15 @@ from types import ModuleType
 
 import numpy as np
 
+from safer_communities.analysis.gamma_inverse import gammaincinv
+
 # scipy.stats costs about a CPU-second to import, more than a whole `safer evidence rates` otherwise; the
 # chi-squared quantiles here are regularised incomplete-gamma inverses (chi2.ppf(p, 2k) / 2 is
-# gammaincinv(k, p)), so only scipy.special is needed, and it is loaded by the functions that use it:
-# its import pulls in scipy's array-API layer (about 0.4 CPU-seconds, more than the rest of a
-# `safer evidence trends`). scipy.stats is loaded where the exact binomial test needs it.
+# gammaincinv(k, p)). The Poisson limits of every rate use our own (gamma_inverse: numpy alone, the
+# nearest double), since even scipy.special's import (its array-API layer, about 0.2 CPU-seconds) was
+# more than the rest of `safer evidence rates`. scipy.special is still loaded by the functions below
+# that use it (funnel limits of a continuous expected count, rate ratios), and scipy.stats where the
+# exact binomial test needs it.
 
 
 def _special() -> ModuleType:
@@ -27,13 +31,14 @@ def _special() -> ModuleType:
 def poisson_ci(count: np.ndarray | float, *, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Exact (Garwood) confidence limits for a Poisson count, via the chi-squared distribution.
 
-    For a count k: lower = chi2(alpha/2, 2k)/2 (0 when k = 0), upper = chi2(1 - alpha/2, 2k + 2)/2.
+    For a count k: lower = chi2(alpha/2, 2k)/2 (0 when k = 0), upper = chi2(1 - alpha/2, 2k + 2)/2,
+    that is, inverses of the regularised incomplete gamma function (:mod:`gamma_inverse`: the nearest
+    double to the true limit, without importing SciPy).
     """
     k = np.asarray(count, dtype=float)
     alpha = 1.0 - level
-    with np.errstate(invalid="ignore"):
-        low = np.where(k > 0, _special().gammaincinv(k, alpha / 2), 0.0)
-        high = _special().gammaincinv(k + 1, 1 - alpha / 2)
+    low = np.where(k > 0, gammaincinv(k, alpha / 2), 0.0)
+    high = gammaincinv(k + 1, 1 - alpha / 2)
     return low, high
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from safer_communities.analysis import queries
 from safer_communities.analysis.definitions import Definition, Definitions
+from safer_communities.analysis.monthly import monthly_series, series_table  # noqa: F401  (re-exported)
 from safer_communities.analysis.periods import Period
 from safer_communities.analysis.rates import base_attrs, definition_for
 from safer_communities.analysis.stats import rate_ratio
@@ -24,44 +25,6 @@ from safer_communities.errors import InputError, NoDataError
 Defs = Definitions | Path | str | None
 COMPARE_AGAINST = ("year-before", "previous")
 SEASON_MONTHS = 24  # below this a long-run trend cannot be told apart from season
-
-
-def _all_loaded(con: duckdb.DuckDBPyConnection) -> Period:
-    months = queries.months_loaded(con, queries.POLICE_SOURCE)
-    if not months:
-        raise NoDataError(
-            "No police.uk records are loaded.",
-            found="0 records",
-            hint="Load police.uk street files: safer ingest police-uk ARCHIVE.",
-        )
-    return Period.from_months(months[0], months[-1])
-
-
-def monthly_series(
-    con: duckdb.DuckDBPyConnection,
-    issue: str | Definition,
-    *,
-    area_level: str = "county",
-    area_code: str | None = None,
-    period: str | Period | None = None,
-    definitions: Defs = None,
-) -> pd.DataFrame:
-    """Monthly counts per area: area_code, area_name, month, count (NA for months not in the store).
-
-    ``period=None`` means every month from the first to the last loaded.
-    """
-    definition = definition_for(issue, definitions)
-    definition.require_source(expected=queries.POLICE_SOURCE)
-    p = _all_loaded(con) if period is None else queries.resolve_period(con, queries.POLICE_SOURCE, period)
-    cov = queries.coverage(con, queries.POLICE_SOURCE, p)
-    out = queries.crime_counts(con, definition, p, area_level, by_month=True, area_code=area_code)
-    unlocated = out.attrs["unlocated"]
-    out["count"] = out["count"].astype("Int64")
-    if cov.missing:
-        out.loc[out["month"].isin(pd.to_datetime(cov.missing)), "count"] = pd.NA
-    out = out[["area_code", "area_name", "month", "count"]].sort_values(["area_code", "month"])
-    out.attrs.update(base_attrs(definition, p, cov, unlocated=unlocated, area_level=area_level))
-    return out.reset_index(drop=True)
 
 
 def compare_periods(

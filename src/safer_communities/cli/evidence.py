@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
 
 from safer_communities.cli.common import print_json, settings_from
@@ -87,6 +86,8 @@ def _store(ctx: typer.Context) -> Iterator[Any]:
 @app.command("definitions")
 def definitions_cmd(definitions: DefsOpt = None, as_json: JsonOpt = False, csv: CsvOpt = None) -> None:
     """List the issue definitions with their versions (which records measure each issue)."""
+    import pandas as pd
+
     from safer_communities.analysis.definitions import load_definitions
 
     defs = load_definitions(definitions)
@@ -118,16 +119,15 @@ def rates_cmd(
 
     Files (--csv, --gpkg) hold the protected counts of the publication grid unless --internal."""
     from safer_communities.analysis import results
-    from safer_communities.analysis.rates import issue_rates
-    from safer_communities.publish.grid import mark_internal
+    from safer_communities.analysis.rates import rate_table
 
     with _store(ctx) as con:
         if (csv is not None or gpkg is not None) and not internal:
             frame = _export_grid(con, ctx, issue, area_level, period, definitions)
-        else:
-            frame = issue_rates(con, issue, area_level=area_level, period=period, definitions=definitions)
+        else:  # a Table: printed without pandas; files and --internal read it as a DataFrame
+            frame = rate_table(con, issue, area_level=area_level, period=period, definitions=definitions)
             if internal:
-                frame = mark_internal(frame)
+                frame = _marked(frame.to_frame(), internal)
         _emit(
             frame,
             as_json=as_json,
@@ -155,24 +155,30 @@ def trends_cmd(
     """Monthly series (missing months are gaps), seasonality index, or the long-run trend test.
 
     A --csv of a monthly series holds the publication grid's protected months unless --internal."""
-    from safer_communities.analysis import trends
     from safer_communities.errors import InputError
 
-    functions = {
-        "series": trends.monthly_series,
-        "seasonality": trends.seasonality,
-        "long-run": trends.long_run_trend,
-    }
-    if kind not in functions:
+    kinds = ("series", "seasonality", "long-run")
+    if kind not in kinds:
         raise InputError(
             "That kind of trend is not known.",
             found=repr(kind),
             hint="Use --kind series, seasonality or long-run.",
         )
     with _store(ctx) as con:
-        frame = functions[kind](
-            con, issue, area_level=area_level, area_code=area, period=period, definitions=definitions
-        )
+        if kind == "series":  # a Table: printed without pandas; files and --internal read it as a frame
+            from safer_communities.analysis.monthly import series_table
+
+            frame = series_table(
+                con, issue, area_level=area_level, area_code=area, period=period, definitions=definitions)
+            if csv is not None or internal:
+                frame = frame.to_frame()
+        else:
+            from safer_communities.analysis import trends
+
+            function = trends.seasonality if kind == "seasonality" else trends.long_run_trend
+            frame = function(
+                con, issue, area_level=area_level, area_code=area, period=period, definitions=definitions
+            )
         if csv is not None and not internal:
             frame = _protected_series(con, ctx, frame, issue, area_level, area, period, definitions, kind)
     if internal:
@@ -371,6 +377,8 @@ def outcomes_cmd(
             protected, gp = _grid(con, ctx, issue, "district", period, definitions)
             frame = outcomes_frame(con, protected, area_level, gp)
         if summary:
+            import pandas as pd
+
             shares = pd.DataFrame([{"area_code": code, **values}
                                    for code, values in frame.attrs["shares"].items()
                                    if code in set(frame["area_code"])])

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import typer
 
 from safer_communities.cli.common import settings_from
+
+if TYPE_CHECKING:  # pandas loads in the commands that build frames (not `evidence rates`, `trends`)
+    import pandas as pd
 
 
 def _export_grid(con: Any, ctx: typer.Context, issue: str, level: str, period: str | None,
@@ -70,6 +72,8 @@ def _protected_series(con: Any, ctx: typer.Context, frame: pd.DataFrame, issue: 
         for month in table.published.index[:-1]:
             rows.append({"area_code": code, "month": month, "count": table.values["count"].loc[month],
                          "count_published": str(table.published["count"].loc[month])})
+    import pandas as pd
+
     out = pd.DataFrame(rows)
     out.attrs = {**frame.attrs, "caveats": [*frame.attrs.get("caveats", []), *table.notes]}
     return out
@@ -97,6 +101,8 @@ def _protected_compare(con: Any, ctx: typer.Context, frame: pd.DataFrame, issue:
         before = find_period(protected.periods, parse_period(str(row.previous_period)), level)
         counts = [cell_published(protected, str(row.area_code), gp) for gp in (now, before)]
         withheld.append(any(c is None for c in counts))
+    import pandas as pd
+
     hidden = pd.Series(withheld, index=frame.index)
     for column in COMPARE_FIGURES:
         if column in out.columns:

@@ -7,7 +7,6 @@ import logging
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 
 from safer_communities.cli.common import console_err, print_json
@@ -175,6 +174,8 @@ def _published_surface(ctx: typer.Context, issue: str, method: str, period: str,
         protected, gp = _grid(con, ctx, issue, "lsoa", period, definitions)
         grid = kde_surface(con, protected, gp, area=area, cell_size_m=cell_size_m, bandwidth_m=bandwidth_m,
                            quiet=quiet)
+    import pandas as pd
+
     table = pd.DataFrame(grid.drop(columns="geometry"))
     table = table[table["kde"] > 0].reset_index(drop=True)
     table.attrs.update(grid.attrs)

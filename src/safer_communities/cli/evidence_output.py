@@ -5,14 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import typer
 from rich.table import Table
 
+from safer_communities.analysis.table import Table as Columns
 from safer_communities.cli.common import console_err, print_json
 from safer_communities.cli.tables import show
+
+if TYPE_CHECKING:  # a light result (rates, a monthly series) is a Table and prints without pandas
+    import pandas as pd
+
+    Result = pd.DataFrame | Columns
 
 app = typer.Typer(
     help="The evidence: rates, trends, harm, hotspots, deprivation, outcomes, road safety, peers.",
@@ -32,7 +37,7 @@ def _fmt(value: Any, column: str = "") -> str:
 
 
 def _emit(
-    frame: pd.DataFrame,
+    frame: Result,
     *,
     as_json: bool,
     csv: str | None,
@@ -46,6 +51,8 @@ def _emit(
     (``meta``), and in a CSVW-style sidecar ``PATH-metadata.json`` beside a CSV file (stderr for ``-``)."""
     from safer_communities.analysis import results
 
+    if isinstance(frame, Columns) and (csv is not None or gpkg is not None):
+        frame = frame.to_frame()
     columns, constant = _table_columns(frame)
     notes = result_notes(frame, constant=constant, extra=extra)
     if gpkg is not None:
@@ -75,7 +82,7 @@ def _emit(
     cells = [[_fmt(record[c], str(c)) for c in columns] for record in shown]
     table = Table(title=title, title_justify="left")
     for k, column in enumerate(columns):
-        numeric = pd.api.types.is_numeric_dtype(frame[column])
+        numeric = _numeric(frame, column)
         # A number is never cut (no_wrap: its column is as wide as its widest value); text wraps
         # between words. show() prints rows as blocks when even that does not fit the terminal.
         widest = max([len(row[k]) for row in cells] + [1])
@@ -91,7 +98,7 @@ def _emit(
         console_err.print(f"Note: {line}", highlight=False, markup=False)
 
 
-def result_notes(frame: pd.DataFrame, *, constant: list[str] | None = None, extra: list[str] | None = None
+def result_notes(frame: Result, *, constant: list[str] | None = None, extra: list[str] | None = None
                  ) -> list[str]:
     """Every line a reader needs beside the numbers: definition, constants, method, caveats."""
     attrs = frame.attrs
@@ -107,7 +114,7 @@ def result_notes(frame: pd.DataFrame, *, constant: list[str] | None = None, extr
     return list(dict.fromkeys([*lines, *(constant or []), *(extra or []), *caveats]))
 
 
-def json_meta(frame: pd.DataFrame, *, title: str, notes: list[str]) -> dict[str, Any]:
+def json_meta(frame: Result, *, title: str, notes: list[str]) -> dict[str, Any]:
     """The JSON ``meta`` object: the result's metadata (missing months, versions...) and its notes."""
     from safer_communities.analysis import results
 
@@ -120,14 +127,28 @@ SUMMARY_ROWS = 25
 _CONSTANT_COLUMNS = ("issue", "period", "previous_period", "severity", "population_year", "unit")
 
 
-def _table_columns(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+def _table_columns(frame: Result) -> tuple[list[str], list[str]]:
     """Columns for the terminal table: a column holding one value throughout is said once, below it."""
     columns, constant = [], []
-    for column in frame.columns:
+    for column in (frame.names if isinstance(frame, Columns) else frame.columns):
         if column == "geometry":
             continue
-        if column in _CONSTANT_COLUMNS and len(frame) > 1 and frame[column].nunique(dropna=False) == 1:
-            constant.append(f"{column}: {_fmt(frame[column].iloc[0], column)}")
-            continue
+        if column in _CONSTANT_COLUMNS and len(frame) > 1:
+            if isinstance(frame, Columns):
+                values = frame.columns[column]
+                same, first = len(set(values)) == 1, values[0]
+            else:
+                same, first = frame[column].nunique(dropna=False) == 1, frame[column].iloc[0]
+            if same:
+                constant.append(f"{column}: {_fmt(first, column)}")
+                continue
         columns.append(column)
     return columns, constant
+
+
+def _numeric(frame: Result, column: str) -> bool:
+    if isinstance(frame, Columns):
+        return frame.numeric(column)
+    import pandas as pd
+
+    return bool(pd.api.types.is_numeric_dtype(frame[column]))

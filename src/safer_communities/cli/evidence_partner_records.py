@@ -11,13 +11,15 @@ from __future__ import annotations
 import getpass
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 
 from safer_communities.cli.common import settings_from
 from safer_communities.cli.evidence import CsvOpt, JsonOpt, PeriodAllOpt, _emit, _store, app
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 partner = typer.Typer(
     help="Analyses of record-level partner feeds (audited; aggregates after disclosure control).",

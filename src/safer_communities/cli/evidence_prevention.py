@@ -3,9 +3,8 @@ on the ``evidence`` group). Parse, call ``safer_communities.analysis.prevention`
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from safer_communities.cli.evidence import (
@@ -25,6 +24,9 @@ from safer_communities.cli.evidence import (
 from safer_communities.cli.evidence_grid import _marked, _publishing
 from safer_communities.cli.evidence_maps import CellOpt, QuietOpt, _announce_to_stderr, published_cell_grid
 from safer_communities.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CellsOpt = Annotated[bool, typer.Option("--cells", help="List the cells instead of the summary.")]
 
@@ -83,6 +85,8 @@ def forecast_cmd(
     attrs = grid.attrs
     flag = f"top_{share * 100:g}pct"
     if cells:
+        import pandas as pd
+
         table = pd.DataFrame(grid.loc[grid[flag]].drop(columns="geometry")).sort_values("rank")
         table = table[["rank", "cell_id", "x", "y", "inside", "score"]].reset_index(drop=True)
     else:
@@ -157,9 +161,13 @@ def emerging_cmd(
             grid = published_cell_grid(con, ctx, issue, "emerging", period, area, definitions,
                                        cell_size_m=cell_size_m, quiet=quiet, periods=periods)
         if cells:
+            import pandas as pd
+
             table = pd.DataFrame(grid[grid["category"] != "no pattern detected"].drop(columns="geometry"))
         else:
             counts = grid["category"].value_counts()
+            import pandas as pd
+
             table = pd.DataFrame({"category": counts.index, "cells": counts.to_numpy()})
         table.attrs.update(grid.attrs)
         _emit(table, as_json=as_json, csv=csv, gpkg=gpkg, to_map=lambda: grid, layer=f"{issue}_emerging",
@@ -181,6 +189,8 @@ def emerging_cmd(
         table = _drop_z(grid[grid["category"] != "no pattern detected"]).reset_index(drop=True)
     else:
         counts = grid["category"].value_counts()
+        import pandas as pd
+
         table = pd.DataFrame({"category": counts.index, "cells": counts.to_numpy()})
     table.attrs.update(grid.attrs)
     _emit(
@@ -255,6 +265,8 @@ def smoothed_rates_cmd(
         frame = issue_smoothed_rates(
             con, issue, period=period, permutations=permutations, definitions=definitions
         )
+    import pandas as pd
+
     table = pd.DataFrame(frame.drop(columns="geometry"))
     table.attrs.update(frame.attrs)
     _emit(
