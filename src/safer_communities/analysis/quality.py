@@ -97,7 +97,7 @@ def quality_report(con: duckdb.DuckDBPyConnection, *, scan: bool = False) -> Qua
         outside_area_rows=_outside_area(con, rollup) if study_area_loaded else None,
         unresolved_lsoa_codes=_unresolved(con, rollup) if study_area_loaded else None,
         malformed_lsoa_codes=_malformed(con, rollup),
-        duplicate_crime_ids=_duplicates(con),
+        duplicate_crime_ids=_duplicates(con, not scan and rollups.repeats_available(con)),
         rejected_rows=_rejected(con),
         unlocated_by_type=_unlocated_by_type(con, rollup),
     )
@@ -308,24 +308,25 @@ def _malformed(con: duckdb.DuckDBPyConnection, rollup: bool = False) -> dict[str
     }
 
 
-def _duplicates(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+def _duplicates(con: duckdb.DuckDBPyConnection, rollup: bool = False) -> dict[str, Any]:
     """Repeated Crime IDs (kept as published): the same figures as the crime_id_repeats view.
 
-    Grouping 70 million 64-character IDs at once needs more than 10 GB, so this first finds the
-    64-bit hashes that repeat (8-byte keys), then groups only the rows with those hashes by the real
-    ID: exact, because a hash collision between two different IDs drops out in the second step.
+    With ``rollup``, from ``repeated_crime_ids`` (kept by the ingest). Otherwise by scanning: grouping
+    70 million 64-character IDs at once needs more than 10 GB, so this first finds the 64-bit hashes
+    that repeat (8-byte keys), then groups only the rows with those hashes by the real ID: exact,
+    because a hash collision between two different IDs drops out in the second step.
     """
-    [(ids, rows, ids_across, extra, within_ids, within_extra)] = con.execute(
-        """
+    per_month = rollups.duplicate_ids_sql() if rollup else """
         WITH candidates AS (
             SELECT hash(crime_id) AS h FROM crimes WHERE crime_id IS NOT NULL
             GROUP BY 1 HAVING count(*) > 1
-        ),
-        per_month AS (
-            SELECT crime_id, month, count(*) AS n FROM crimes
-            WHERE crime_id IS NOT NULL AND hash(crime_id) IN (SELECT h FROM candidates)
-            GROUP BY crime_id, month
-        ),
+        )
+        SELECT crime_id, month, count(*) AS n FROM crimes
+        WHERE crime_id IS NOT NULL AND hash(crime_id) IN (SELECT h FROM candidates)
+        GROUP BY crime_id, month"""
+    [(ids, rows, ids_across, extra, within_ids, within_extra)] = con.execute(
+        f"""
+        WITH per_month AS ({per_month}),
         per_id AS (
             SELECT crime_id, sum(n) AS n_rows, count(*) AS n_months,
                    count(*) FILTER (WHERE n > 1) AS months_repeated, sum(n - 1) AS within_extra

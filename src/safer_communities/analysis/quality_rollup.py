@@ -3,8 +3,9 @@
 ``crime_monthly_counts`` (force x month x LSOA x crime type) and ``crime_force_months`` (force x month:
 rows, rows without coordinates, the force's name) hold everything the coverage, location, LSOA and
 study-area checks count, so on a national store these answer from thousands of rows instead of tens of
-millions. Each function returns exactly what its full-scan twin in ``quality`` returns (a test compares
-them on the demo store). Repeated Crime IDs still need the IDs themselves: that check scans ``crimes``.
+millions. Repeated Crime IDs are read from ``repeated_crime_ids`` (every ID on more than one row, per
+force-month, kept in step by the same refresh: ``store.repeats``). Each function returns exactly what its
+full-scan twin in ``quality`` returns (tests compare them on the demo store and across re-ingests).
 """
 
 from __future__ import annotations
@@ -13,24 +14,41 @@ from typing import Any
 
 import duckdb
 
-COUNTS, FORCE_MONTHS = "crime_monthly_counts", "crime_force_months"
+COUNTS, FORCE_MONTHS, REPEATS = "crime_monthly_counts", "crime_force_months", "repeated_crime_ids"
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_name IN (?, ?, ?)",
+                       [COUNTS, FORCE_MONTHS, REPEATS]).fetchall()
+    return {r[0] for r in rows}
 
 
 def available(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the store has both roll-ups and they hold as many rows as ``crimes``.
 
     A store written by an older version may lack them (until a writer opens it and builds them), and
-    rows put into ``crimes`` other than by the ingest are not in them: both are scanned instead.
+    rows put into ``crimes`` other than by the ingest are not in them: both are scanned instead. One
+    refresh (``store.evidence.refresh_crime_monthly_counts``) writes both roll-ups in the ingest's
+    transaction, so the small force-month roll-up's total stands for both (summing the LSOA roll-up
+    would read millions of rows on a national store).
     """
-    rows = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name IN (?, ?)",
-        [COUNTS, FORCE_MONTHS]).fetchall()
-    if int(rows[0][0]) != 2:
+    if not {COUNTS, FORCE_MONTHS} <= _tables(con):
         return False
-    [(crimes, counted, force_months)] = con.execute(
-        f"SELECT (SELECT count(*) FROM crimes), (SELECT coalesce(sum(records), 0) FROM {COUNTS}), "
-        f"(SELECT coalesce(sum(records), 0) FROM {FORCE_MONTHS})").fetchall()
-    return int(crimes) == int(counted) == int(force_months)
+    [(crimes, force_months)] = con.execute(
+        f"SELECT (SELECT count(*) FROM crimes), (SELECT coalesce(sum(records), 0) FROM {FORCE_MONTHS})"
+    ).fetchall()
+    return int(crimes) == int(force_months)
+
+
+def repeats_available(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the roll-ups are in step (``available``) and the store has ``repeated_crime_ids`` (a
+    store of schema version 3, read before a writer has opened it, does not)."""
+    return REPEATS in _tables(con) and available(con)
+
+
+def duplicate_ids_sql() -> str:
+    """The ``per_month`` relation of ``quality._duplicates`` (crime_id, month, rows) from the table."""
+    return f"SELECT crime_id, month, sum(records) AS n FROM {REPEATS} GROUP BY crime_id, month"
 
 
 def street_coverage(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int, str | None]]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from safer_communities.errors import StoreError, StoreLockedError
-from safer_communities.store import schema
+from safer_communities.store import repeats, schema
 
 _LOCK_PATTERN = re.compile(r"Could not set lock on file|Conflicting lock", re.IGNORECASE)
 _PID_PATTERN = re.compile(r"PID (\d+)")
@@ -65,6 +65,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(ddl)
     if version is not None and int(str(version)) < 3:  # roll-ups new to this store: build them
         refresh_crime_monthly_counts(con)
+    elif version is not None and int(str(version)) < 4:
+        repeats.refresh(con)
     con.execute(
         "INSERT OR REPLACE INTO store_meta VALUES ('schema_version', ?)", [str(schema.SCHEMA_VERSION)]
     )
@@ -107,7 +109,10 @@ def refresh_crime_monthly_counts(
 ) -> None:
     """Rebuild the roll-ups of ``crimes`` (``crime_monthly_counts``, by LSOA and crime type, and
     ``crime_force_months``) for the force-months in the relation ``touched`` (columns force, month), or
-    for the whole store when it is None."""
+    for the whole store when it is None, and bring ``repeated_crime_ids`` in step (``store.repeats``).
+
+    The LSOA roll-up is written in month and LSOA order, so a query for a period or an area reads only
+    the row groups whose zone maps (min/max per column) can hold it."""
     source = "crimes"
     for table in ("crime_monthly_counts", "crime_force_months"):
         if touched is None:
@@ -120,10 +125,11 @@ def refresh_crime_monthly_counts(
     con.execute(
         "INSERT INTO crime_monthly_counts "
         f"SELECT force, month, lsoa_code, crime_type, count(*) FROM {source} "
-        "GROUP BY force, month, lsoa_code, crime_type"
+        "GROUP BY force, month, lsoa_code, crime_type ORDER BY month, lsoa_code, crime_type, force"
     )
     con.execute(
         "INSERT INTO crime_force_months "
         "SELECT force, month, count(*), count(*) FILTER (WHERE longitude IS NULL OR latitude IS NULL), "
         f"mode(reported_by) FROM {source} GROUP BY force, month"
     )
+    repeats.refresh(con, touched)
