@@ -33,8 +33,8 @@ def _write(root: Path, force: str, month: str, ids: list[str | None]) -> None:
     lines = [HEADER]
     for k, crime_id in enumerate(ids):
         kind = "Anti-social behaviour" if crime_id is None else "Burglary"
-        lines.append(f"{crime_id or ''},{month},{name},{name},-2.70{k:02d},53.76{k:02d},On or near Church Street,"
-                     f"E01025{k % 9:03d},Preston 0{k % 9:02d}A,{kind},,")
+        lines.append(f"{crime_id or ''},{month},{name},{name},-2.70{k:02d},53.76{k:02d},"
+                     f"On or near Church Street,E01025{k % 9:03d},Preston 0{k % 9:02d}A,{kind},,")
     (folder / f"{month}-{force}-street.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
