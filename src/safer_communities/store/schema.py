@@ -6,7 +6,8 @@ Coordinates are kept as published (WGS84) and in British National Grid (EPSG:277
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 4  # 2: crime_monthly_counts; 3: crime_force_months; 4: repeated_crime_ids
+SCHEMA_VERSION = 5  # 2: crime_monthly_counts; 3: crime_force_months; 4: repeated_crime_ids;
+# 5: crime_lsoa_months, crime_type_months
 
 INGESTS = """
 CREATE TABLE IF NOT EXISTS ingests (
@@ -83,6 +84,27 @@ CREATE TABLE IF NOT EXISTS crime_force_months (
     records      BIGINT NOT NULL,      -- rows of crimes for the force-month
     unlocated    BIGINT NOT NULL,      -- of which with no longitude or no latitude
     reported_by  VARCHAR               -- the commonest 'Reported by' of those rows (the force's name)
+);
+"""
+
+# Two smaller roll-ups of crime_monthly_counts, rebuilt from it by the same refresh: what `safer quality`
+# counts per LSOA code (study area, Wales, malformed codes) and per crime type (rows without an LSOA),
+# from about a quarter and a three-hundredth of its rows.
+CRIME_LSOA_MONTHS = """
+CREATE TABLE IF NOT EXISTS crime_lsoa_months (
+    force       VARCHAR NOT NULL,
+    month       DATE NOT NULL,
+    lsoa_code   VARCHAR,               -- as published; NULL for rows with no LSOA
+    records     BIGINT NOT NULL         -- rows of crimes, every crime type
+);
+"""
+CRIME_TYPE_MONTHS = """
+CREATE TABLE IF NOT EXISTS crime_type_months (
+    force       VARCHAR NOT NULL,
+    month       DATE NOT NULL,
+    crime_type  VARCHAR NOT NULL,
+    records     BIGINT NOT NULL,        -- rows of crimes
+    no_lsoa     BIGINT NOT NULL         -- of which with no LSOA
 );
 """
 
@@ -256,13 +278,14 @@ HAVING count(*) > 1;
 """
 
 ALL_TABLES = [
-    META, INGESTS, REJECTS, CRIMES, CRIME_MONTHLY_COUNTS, CRIME_FORCE_MONTHS, REPEATED_CRIME_IDS, OUTCOMES,
-    STOP_SEARCH,
+    META, INGESTS, REJECTS, CRIMES, CRIME_MONTHLY_COUNTS, CRIME_FORCE_MONTHS, CRIME_LSOA_MONTHS,
+    CRIME_TYPE_MONTHS, REPEATED_CRIME_IDS, OUTCOMES, STOP_SEARCH,
     COLLISIONS, AREAS, AREA_BOUNDARIES, POPULATION, DEPRIVATION, VIEWS,
 ]
 
 PUBLIC_TABLES = (
-    "crimes", "crime_monthly_counts", "crime_force_months", "repeated_crime_ids", "outcomes", "stop_search",
+    "crimes", "crime_monthly_counts", "crime_force_months", "crime_lsoa_months", "crime_type_months",
+    "repeated_crime_ids", "outcomes", "stop_search",
     "collisions",
     "areas", "area_boundaries", "population", "deprivation", "ingests", "rejects",
 )
