@@ -125,6 +125,7 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", default=None, help="Run only the pairs whose name starts so.")
     args = parser.parse_args()
     con = duckdb.connect(str(args.db), read_only=True)
+    con.execute("SET enable_progress_bar = false")
     rows = con.execute("SELECT count(*) FROM crimes").fetchall()[0][0]
     rollup_rows = con.execute("SELECT count(*) FROM crime_monthly_counts").fetchall()[0][0]
     print(f"Store {args.db}: {rows:,} rows of crimes, {rollup_rows:,} of crime_monthly_counts; duckdb "
@@ -147,6 +148,10 @@ def main() -> None:
             if _comparable(first) != _comparable(second):
                 raise SystemExit(f"{name}: the roll-up and the scan disagree")
             sizes[name] = _size(first)
+            (ours_s, scan_s), (ours_cpu, scan_cpu) = times[name], cpus[name]
+            print(f"    round {k + 1}: {name}: roll-up {ours_s[-1]:.2f} s ({ours_cpu[-1]:.2f} CPU), "
+                  f"scan {scan_s[-1]:.2f} s ({scan_cpu[-1]:.2f} CPU); load {os.getloadavg()[0]:.1f}",
+                  flush=True)
     print(f"    {'query':44s} {'roll-up s':>9s} {'(CPU)':>7s} {'scan s':>8s} {'(CPU)':>7s} "
           f"{'scan/roll-up':>13s}  rows of the answer")
     for name, (ours, scan) in times.items():
