@@ -1,10 +1,18 @@
 """Synthesise a national-scale police.uk archive by resampling real rows (for benchmarks/ingest.py).
 
-Every row is a real Lancashire street-level row. Only what identifies the file changes: the force (slug
+Every row is a real Lancashire street-level row. What identifies the file changes: the force (slug
 in the file name, 'Reported by' and 'Falls within') and the month (folder, file name and 'Month').
 Crime IDs are re-derived (sha256 of the real ID, force and month) so they stay unique across forces and
-months the way real IDs are, while the repeats inside one month in the source stay repeats. Nothing
-else is altered: coordinates, LSOAs, crime types and outcomes are exactly as published.
+months the way real IDs are, while the repeats inside one month in the source stay repeats.
+
+Each force has LSOAs of its own, as real forces do: Lancashire keeps its real codes and names, and every
+other force's rows have their LSOA moved to a block of well-formed codes of its own (``E01`` or, for the
+four Welsh forces, ``W01``, numbered from 100000 upwards, beyond every real code; names "<force> 0001"
+...), one per source LSOA. So a national store has about as many LSOA x month x crime-type groups as
+records spread over 43 forces' areas would give, not 43 forces piled on Lancashire's 941 LSOAs. Nothing
+else is altered: coordinates, crime types and outcomes are exactly as published (other forces' points
+therefore lie in Lancashire; only their LSOA codes place them elsewhere). Lancashire comes first, so a
+scaled-down run (``--forces 8``) still holds the force the demo study area covers.
 
 Run on its own: ``python benchmarks/synth_archive.py --forces 2 --months 3 /tmp/synth``.
 """
@@ -20,7 +28,7 @@ from pathlib import Path
 import duckdb
 
 # The 43 territorial police forces of England and Wales, as police.uk names their files.
-FORCES = (
+_ALL_FORCES = (
     "avon-and-somerset", "bedfordshire", "cambridgeshire", "cheshire", "city-of-london", "cleveland",
     "cumbria", "derbyshire", "devon-and-cornwall", "dorset", "durham", "dyfed-powys", "essex",
     "gloucestershire", "greater-manchester", "gwent", "hampshire", "hertfordshire", "humberside", "kent",
@@ -29,6 +37,11 @@ FORCES = (
     "south-wales", "south-yorkshire", "staffordshire", "suffolk", "surrey", "sussex", "thames-valley",
     "warwickshire", "west-mercia", "west-midlands", "west-yorkshire", "wiltshire",
 )
+FORCES = ("lancashire", *(f for f in _ALL_FORCES if f != "lancashire"))
+"""Lancashire first (the source of every row, and the demo study area), then the others."""
+WELSH = frozenset({"dyfed-powys", "gwent", "north-wales", "south-wales"})
+SYNTHETIC_LSOA_BASE = 100_000
+"""Synthetic LSOA numbers start here: real E01/W01 codes stop below 40000."""
 NATIONAL_ROWS = 70_000_000
 """About ten years of England and Wales street-level records (issue 2)."""
 
@@ -80,12 +93,19 @@ def synthesise_archive(
                count(*) OVER (PARTITION BY "Month") AS src_n, *
         FROM read_csv([{file_list}], all_varchar = true, header = true)""")
     n_source_months = int(con.execute("SELECT max(src_idx) + 1 FROM src").fetchall()[0][0])
-    con.execute("CREATE TEMP TABLE force_list (i INTEGER, slug VARCHAR, name VARCHAR)")
-    con.executemany("INSERT INTO force_list VALUES (?, ?, ?)",
-                    [(i, slug, force_name(slug)) for i, slug in enumerate(FORCES[:forces])])
+    con.execute("CREATE TEMP TABLE force_list (i INTEGER, slug VARCHAR, name VARCHAR, prefix VARCHAR, "
+                "place VARCHAR)")
+    con.executemany("INSERT INTO force_list VALUES (?, ?, ?, ?, ?)",
+                    [(i, slug, force_name(slug), "W01" if slug in WELSH else "E01",
+                      force_name(slug).removesuffix(" Police"))
+                     for i, slug in enumerate(FORCES[:forces])])
+    # Each source LSOA code's rank k: force i's own LSOA is number BASE + i * n_codes + k.
+    con.execute("""CREATE TEMP TABLE lsoa_rank AS SELECT code, (row_number() OVER (ORDER BY code)) - 1 AS k,
+                   count(*) OVER () AS n_codes
+                   FROM (SELECT DISTINCT "LSOA code" AS code FROM src WHERE "LSOA code" IS NOT NULL)""")
     con.execute(f"""
         CREATE TEMP TABLE combos AS
-        SELECT f.i, f.slug, f.name, m.j,
+        SELECT f.i, f.slug, f.name, f.prefix, f.place, m.j,
                strftime(DATE '{first_month}-01' + to_months(CAST(m.j AS INTEGER)), '%Y-%m') AS month,
                (f.i * 7 + m.j) % {n_source_months} AS src_idx
         FROM force_list AS f CROSS JOIN range({months}) AS m(j)""")
@@ -96,6 +116,11 @@ def synthesise_archive(
             "Month": 'c.month AS "Month"',
             "Reported by": 'c.name AS "Reported by"',
             "Falls within": 'c.name AS "Falls within"',
+            "LSOA code": "CASE WHEN c.slug = 'lancashire' OR l.code IS NULL THEN s.\"LSOA code\" ELSE "
+                         f"c.prefix || lpad(CAST({SYNTHETIC_LSOA_BASE} + c.i * l.n_codes + l.k AS VARCHAR), "
+                         "6, '0') END AS \"LSOA code\"",
+            "LSOA name": "CASE WHEN c.slug = 'lancashire' OR l.code IS NULL THEN s.\"LSOA name\" ELSE "
+                         "c.place || ' ' || lpad(CAST(l.k + 1 AS VARCHAR), 4, '0') END AS \"LSOA name\"",
         }.get(col, f's."{col}"')
         for col in COLUMNS
     )
@@ -107,6 +132,7 @@ def synthesise_archive(
             COPY (
                 SELECT {select_columns}, c.month AS p_month, c.slug AS p_force
                 FROM combos AS c JOIN src AS s USING (src_idx)
+                LEFT JOIN lsoa_rank AS l ON l.code = s."LSOA code"
                 WHERE c.j = {j} AND hash(s.rn, c.i, c.j) % s.src_n < {rows_per_file}
             ) TO '{staging}' (FORMAT csv, HEADER true, PARTITION_BY (p_month, p_force),
                               OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part_{{i}}')""").fetchall()[0][0])

@@ -78,6 +78,11 @@ def quality_report(con: duckdb.DuckDBPyConnection, *, scan: bool = False) -> Qua
         Coverage by force and month, gaps, rows without location or LSOA, rows outside the study area,
         repeated Crime IDs, unresolved LSOA codes and rejected rows, with warnings and hints.
     """
+    with rollups.one_report():  # each pass over the LSOA roll-up runs once for the whole report
+        return _report(con, scan)
+
+
+def _report(con: duckdb.DuckDBPyConnection, scan: bool) -> QualityReport:
     study_area_loaded = _scalar(con, "SELECT count(*) FROM areas") > 0
     rollup = not scan and rollups.available(con)
     forces, months, totals = _coverage(con, rollup)
@@ -97,7 +102,7 @@ def quality_report(con: duckdb.DuckDBPyConnection, *, scan: bool = False) -> Qua
         outside_area_rows=_outside_area(con, rollup) if study_area_loaded else None,
         unresolved_lsoa_codes=_unresolved(con, rollup) if study_area_loaded else None,
         malformed_lsoa_codes=_malformed(con, rollup),
-        duplicate_crime_ids=_duplicates(con),
+        duplicate_crime_ids=_duplicates(con, not scan and rollups.repeats_available(con)),
         rejected_rows=_rejected(con),
         unlocated_by_type=_unlocated_by_type(con, rollup),
     )
@@ -181,7 +186,7 @@ def _by_month(con: duckdb.DuckDBPyConnection, condition: str, rollup: bool = Fal
               on_rollup: str | None = None) -> dict[str, Any]:
     """Street-level rows meeting a condition: total, share of all rows, by month and by force.
 
-    With ``rollup``, ``on_rollup`` is the same condition on the LSOA roll-up (None: no coordinates).
+    With ``rollup``, ``on_rollup`` names the same measure in ``quality_rollup.by_month_rows``.
     """
     if rollup:
         return rollups.summary(rollups.by_month_rows(con, on_rollup))
@@ -244,7 +249,7 @@ def _unlocated_by_type(con: duckdb.DuckDBPyConnection, rollup: bool = False) -> 
 
 
 def _no_lsoa(con: duckdb.DuckDBPyConnection, rollup: bool = False) -> dict[str, Any]:
-    return _by_month(con, "lsoa_code IS NULL", rollup, "lsoa_code IS NULL")
+    return _by_month(con, "lsoa_code IS NULL", rollup, "no_lsoa")
 
 
 _OUTSIDE = "lsoa_code IS NOT NULL AND lsoa_code NOT IN (SELECT lsoa_code FROM areas)"
@@ -252,9 +257,9 @@ _OUTSIDE = "lsoa_code IS NOT NULL AND lsoa_code NOT IN (SELECT lsoa_code FROM ar
 
 def _outside_area(con: duckdb.DuckDBPyConnection, rollup: bool = False) -> dict[str, Any]:
     """Rows with an LSOA that is not in the study area (areas holds its 2011 and 2021 codes)."""
-    result = _by_month(con, _OUTSIDE, rollup, _OUTSIDE)
+    result = _by_month(con, _OUTSIDE, rollup, "outside")
     wales = f"{_OUTSIDE} AND lsoa_code LIKE 'W%'"
-    result["in_wales"] = rollups.rows_where(con, wales) if rollup else _scalar(
+    result["in_wales"] = rollups.in_wales(con) if rollup else _scalar(
         con, f"SELECT count(*) FROM crimes WHERE {wales}")
     return result
 
@@ -262,7 +267,7 @@ def _outside_area(con: duckdb.DuckDBPyConnection, rollup: bool = False) -> dict[
 def _unresolved(con: duckdb.DuckDBPyConnection, rollup: bool = False) -> dict[str, Any]:
     """Distinct LSOA codes in crimes that do not resolve to the areas table, by nation."""
     if rollup:
-        rows, top = rollups.unresolved(con, _OUTSIDE)
+        rows, top = rollups.unresolved(con)
     else:
         rows, top = _unresolved_scan(con)
     by_nation = {nation: {"codes": int(codes), "rows": int(n)} for nation, codes, n in rows}
@@ -308,24 +313,25 @@ def _malformed(con: duckdb.DuckDBPyConnection, rollup: bool = False) -> dict[str
     }
 
 
-def _duplicates(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+def _duplicates(con: duckdb.DuckDBPyConnection, rollup: bool = False) -> dict[str, Any]:
     """Repeated Crime IDs (kept as published): the same figures as the crime_id_repeats view.
 
-    Grouping 70 million 64-character IDs at once needs more than 10 GB, so this first finds the
-    64-bit hashes that repeat (8-byte keys), then groups only the rows with those hashes by the real
-    ID: exact, because a hash collision between two different IDs drops out in the second step.
+    With ``rollup``, from ``repeated_crime_ids`` (kept by the ingest). Otherwise by scanning: grouping
+    70 million 64-character IDs at once needs more than 10 GB, so this first finds the 64-bit hashes
+    that repeat (8-byte keys), then groups only the rows with those hashes by the real ID: exact,
+    because a hash collision between two different IDs drops out in the second step.
     """
-    [(ids, rows, ids_across, extra, within_ids, within_extra)] = con.execute(
-        """
+    per_month = rollups.duplicate_ids_sql() if rollup else """
         WITH candidates AS (
             SELECT hash(crime_id) AS h FROM crimes WHERE crime_id IS NOT NULL
             GROUP BY 1 HAVING count(*) > 1
-        ),
-        per_month AS (
-            SELECT crime_id, month, count(*) AS n FROM crimes
-            WHERE crime_id IS NOT NULL AND hash(crime_id) IN (SELECT h FROM candidates)
-            GROUP BY crime_id, month
-        ),
+        )
+        SELECT crime_id, month, count(*) AS n FROM crimes
+        WHERE crime_id IS NOT NULL AND hash(crime_id) IN (SELECT h FROM candidates)
+        GROUP BY crime_id, month"""
+    [(ids, rows, ids_across, extra, within_ids, within_extra)] = con.execute(
+        f"""
+        WITH per_month AS ({per_month}),
         per_id AS (
             SELECT crime_id, sum(n) AS n_rows, count(*) AS n_months,
                    count(*) FILTER (WHERE n > 1) AS months_repeated, sum(n - 1) AS within_extra

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from safer_communities.analysis import placement
+from safer_communities.analysis import crime_rollup, placement
 from safer_communities.analysis.definitions import Definition
 from safer_communities.analysis.periods import Period, months_between, parse_period
 from safer_communities.analysis.run_cache import per_run
@@ -102,7 +102,8 @@ def months_loaded(con: duckdb.DuckDBPyConnection, source: str) -> list[date]:
     """The months for which ``source`` has data in the store (police.uk: any record that month;
     STATS19: every month of each year loaded, since collision files cover whole years)."""
     if source == POLICE_SOURCE:
-        rows = con.execute("SELECT DISTINCT month FROM crimes ORDER BY month").fetchall()
+        relation = crime_rollup.months_relation(con)
+        rows = con.execute(f"SELECT DISTINCT month FROM {relation} ORDER BY month").fetchall()
         return [r[0] for r in rows]
     rows = con.execute("SELECT DISTINCT accident_year FROM collisions ORDER BY 1").fetchall()
     return [m for (year,) in rows for m in months_between(date(year, 1, 1), date(year, 12, 1))]
@@ -215,10 +216,11 @@ def crime_count_table(
     if area_code is not None:
         area_filter = " AND ? IN (a.lsoa11_code, a.district_code, a.county_code)"
         area_params = [area_code]
+    relation, counter = crime_rollup.counted(con)  # the ingest's roll-up, or a scan of crimes
     sql = f"""
         WITH {study_cte()}
-        SELECT {code} AS area_code{month_col}, count(*) AS count
-        FROM crimes c JOIN areas x ON c.lsoa_code = x.lsoa_code
+        SELECT {code} AS area_code{month_col}, CAST({counter} AS BIGINT) AS count
+        FROM {relation} c JOIN areas x ON c.lsoa_code = x.lsoa_code
         JOIN study a ON a.lsoa11_code = x.lsoa11_code
         WHERE {where} AND c.month BETWEEN ? AND ?{area_filter}
         GROUP BY ALL

@@ -6,7 +6,8 @@ Coordinates are kept as published (WGS84) and in British National Grid (EPSG:277
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3  # 2: crime_monthly_counts; 3: crime_force_months
+SCHEMA_VERSION = 5  # 2: crime_monthly_counts; 3: crime_force_months; 4: repeated_crime_ids;
+# 5: crime_lsoa_months, crime_type_months
 
 INGESTS = """
 CREATE TABLE IF NOT EXISTS ingests (
@@ -83,6 +84,38 @@ CREATE TABLE IF NOT EXISTS crime_force_months (
     records      BIGINT NOT NULL,      -- rows of crimes for the force-month
     unlocated    BIGINT NOT NULL,      -- of which with no longitude or no latitude
     reported_by  VARCHAR               -- the commonest 'Reported by' of those rows (the force's name)
+);
+"""
+
+# Two smaller roll-ups of crime_monthly_counts, rebuilt from it by the same refresh: what `safer quality`
+# counts per LSOA code (study area, Wales, malformed codes) and per crime type (rows without an LSOA),
+# from about a quarter and a three-hundredth of its rows.
+CRIME_LSOA_MONTHS = """
+CREATE TABLE IF NOT EXISTS crime_lsoa_months (
+    force       VARCHAR NOT NULL,
+    month       DATE NOT NULL,
+    lsoa_code   VARCHAR,               -- as published; NULL for rows with no LSOA
+    records     BIGINT NOT NULL         -- rows of crimes, every crime type
+);
+"""
+CRIME_TYPE_MONTHS = """
+CREATE TABLE IF NOT EXISTS crime_type_months (
+    force       VARCHAR NOT NULL,
+    month       DATE NOT NULL,
+    crime_type  VARCHAR NOT NULL,
+    records     BIGINT NOT NULL,        -- rows of crimes
+    no_lsoa     BIGINT NOT NULL         -- of which with no LSOA
+);
+"""
+
+# Every Crime ID on more than one row of crimes, per force-month it appears in, kept in step by the same
+# refresh (store/repeats.py): what `safer quality` counts of repeated IDs, without grouping 70M IDs.
+REPEATED_CRIME_IDS = """
+CREATE TABLE IF NOT EXISTS repeated_crime_ids (
+    crime_id  VARCHAR NOT NULL,
+    force     VARCHAR NOT NULL,
+    month     DATE NOT NULL,
+    records   BIGINT NOT NULL           -- rows of crimes with this ID in the force-month
 );
 """
 
@@ -245,12 +278,15 @@ HAVING count(*) > 1;
 """
 
 ALL_TABLES = [
-    META, INGESTS, REJECTS, CRIMES, CRIME_MONTHLY_COUNTS, CRIME_FORCE_MONTHS, OUTCOMES, STOP_SEARCH,
+    META, INGESTS, REJECTS, CRIMES, CRIME_MONTHLY_COUNTS, CRIME_FORCE_MONTHS, CRIME_LSOA_MONTHS,
+    CRIME_TYPE_MONTHS, REPEATED_CRIME_IDS, OUTCOMES, STOP_SEARCH,
     COLLISIONS, AREAS, AREA_BOUNDARIES, POPULATION, DEPRIVATION, VIEWS,
 ]
 
 PUBLIC_TABLES = (
-    "crimes", "crime_monthly_counts", "crime_force_months", "outcomes", "stop_search", "collisions",
+    "crimes", "crime_monthly_counts", "crime_force_months", "crime_lsoa_months", "crime_type_months",
+    "repeated_crime_ids", "outcomes", "stop_search",
+    "collisions",
     "areas", "area_boundaries", "population", "deprivation", "ingests", "rejects",
 )
 

@@ -1,0 +1,81 @@
+"""``repeated_crime_ids``: every Crime ID that appears on more than one row of ``crimes``, kept by the ingest.
+
+police.uk repeats some Crime IDs (within a month, and across months or forces). ``safer quality`` counts
+them; finding them means grouping every ID in the store, which at national scale (70 million 64-character
+IDs) takes tens of seconds. So the police.uk ingest keeps this small table in step instead: one row per
+repeated ID and force-month it appears in, with how many rows of that force-month carry it.
+
+Kept exactly, whatever the ingest history: when an ingest loads or replaces force-months, every ID whose
+rows changed is either on a new row (its hash is taken from the touched force-months of ``crimes``) or was
+on a deleted row; a deleted row's ID can only matter if it was repeated, and then it is in this table
+under the touched force-month. Every ID with one of those hashes is counted again over the whole of
+``crimes`` (a semi-join on a 64-bit hash, then grouped by the real ID, so a hash collision cannot merge
+two IDs); every other ID's rows did not change. When most of the store was touched (a first load),
+the whole table is rebuilt in two steps instead: repeated hashes first, then their real IDs.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+TABLE = "repeated_crime_ids"
+FULL_REBUILD_SHARE = 0.25  # read at each call (tests set it to take each path)
+"""Rebuild everything when the touched force-months hold more than this share of ``crimes``."""
+
+_KEYS = "_repeats_keys"
+
+
+def refresh(con: duckdb.DuckDBPyConnection, touched: str | None = None) -> None:
+    """Bring ``repeated_crime_ids`` in step with ``crimes`` after the force-months in the relation
+    ``touched`` (columns force, month) changed; ``None`` rebuilds it from the whole store."""
+    if touched is not None:
+        [(new, total)] = con.execute(
+            f"SELECT (SELECT count(*) FROM crimes AS c SEMI JOIN {touched} AS t "
+            "ON c.force = t.force AND c.month = t.month), (SELECT count(*) FROM crimes)").fetchall()
+        if int(total) and int(new) <= FULL_REBUILD_SHARE * int(total):
+            _refresh_ids(con, touched)
+            return
+    con.execute(f"DELETE FROM {TABLE}")
+    con.execute(
+        f"""
+        INSERT INTO {TABLE}
+        WITH candidates AS (
+            SELECT hash(crime_id) AS h FROM crimes WHERE crime_id IS NOT NULL
+            GROUP BY 1 HAVING count(*) > 1
+        ),
+        groups AS (
+            SELECT crime_id, force, month, count(*) AS records FROM crimes
+            WHERE crime_id IS NOT NULL AND hash(crime_id) IN (SELECT h FROM candidates)
+            GROUP BY ALL
+        )
+        SELECT crime_id, force, month, records FROM groups
+        QUALIFY sum(records) OVER (PARTITION BY crime_id) > 1
+        ORDER BY crime_id, force, month
+        """)
+
+
+def _refresh_ids(con: duckdb.DuckDBPyConnection, touched: str) -> None:
+    """Count again every ID whose hash is on a touched force-month, now or before the change."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {_KEYS} AS
+        SELECT DISTINCT hash(c.crime_id) AS h FROM crimes AS c SEMI JOIN {touched} AS t
+            ON c.force = t.force AND c.month = t.month WHERE c.crime_id IS NOT NULL
+        UNION
+        SELECT hash(r.crime_id) FROM {TABLE} AS r SEMI JOIN {touched} AS t
+            ON r.force = t.force AND r.month = t.month
+        """)
+    con.execute(f"DELETE FROM {TABLE} WHERE hash(crime_id) IN (SELECT h FROM {_KEYS})")
+    con.execute(
+        f"""
+        INSERT INTO {TABLE}
+        WITH groups AS (
+            SELECT crime_id, force, month, count(*) AS records FROM crimes
+            WHERE crime_id IS NOT NULL AND hash(crime_id) IN (SELECT h FROM {_KEYS})
+            GROUP BY ALL
+        )
+        SELECT crime_id, force, month, records FROM groups
+        QUALIFY sum(records) OVER (PARTITION BY crime_id) > 1
+        ORDER BY crime_id, force, month
+        """)
+    con.execute(f"DROP TABLE {_KEYS}")
