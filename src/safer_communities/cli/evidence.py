@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from safer_communities.cli.common import print_json, settings_from
+from safer_communities.cli.common import print_json, store_path_from
 from safer_communities.cli.evidence_grid import (
     _export_grid,
     _grid,
@@ -76,7 +76,7 @@ InternalOpt = Annotated[bool, typer.Option(
 def _store(ctx: typer.Context) -> Iterator[Any]:
     from safer_communities.store.evidence import connect
 
-    con = connect(settings_from(ctx).db, read_only=True)
+    con = connect(store_path_from(ctx), read_only=True)
     try:
         yield con
     finally:
