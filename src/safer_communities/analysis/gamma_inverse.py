@@ -6,8 +6,9 @@
 charset_normalizer), more than the rest of `safer evidence rates`. This one needs numpy alone, and it is
 more accurate: it works in 80-bit extended precision (``np.longdouble``, 64-bit significand) and rounds
 once at the end, so the result is the double nearest the true quantile (checked against 70-digit
-decimal arithmetic in the tests), where SciPy's is 1 to 5 units in the last place away in 13-18% of
-small counts.
+decimal arithmetic in the tests), where SciPy's is 1 to 5 units in the last place away for 27-44% of
+counts below 100. The price is speed on many distinct large counts: 3,166 distinct counts below 5,000
+take about 1.2 CPU-s (SciPy 6 ms); the demo's 941 LSOA rates (187 distinct counts) 0.02 s.
 
 Method: P(a, x) = D(a, x) * S(a, x), with D = x^a e^-x / Gamma(a + 1) and the series
 S = sum over n >= 0 of prod_{j=1..n} x / (a + j) (all terms positive: no cancellation). D is taken in
