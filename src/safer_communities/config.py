@@ -7,14 +7,16 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from safer_communities.store_location import DEFAULT_DB, ENV_PREFIX
+
 
 class Settings(BaseSettings):
     """Every setting can be given as an environment variable with the prefix ``SAFER_``."""
 
-    model_config = SettingsConfigDict(env_prefix="SAFER_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
     db: Path = Field(
-        default=Path("safer.duckdb"),
+        default=DEFAULT_DB,
         description="Path of the DuckDB evidence store (crimes, outcomes, areas...).",
     )
     app_db_url: str = Field(

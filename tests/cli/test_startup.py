@@ -83,7 +83,9 @@ def test_unknown_command_is_a_usage_error_not_an_import() -> None:
     assert group.get_command(None, "no-such-command") is None  # type: ignore[arg-type]
 
 
-LIGHT = ("pandas", "scipy", "pyarrow", "geopandas", "matplotlib", "sqlalchemy", "fastapi")
+# pydantic itself is not listed: Typer's own parameter handling (typer._adapters) imports it.
+LIGHT = ("pandas", "scipy", "pyarrow", "pydantic_settings", "geopandas", "matplotlib", "sqlalchemy",
+         "fastapi")
 
 
 @pytest.mark.parametrize("args", [
@@ -95,8 +97,9 @@ LIGHT = ("pandas", "scipy", "pyarrow", "geopandas", "matplotlib", "sqlalchemy", 
     ["quality", "--json"],
 ], ids=["rates-json", "rates-table", "trends-json", "trends-table", "quality-json"])
 def test_light_commands_load_neither_pandas_nor_scipy(force_area_store: object, args: list[str]) -> None:
-    """Rates, a monthly series and the quality report print without pandas (0.4 CPU-s to import) or
-    scipy.special (0.2 CPU-s): issue 16's 'well under a second'. The command must also succeed."""
+    """Rates, a monthly series and the quality report print without pandas (0.4 CPU-s to import),
+    scipy.special (0.2 CPU-s) or the Settings (pydantic-settings): issue 16's 'well under a second'.
+    The command must also succeed."""
     probe = PROBE.replace("main()\nexcept SystemExit:\n    pass", "main()\nexcept SystemExit as exc:\n"
                           "    assert not exc.code, exc.code")
     done = subprocess.run([sys.executable, "-c", probe, json.dumps(["--db", str(force_area_store), *args]),

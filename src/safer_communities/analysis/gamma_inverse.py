@@ -6,8 +6,9 @@
 charset_normalizer), more than the rest of `safer evidence rates`. This one needs numpy alone, and it is
 more accurate: it works in 80-bit extended precision (``np.longdouble``, 64-bit significand) and rounds
 once at the end, so the result is the double nearest the true quantile (checked against 70-digit
-decimal arithmetic in the tests), where SciPy's is 1 to 5 units in the last place away in 13-18% of
-small counts.
+decimal arithmetic in the tests), where SciPy's is 1 to 5 units in the last place away for 27-44% of
+counts below 100. The price is speed on many distinct large counts: 3,166 distinct counts below 5,000
+take about 0.8 CPU-s (SciPy 6 ms); the demo's 941 LSOA rates (187 distinct counts) 0.02 s.
 
 Method: P(a, x) = D(a, x) * S(a, x), with D = x^a e^-x / Gamma(a + 1) and the series
 S = sum over n >= 0 of prod_{j=1..n} x / (a + j) (all terms positive: no cancellation). D is taken in
@@ -149,19 +150,26 @@ def _solve(shapes: np.ndarray, p: float) -> np.ndarray:
     poor = guess <= 0.1 * shapes
     if poor.any():  # P(a, x) ~ x^a / Gamma(a + 1) for small x
         x[poor] = np.exp((math.log(p) + gamma.log_gamma1[poor]) / a[poor])
-    lo = np.zeros_like(a)
-    hi = a + 4 * (abs(z) + 1) * np.sqrt(a) + 4 * z * z + 40
-    everything = np.arange(len(a))
-    while True:  # widen the bracket where P(a, hi) is still below p
-        short = everything[np.exp(gamma.log_d(everything, hi)) * gamma.series(everything, hi) < target]
-        if not short.size:
-            break
-        hi[short] *= 2
-    x = np.clip(x, hi * _LD(1e-300), hi * _LD(0.999))
     # Above the median solve Q(a, x) = 1 - p for whole shapes (Q = D(a - 1, x) T, dQ/dx = -D(a - 1, x)):
     # there P is near 1 and its rounding would be magnified by P / (x density).
     upper = p > 0.5 and bool(np.all(shapes == np.floor(shapes)))
     below = _Gamma(a - 1) if upper else gamma
+    everything = np.arange(len(a))
+    lo = np.zeros_like(a)
+    if p < 0.5:  # a gamma distribution's median is below its mean a, so P(a, a) > 1/2 > p
+        hi = a.copy()
+    else:
+        hi = a + 4 * (abs(z) + 1) * np.sqrt(a) + 4 * z * z + 40
+        while True:  # widen the bracket where P(a, hi) is still below p
+            if upper:
+                below_p = np.exp(below.log_d(everything, hi)) * below.upper_sum(everything, hi) > 1 - target
+            else:
+                below_p = np.exp(gamma.log_d(everything, hi)) * gamma.series(everything, hi) < target
+            short = everything[below_p]
+            if not short.size:
+                break
+            hi[short] *= 2
+    x = np.clip(x, hi * _LD(1e-300), hi * _LD(0.999))
     goal = 1 - target if upper else target
     live = everything
     for _ in range(100):

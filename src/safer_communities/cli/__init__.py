@@ -86,14 +86,13 @@ def root(
 ) -> None:
     """Build the settings once, from the environment and these options, for every command."""
     from safer_communities.cli.common import State
-    from safer_communities.config import Settings
 
     overrides: dict[str, object] = {}
     if db is not None:
         overrides["db"] = db
     if app_db is not None:
         overrides["app_db_url"] = app_db
-    ctx.obj = State(settings=Settings(**overrides))
+    ctx.obj = State(overrides)  # the Settings themselves are built when a command first asks
 
 
 

@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 
-from safer_communities.config import Settings
+from safer_communities.store_location import evidence_store_path
+
+if TYPE_CHECKING:
+    from safer_communities.config import Settings
 
 
 def _console(*, stderr: bool) -> Console:
@@ -35,17 +38,38 @@ console_err = _console(stderr=True)
 
 @dataclass
 class State:
-    """Carried in ``ctx.obj``: built once by the root callback."""
+    """Carried in ``ctx.obj``: the root callback's overrides (--db, --app-db), and the settings built
+    from them and the environment the first time a command asks (a command that only reads the store
+    asks ``store_path_from`` instead, and never pays for pydantic)."""
 
-    settings: Settings
+    overrides: dict[str, Any] = field(default_factory=dict)
+    _settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from safer_communities.config import Settings
+
+            self._settings = Settings(**self.overrides)
+        return self._settings
 
 
 def settings_from(ctx: typer.Context) -> Settings:
-    """The settings built by the root callback (or from the environment alone in tests)."""
+    """The settings built from the root callback's options (or from the environment alone in tests)."""
     obj = ctx.find_root().obj
     if isinstance(obj, State):
         return obj.settings
+    from safer_communities.config import Settings
+
     return Settings()
+
+
+def store_path_from(ctx: typer.Context) -> Path:
+    """The evidence store's path, as ``settings_from(ctx).db`` gives it, without building the settings."""
+    obj = ctx.find_root().obj
+    if isinstance(obj, State) and obj._settings is not None:
+        return obj._settings.db
+    return evidence_store_path(obj.overrides.get("db") if isinstance(obj, State) else None)
 
 
 def _default(value: Any) -> Any:

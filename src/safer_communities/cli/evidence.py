@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from safer_communities.cli.common import print_json, settings_from
+from safer_communities.cli.common import print_json, store_path_from
 from safer_communities.cli.evidence_grid import (
     _export_grid,
     _grid,
@@ -76,7 +76,7 @@ InternalOpt = Annotated[bool, typer.Option(
 def _store(ctx: typer.Context) -> Iterator[Any]:
     from safer_communities.store.evidence import connect
 
-    con = connect(settings_from(ctx).db, read_only=True)
+    con = connect(store_path_from(ctx), read_only=True)
     try:
         yield con
     finally:
@@ -157,28 +157,20 @@ def trends_cmd(
     A --csv of a monthly series holds the publication grid's protected months unless --internal."""
     from safer_communities.errors import InputError
 
-    kinds = ("series", "seasonality", "long-run")
-    if kind not in kinds:
-        raise InputError(
-            "That kind of trend is not known.",
-            found=repr(kind),
-            hint="Use --kind series, seasonality or long-run.",
-        )
+    if kind not in ("series", "seasonality", "long-run"):
+        raise InputError("That kind of trend is not known.", found=repr(kind),
+                         hint="Use --kind series, seasonality or long-run.")
     with _store(ctx) as con:
         if kind == "series":  # a Table: printed without pandas; files and --internal read it as a frame
-            from safer_communities.analysis.monthly import series_table
-
-            frame = series_table(
-                con, issue, area_level=area_level, area_code=area, period=period, definitions=definitions)
-            if csv is not None or internal:
-                frame = frame.to_frame()
+            from safer_communities.analysis.monthly import series_table as function
         else:
             from safer_communities.analysis import trends
 
             function = trends.seasonality if kind == "seasonality" else trends.long_run_trend
-            frame = function(
-                con, issue, area_level=area_level, area_code=area, period=period, definitions=definitions
-            )
+        frame = function(con, issue, area_level=area_level, area_code=area, period=period,
+                         definitions=definitions)
+        if kind == "series" and (csv is not None or internal):
+            frame = frame.to_frame()
         if csv is not None and not internal:
             frame = _protected_series(con, ctx, frame, issue, area_level, area, period, definitions, kind)
     if internal:

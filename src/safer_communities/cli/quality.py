@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from safer_communities.analysis.quality import QualityReport, month_runs, quality_report
-from safer_communities.cli.common import console, print_json, settings_from
+from safer_communities.cli.common import console, print_json, store_path_from
 from safer_communities.cli.tables import show
 from safer_communities.store.evidence import connect
 
@@ -22,8 +22,8 @@ def quality(
 ) -> None:
     """Data-quality report: coverage and gaps by force and month, missing locations, LSOAs outside the
     study area, repeated Crime IDs, unresolved LSOA codes and rejected rows."""
-    settings = settings_from(ctx)
-    con = connect(settings.db, read_only=True)
+    db = store_path_from(ctx)
+    con = connect(db, read_only=True)
     try:
         report = quality_report(con)
     finally:
@@ -31,7 +31,7 @@ def quality(
     if as_json:
         print_json(report.to_dict())
         return
-    _print_report(report, str(settings.db))
+    _print_report(report, str(db))
 
 
 def _print_report(report: QualityReport, db: str) -> None:
