@@ -212,13 +212,15 @@ class ProtectedGrid:
         frame = pd.DataFrame({"area_code": codes, "area_name": self.areas["area_name"].iloc[rows].to_numpy(),
                               "level": levels, "issue": self.issue, "period": gp.label,
                               "count": self.counts[rows, j]})
-        pops = []
+        pops, indexed = [], {}  # each level's populations indexed once per table, not once per row
         for code, level in zip(codes, levels, strict=True):
             if level == UNPLACED:  # no residents: no rate
                 pops.append(pd.NA)
                 continue
-            table = self._population(str(level), gp.period.end.year).set_index("area_code")["population"]
-            pops.append(table.get(code, pd.NA))
+            if level not in indexed:
+                indexed[level] = self._population(str(level), gp.period.end.year).set_index(
+                    "area_code")["population"]
+            pops.append(indexed[level].get(code, pd.NA))
         frame["population"] = pd.array(pops, dtype="Float64")
         frame["population_year"] = self.populations[("county", gp.period.end.year)].year
         frame = add_rates(frame.assign(count=frame["count"].fillna(0.0)))
