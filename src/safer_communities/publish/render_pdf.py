@@ -75,10 +75,10 @@ def _share_page_references() -> None:
         return
 
     def page_references(pdf: Any) -> tuple[bytes, ...]:
-        numbers = tuple(pdf.pages["Kids"][::3])
+        kids = pdf.pages["Kids"]  # pages are only ever appended to it (``PDF.add_page``)
         kept = pdf.__dict__.get("_safer_page_references")
-        if kept is None or kept[0] != numbers:
-            kept = (numbers, tuple(f"{number} 0 R".encode("ascii") for number in numbers))
+        if kept is None or kept[0] != len(kids):
+            kept = (len(kids), tuple(f"{number} 0 R".encode("ascii") for number in kids[::3]))
             pdf.__dict__["_safer_page_references"] = kept
         return kept[1]
 
