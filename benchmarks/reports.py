@@ -82,7 +82,10 @@ def measure(src: Path, store: Path, kind: str, workers: int) -> dict:
 def _line(label: str, runs: list[dict]) -> str:
     cpu, wall = median(r["cpu"] for r in runs), median(r["wall"] for r in runs)
     loads = ", ".join(f"{r['load']:.1f}" for r in runs)
-    return (f"  {label:<9} {cpu:7.1f} CPU-s  {wall:7.1f} s wall  {runs[0]['reports']} report(s)  "
+    cpus, walls = [r["cpu"] for r in runs], [r["wall"] for r in runs]
+    spread = (f" [CPU {min(cpus):.1f}-{max(cpus):.1f}, wall {min(walls):.1f}-{max(walls):.1f}]"
+              if len(runs) > 1 else "")
+    return (f"  {label:<9} {cpu:7.1f} CPU-s  {wall:7.1f} s wall{spread}  {runs[0]['reports']} report(s)  "
             f"(load average before: {loads})")
 
 
@@ -118,6 +121,9 @@ def main() -> None:
     if args.baseline_src:
         base_cpu = median(r["cpu"] for r in county["baseline"])
         print(f"  ours / baseline: {ours_cpu / base_cpu:.2f}x CPU ({base_cpu / ours_cpu:.2f}x faster)")
+        pairs = [(o["cpu"] / b["cpu"], o["wall"] / b["wall"])
+                 for b, o in zip(county["baseline"], county["ours"], strict=True)]
+        print("  each pair, ours / baseline: " + ", ".join(f"{c:.2f}x CPU ({w:.2f}x wall)" for c, w in pairs))
     print(f"  target < {COUNTY_CPU_TARGET_S:.0f} CPU-s: {verdict}")
     if args.skip_all:
         return

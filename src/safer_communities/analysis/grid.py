@@ -32,6 +32,7 @@ SNAPPED_CAVEAT = (
     "or none), so points and hotspots show approximate, not exact, locations."
 )
 _CACHE_SIZE = 4  # grids and boundaries kept for reuse (a 100 m county grid is a few MB)
+_BOX_BUDGET = 150_000  # cell squares kept across grids (about 60 MB; a county at 100 m needs 130 MB alone)
 _RASTERS: OrderedDict[tuple[bytes, float], Raster] = OrderedDict()
 _BOUNDARIES: OrderedDict[bytes, BaseGeometry] = OrderedDict()
 _LOCK = threading.Lock()
@@ -79,8 +80,14 @@ class Raster:
     def to_frame(self) -> gpd.GeoDataFrame:
         x, y = self.centres()
         if self._boxes is None:  # built once per (cached) grid: the squares are a third of the cost
-            for other in list(_RASTERS.values()):  # kept for one grid only (130 MB at 100 m, a county)
-                other._boxes = None
+            # Other grids keep their squares while all fit the budget, oldest dropped first: a report
+            # alternates between its 500 m and 250 m grids, which would otherwise build them each time.
+            kept = [r for r in _RASTERS.values() if r is not self and r._boxes is not None]
+            total = self.cells.size + sum(r.cells.size for r in kept)
+            for other in kept:
+                if total <= _BOX_BUDGET:
+                    break
+                other._boxes, total = None, total - other.cells.size
             half = self.cell / 2
             self._boxes = shapely.box(x - half, y - half, x + half, y + half)
         return gpd.GeoDataFrame(

@@ -392,14 +392,17 @@ def _notes(
     mask: pd.DataFrame, prim: pd.DataFrame, unreliable: pd.DataFrame, published: pd.DataFrame,
     t: int, rate_min: int,
 ) -> list[str]:
+    # The flags are frames of one shape and labels, so they are compared as arrays (the same cells as
+    # aligned frame operations, without pandas building a frame for each step).
+    hidden, first, small = (np.asarray(f.to_numpy(), dtype=bool) for f in (mask, prim, unreliable))
     notes = []
-    if prim.to_numpy().any():
+    if first.any():
         notes.append(f"{primary_marker(t)}: a count from 1 to {t - 1}, withheld to protect individuals.")
-    if (mask & ~prim & ~unreliable).to_numpy().any():
+    if (hidden & ~first & ~small).any():
         notes.append(f"{SECONDARY}: withheld so that a withheld count cannot be worked out from a total.")
-    if unreliable.to_numpy().any():
+    if small.any():
         notes.append(f"{UNRELIABLE}: a rate or percentage based on fewer than {rate_min} records, not shown.")
-    if (published == MISSING).to_numpy().any():
+    if any(isinstance(v, str) and v == MISSING for v in published.to_numpy().ravel()):
         notes.append(f"{MISSING}: not available (for example a month missing from the source), not zero.")
     return notes
 

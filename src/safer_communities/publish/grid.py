@@ -212,13 +212,15 @@ class ProtectedGrid:
         frame = pd.DataFrame({"area_code": codes, "area_name": self.areas["area_name"].iloc[rows].to_numpy(),
                               "level": levels, "issue": self.issue, "period": gp.label,
                               "count": self.counts[rows, j]})
-        pops = []
+        pops, indexed = [], {}  # each level's populations indexed once per table, not once per row
         for code, level in zip(codes, levels, strict=True):
             if level == UNPLACED:  # no residents: no rate
                 pops.append(pd.NA)
                 continue
-            table = self._population(str(level), gp.period.end.year).set_index("area_code")["population"]
-            pops.append(table.get(code, pd.NA))
+            if level not in indexed:
+                indexed[level] = self._population(str(level), gp.period.end.year).set_index(
+                    "area_code")["population"]
+            pops.append(indexed[level].get(code, pd.NA))
         frame["population"] = pd.array(pops, dtype="Float64")
         frame["population_year"] = self.populations[("county", gp.period.end.year)].year
         frame = add_rates(frame.assign(count=frame["count"].fillna(0.0)))
@@ -382,6 +384,11 @@ def _cube(con: duckdb.DuckDBPyConnection, definition: Definition, months: list[d
     on_grid = np.zeros((n_area, n_period), dtype=bool)
     month_pos = {m: k for k, m in enumerate(span.months)}
     district_rows = {c: int(i) for i, c in areas.loc[areas["level"] == "district", "area_code"].items()}
+    # Each LSOA's district as a position in ``district_rows`` (-1: none), so a period's district totals
+    # are one weighted count (whole numbers, so exactly the sums a group-by gives; no LSOA counts 0).
+    slot = {code: k for k, code in enumerate(district_rows)}
+    lsoa_parent = np.array([slot.get(p, -1) for p in areas.loc[lsoa_rows, "parent"]], dtype=np.int64)
+    placed = lsoa_parent >= 0
     for j, gp in enumerate(periods):
         cols = [month_pos[m] for m in gp.months]
         block = lsoa_month[:, cols]
@@ -389,10 +396,10 @@ def _cube(con: duckdb.DuckDBPyConnection, definition: Definition, months: list[d
         lsoa_total = np.where(all_missing, np.nan, np.nansum(block, axis=1))
         if all_missing.all():
             continue  # every month of the period is a gap: nothing is published, the cells stay [x]
-        frame = pd.DataFrame({"parent": areas.loc[lsoa_rows, "parent"].to_numpy(), "n": lsoa_total})
-        per_district = frame.groupby("parent")["n"].sum()
-        for code, i in district_rows.items():
-            counts[i, j] = float(per_district.get(code, 0.0))
+        per_district = np.bincount(lsoa_parent[placed], weights=np.nan_to_num(lsoa_total[placed]),
+                                   minlength=len(district_rows))
+        for k, i in enumerate(district_rows.values()):
+            counts[i, j] = float(per_district[k])
             on_grid[i, j] = True
         counts[0, j] = float(np.nansum(lsoa_total))
         on_grid[0, j] = True

@@ -10,11 +10,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt, RGBColor
+from docx.text.paragraph import Paragraph as DocxParagraph
 
 from safer_communities.publish.document import BulletList, Figure, Paragraph, Report, Section, Table
 
@@ -51,8 +53,19 @@ def _column_widths_cm(table: Table, total_cm: float = 16.0) -> list[float]:
     return [f + spare * e / sum(extra) for f, e in zip(floor, extra, strict=True)]
 
 
-def _table(doc: Document, table: Table) -> None:
-    caption = doc.add_paragraph(table.title, style="Caption")
+def _paragraph(doc: Document, text: str, style: str | None, ids: dict[str, str | None]) -> DocxParagraph:
+    """``doc.add_paragraph(text, style)``, the style's id looked up once per document, not per paragraph
+    (python-docx searches the style list twice for each: the same XML either way)."""
+    para = doc.add_paragraph(text)
+    if style is not None:
+        if style not in ids:
+            ids[style] = doc.part.get_style_id(style, WD_STYLE_TYPE.PARAGRAPH)
+        para._p.style = ids[style]
+    return para
+
+
+def _table(doc: Document, table: Table, ids: dict[str, str | None]) -> None:
+    caption = _paragraph(doc, table.title, "Caption", ids)
     caption.paragraph_format.keep_with_next = True
     grid = doc.add_table(rows=1, cols=len(table.headers))
     grid.style = "Table Grid"
@@ -90,7 +103,7 @@ def _table(doc: Document, table: Table) -> None:
         para.runs[0].font.color.rgb = RGBColor(0x4D, 0x4D, 0x4D)
 
 
-def _figure(doc: Document, figure: Figure) -> None:
+def _figure(doc: Document, figure: Figure, ids: dict[str, str | None]) -> None:
     # What ``doc.add_picture`` does, keeping hold of the paragraph and the shape just added
     # (``doc.paragraphs`` and ``doc.inline_shapes`` search the whole document on every call).
     holder = doc.add_paragraph()
@@ -99,25 +112,25 @@ def _figure(doc: Document, figure: Figure) -> None:
     properties = picture._inline.docPr  # the alt text Word shows and screen readers read
     properties.set("descr", figure.chart.alt)
     properties.set("title", figure.chart.title)
-    doc.add_paragraph(figure.caption, style="Caption")
+    _paragraph(doc, figure.caption, "Caption", ids)
 
 
-def _section(doc: Document, section: Section, level: int) -> None:
-    doc.add_heading(section.title, level=min(level, 9))
+def _section(doc: Document, section: Section, level: int, ids: dict[str, str | None]) -> None:
+    _paragraph(doc, section.title, f"Heading {min(level, 9)}", ids)  # what ``doc.add_heading`` does
     for block in section.blocks:
         if isinstance(block, Paragraph):
-            para = doc.add_paragraph(block.text, style="Intense Quote" if block.kind == "warning" else None)
+            para = _paragraph(doc, block.text, "Intense Quote" if block.kind == "warning" else None, ids)
             if block.kind == "note":
                 para.runs[0].italic = True
         elif isinstance(block, BulletList):
             for item in block.items:
-                doc.add_paragraph(item, style="List Bullet")
+                _paragraph(doc, item, "List Bullet", ids)
         elif isinstance(block, Table):
-            _table(doc, block)
+            _table(doc, block, ids)
         elif isinstance(block, Figure):
-            _figure(doc, block)
+            _figure(doc, block, ids)
     for child in section.subsections:
-        _section(doc, child, level + 1)
+        _section(doc, child, level + 1, ids)
 
 
 def _a4(doc: Document) -> None:
@@ -203,8 +216,9 @@ def render_docx(report: Report, out_dir: Path) -> Path:
     ).runs[0].italic = True
     doc.add_paragraph().add_run("Contents").bold = True  # not a heading, so not listed in itself
     _contents_field(doc)
+    ids: dict[str, str | None] = {}
     for section in report.sections:
-        _section(doc, section, 1)
+        _section(doc, section, 1, ids)
     doc.add_paragraph(report.attribution).runs[0].font.size = Pt(8)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "report.docx"

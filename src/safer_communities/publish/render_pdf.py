@@ -60,6 +60,32 @@ def _reuse_png_streams() -> None:
     RasterImage._get_png_data = staticmethod(png_data)
 
 
+def _share_page_references() -> None:
+    """Build the list of page references once per page count, not on every look-up.
+
+    pydyf builds ``PDF.page_references`` (one reference per page) afresh each time it is read, and
+    WeasyPrint's PDF/UA tagging reads it once per tagged box: for a 110-page report that is about
+    14,000 tuples of 110 references, a tenth of writing the PDF. The references only change when a
+    page is added, so the tuple is kept until the pages change (the same bytes either way).
+    """
+    import pydyf
+
+    original = pydyf.PDF.page_references
+    if getattr(original.fget, "shared", False):
+        return
+
+    def page_references(pdf: Any) -> tuple[bytes, ...]:
+        kids = pdf.pages["Kids"]  # pages are only ever appended to it (``PDF.add_page``)
+        kept = pdf.__dict__.get("_safer_page_references")
+        if kept is None or kept[0] != len(kids):
+            kept = (len(kids), tuple(f"{number} 0 R".encode("ascii") for number in kids[::3]))
+            pdf.__dict__["_safer_page_references"] = kept
+        return kept[1]
+
+    page_references.shared = True  # type: ignore[attr-defined]
+    pydyf.PDF.page_references = property(page_references)  # type: ignore[method-assign]
+
+
 FIGURE_SCHEME = "safer-figure"
 
 
@@ -91,6 +117,7 @@ def render_pdf(report: Report, out_dir: Path, *, html: str | None = None,
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     _reuse_png_streams()
+    _share_page_references()
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "report.pdf"
     figures: dict[str, bytes] = {}

@@ -11,6 +11,7 @@ unsuppressed figures queries the evidence store under their own access.
 from __future__ import annotations
 
 import re
+from copy import copy
 from pathlib import Path
 
 import pandas as pd
@@ -95,16 +96,24 @@ def _write_sheet(sheet: Worksheet, table: TidyTable, report: Report, table_name:
         cell = sheet.cell(row=header_row, column=j, value=str(name))
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+    # A column's body cells share one style: it is set on the first and copied to the rest (openpyxl's
+    # own way of copying a style), instead of hashing the font and number format into the book's
+    # style lists again for each of thousands of cells. The same styles are written either way.
+    column_style: dict[int, object] = {}
     for i, record in enumerate(frame.itertuples(index=False), start=header_row + 1):
         for j, value in enumerate(record, start=1):
             missing = bool(pd.isna(value))  # withheld or empty cells stay empty
             if not missing and hasattr(value, "item"):
                 value = value.item()  # numpy scalars to Python numbers for openpyxl
             cell = sheet.cell(row=i, column=j, value=None if missing else value)
+            if j in column_style:
+                cell._style = copy(column_style[j])
+                continue
             cell.font = BODY_FONT
             column = frame.columns[j - 1]
             if column in table.decimals:
                 cell.number_format = _number_format(column, table.decimals[column])
+            column_style[j] = copy(cell._style)
     last_row = header_row + max(len(frame), 1)
     ref = f"A{header_row}:{get_column_letter(len(frame.columns))}{last_row}"
     excel_table = ExcelTable(displayName=table_name, ref=ref)

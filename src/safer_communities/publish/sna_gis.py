@@ -34,10 +34,15 @@ def _common(ctx: Context, definition: Definition) -> dict[str, str]:
             "source": POLICE_SOURCE_TEXT, "caveat": style.CAVEAT_SNAPPING}
 
 
-def rates_layer(ctx: Context, definition: Definition, rates: pd.DataFrame, total: float | None) -> Layer:
-    """LSOA rates per 1,000 residents as the report's map shows them (stored, unsimplified boundaries)."""
-    bands = maps.rate_bands(rates, rate_column="rate_per_1000", count_column="count", total=total,
-                            settings=ctx.settings)
+def rates_layer(ctx: Context, definition: Definition, rates: pd.DataFrame, total: float | None,
+                bands: maps.RateBands | None = None) -> Layer:
+    """LSOA rates per 1,000 residents as the report's map shows them (stored, unsimplified boundaries).
+
+    ``bands`` is the map's own ``rate_bands`` of the same rates and total, when the caller has it (the
+    classes and disclosure control are then not computed a second time)."""
+    if bands is None:
+        bands = maps.rate_bands(rates, rate_column="rate_per_1000", count_column="count", total=total,
+                                settings=ctx.settings)
     table = bands.table.rename(columns={"name_shown": "area_name", "count_shown": "count",
                                         "rate_shown": "rate_per_1000", "rate_smoothed": "rate_eb",
                                         "band_label": "band_label"})

@@ -135,7 +135,7 @@ def _lsoa_blocks(ctx: Context, definition: Definition, area_lsoa: object, outlin
     bands = maps.rate_bands(mine, rate_column="rate_per_1000", count_column="count", total=None,
                             settings=ctx.settings)
     if bands.withheld > MOSTLY_WITHHELD * len(mine):
-        ctx.gis_layers.append(sna_gis.rates_layer(ctx, definition, mine, None))
+        ctx.gis_layers.append(sna_gis.rates_layer(ctx, definition, mine, None, bands))
         return [Paragraph(
             f"No LSOA map of {definition.label.lower()}: {bands.withheld:,} of {len(mine):,} LSOAs are "
             f"withheld (fewer than {ctx.settings.rate_numerator_min} records, or to protect them), so the "
@@ -146,7 +146,7 @@ def _lsoa_blocks(ctx: Context, definition: Definition, area_lsoa: object, outlin
         title=f"{definition.label}: rate per 1,000 residents by LSOA, {ctx.area_name}",
         name=f"{definition.issue}-lsoa-rates", source=POLICE_SOURCE_TEXT, value_label="Per 1,000 residents",
         outlines=outlines, settings=ctx.settings, total=None, places_of=_places_of(ctx), bands=bands)
-    ctx.gis_layers.append(sna_gis.rates_layer(ctx, definition, mine, None))
+    ctx.gis_layers.append(sna_gis.rates_layer(ctx, definition, mine, None, bands))
     blocks: list = [ctx.figure(chart, map_caption(chart, f"{definition.label} per 1,000 residents in each "
                                                          f"LSOA, {ctx.period.words}, as published (the same "
                                                          "figures in every output)."), is_map=True)]

@@ -69,8 +69,9 @@ def tidy(table: Table, areas: Mapping[str, tuple[str, str]]) -> TidyTable:
     decimals: dict[str, int] = {}
     first = table.headers[0]
     out[first] = [parse_cell(v)[0] for v in raw[first]]
-    names = raw[first].str.strip()
-    if areas and names.isin(list(areas)).mean() >= 0.5:
+    names = raw[first].str.strip().tolist()
+    # Looked up in the mapping itself: ``isin(list(areas))`` hashed every area name for each table.
+    if areas and names and sum(n in areas for n in names) >= 0.5 * len(names):
         out["area_code"] = [areas.get(n, (None, None))[0] for n in names]
         out["area_level"] = [areas.get(n, (None, None))[1] for n in names]
     for header in table.headers[1:]:
