@@ -86,3 +86,21 @@ def test_invalid_shapes_are_nan_and_probabilities_are_checked() -> None:
     assert np.isnan(out[:3]).all() and out[3] == pytest.approx(special.gammaincinv(2.0, 0.5), rel=1e-14)
     with pytest.raises(ValueError, match="strictly between"):
         gammaincinv(np.array([2.0]), 1.0)
+
+
+def test_a_large_table_of_counts_takes_scipys_limits_a_small_one_ours() -> None:
+    """Cost-based: a national LSOA table (thousands of distinct counts) would spend seconds in ours."""
+    from scipy.special import gammaincinv as scipy_inverse
+
+    from safer_communities.analysis import stats
+
+    tail = (1 - 0.95) / 2  # as poisson_ci computes it (not exactly 0.025)
+    many = np.arange(0, stats.OWN_INVERSE_MAX_COUNTS + 1, dtype=float)
+    low, high = stats.poisson_ci(many)
+    assert np.array_equal(high, scipy_inverse(many + 1, 1 - tail))
+    assert np.array_equal(low[1:], scipy_inverse(many[1:], tail)) and low[0] == 0.0
+    few = many[:50]
+    low, high = stats.poisson_ci(few)
+    assert np.array_equal(high, gammaincinv(few + 1, 1 - tail))
+    assert np.array_equal(low[1:], gammaincinv(few[1:], tail))
+    assert np.allclose(high, scipy_inverse(few + 1, 1 - tail), rtol=1e-15, atol=0)

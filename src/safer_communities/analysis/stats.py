@@ -22,6 +22,14 @@ from safer_communities.analysis.gamma_inverse import gammaincinv
 # exact binomial test needs it.
 
 
+OWN_INVERSE_MAX_COUNTS = 500
+"""Above this many distinct counts, SciPy's inverse: ours costs 0.15-0.25 ms of CPU per distinct count
+(3,166 counts below 5,000 took 0.76 s against SciPy's 6 ms), SciPy's import about 0.2 s, so beyond a few
+hundred counts (a national LSOA table) importing SciPy is cheaper. The two agree to 5e-16 relative (ours
+is the nearest double, SciPy's 1-5 units in the last place out for some counts), so a limit may differ
+in its last digit between a small and a large table; every published figure is rounded far above that."""
+
+
 def _special() -> ModuleType:
     from scipy import special
 
@@ -37,6 +45,10 @@ def poisson_ci(count: np.ndarray | float, *, level: float = 0.95) -> tuple[np.nd
     """
     k = np.asarray(count, dtype=float)
     alpha = 1.0 - level
+    if np.unique(k[np.isfinite(k)]).size > OWN_INVERSE_MAX_COUNTS:  # SciPy's import is then the cheaper
+        with np.errstate(invalid="ignore"):
+            low = np.where(k > 0, _special().gammaincinv(k, alpha / 2), 0.0)
+            return low, _special().gammaincinv(k + 1, 1 - alpha / 2)
     low = np.where(k > 0, gammaincinv(k, alpha / 2), 0.0)
     high = gammaincinv(k + 1, 1 - alpha / 2)
     return low, high
