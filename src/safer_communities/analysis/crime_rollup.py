@@ -16,7 +16,7 @@ from contextvars import ContextVar
 
 import duckdb
 
-from safer_communities.analysis.quality_rollup import available
+from safer_communities.analysis.quality_rollup import TYPE_MONTHS, available, rollup_tables
 from safer_communities.analysis.run_cache import per_run
 
 _SCAN: ContextVar[bool] = ContextVar("safer_scan_crimes", default=False)
@@ -53,3 +53,15 @@ def months_relation(con: duckdb.DuckDBPyConnection) -> str:
     """A relation with a row per force and month of police.uk street records (column month): the
     force-month roll-up (thousands of rows), or ``crimes``."""
     return "crime_force_months" if not _SCAN.get() and _in_step(con) else "crimes"
+
+
+def unlocated_counted(con: duckdb.DuckDBPyConnection) -> tuple[str, str, str]:
+    """(relation, rows without an LSOA, all rows) for counting by force, month and crime type:
+    ``crime_type_months`` (a few thousand rows per force) where the store has it and the roll-ups are
+    in step, else the LSOA roll-up, else ``crimes``. Both expressions are aggregates (HUGEINT or BIGINT)."""
+    relation, n = counted(con)
+    if relation == "crimes":
+        return relation, "count(*) FILTER (WHERE lsoa_code IS NULL)", n
+    if TYPE_MONTHS in rollup_tables(con):
+        return TYPE_MONTHS, "sum(no_lsoa)", "sum(records)"
+    return relation, "sum(records) FILTER (WHERE lsoa_code IS NULL)", n

@@ -161,14 +161,13 @@ def anomalous_months(unlocated: np.ndarray, totals: np.ndarray) -> np.ndarray:
 def unlocated(con: duckdb.DuckDBPyConnection, crime_types: tuple[str, ...], period: Period) -> Unlocated:
     """Records of ``crime_types`` in ``period`` without a location: of the force when the study area is a
     force area, else of every force in the store. Anomalous months are judged over every month loaded."""
-    from safer_communities.analysis.crime_rollup import counted  # the roll-up, or a scan of crimes
+    from safer_communities.analysis.crime_rollup import unlocated_counted  # a roll-up, or crimes
 
     fa = force_area(con)
     where, params = _filter(crime_types, fa)
-    relation, n = counted(con)
+    relation, no_lsoa, n = unlocated_counted(con)
     rows = con.execute(
-        f"SELECT month, CAST(coalesce({n} FILTER (WHERE lsoa_code IS NULL), 0) AS BIGINT), "
-        f"CAST({n} AS BIGINT) FROM {relation} "
+        f"SELECT month, CAST(coalesce({no_lsoa}, 0) AS BIGINT), CAST({n} AS BIGINT) FROM {relation} "
         f"WHERE {where} GROUP BY month ORDER BY month",
         params,
     ).fetchall()

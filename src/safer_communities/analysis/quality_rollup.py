@@ -23,7 +23,7 @@ LSOA_MONTHS, TYPE_MONTHS = "crime_lsoa_months", "crime_type_months"
 _GSS_LSOA = re.compile(r"[EW]01[0-9]{6}")  # as the scan's regexp_full_match
 
 
-def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+def rollup_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     names = [COUNTS, FORCE_MONTHS, REPEATS, LSOA_MONTHS, TYPE_MONTHS]
     rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_name IN "
                        f"({', '.join('?' for _ in names)})", names).fetchall()
@@ -39,7 +39,7 @@ def available(con: duckdb.DuckDBPyConnection) -> bool:
     transaction, so the small force-month roll-up's total stands for both (summing the LSOA roll-up
     would read millions of rows on a national store).
     """
-    if not {COUNTS, FORCE_MONTHS} <= _tables(con):
+    if not {COUNTS, FORCE_MONTHS} <= rollup_tables(con):
         return False
     [(crimes, force_months)] = con.execute(
         f"SELECT (SELECT count(*) FROM crimes), (SELECT coalesce(sum(records), 0) FROM {FORCE_MONTHS})"
@@ -50,7 +50,7 @@ def available(con: duckdb.DuckDBPyConnection) -> bool:
 def repeats_available(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the roll-ups are in step (``available``) and the store has ``repeated_crime_ids`` (a
     store of schema version 3, read before a writer has opened it, does not)."""
-    return REPEATS in _tables(con) and available(con)
+    return REPEATS in rollup_tables(con) and available(con)
 
 
 def duplicate_ids_sql() -> str:
@@ -110,13 +110,13 @@ def _months_pass(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
 def _lsoa_months(con: duckdb.DuckDBPyConnection) -> str:
     """``crime_lsoa_months`` (a quarter of the LSOA roll-up's rows), or the LSOA roll-up itself in a
     store of schema version 4 or older read before a writer has opened it."""
-    return LSOA_MONTHS if LSOA_MONTHS in _tables(con) else COUNTS
+    return LSOA_MONTHS if LSOA_MONTHS in rollup_tables(con) else COUNTS
 
 
 def _types_pass(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
     """One pass over ``crime_type_months`` per (crime type, month): all rows and rows without an LSOA.
     (Separate passes cost less than one with GROUPING SETS, measured on a 21-million-row roll-up.)"""
-    no_lsoa, source = ("sum(no_lsoa)", TYPE_MONTHS) if TYPE_MONTHS in _tables(con) else (
+    no_lsoa, source = ("sum(no_lsoa)", TYPE_MONTHS) if TYPE_MONTHS in rollup_tables(con) else (
         "coalesce(sum(records) FILTER (WHERE lsoa_code IS NULL), 0)", COUNTS)
     return _once("types", con, lambda: con.execute(
         f"SELECT crime_type, month, sum(records), {no_lsoa} FROM {source} GROUP BY crime_type, month"
