@@ -145,20 +145,21 @@ end
 """
 
 
-def _server(args: argparse.Namespace, app_db_path: Path, src: Path | None
+def _server(args: argparse.Namespace, app_db_path: Path, src: Path | None, *, baseline: bool = False
             ) -> tuple[str, int, str, subprocess.Popen]:
     """A server of the code in ``src`` (None: this checkout) on its own copy of the app database, with a
     viewer's API token: (base URL, pid, token, process)."""
     env = {**os.environ, **({"PYTHONPATH": str(src)} if src is not None else {})}
-    if args.app_db_template.exists():
-        shutil.copy(args.app_db_template, app_db_path)
+    template = (args.baseline_app_db_template or args.app_db_template) if baseline else args.app_db_template
+    if template.exists():
+        shutil.copy(template, app_db_path)
     app_db = f"sqlite:///{app_db_path}"
     subprocess.run([str(SAFER), "--app-db", app_db, "users", "add", "bench", "--role", "viewer",
                     "--no-password"], check=True, capture_output=True, env=env)
     token = subprocess.run([str(SAFER), "--app-db", app_db, "users", "token", "bench"], check=True,
                            capture_output=True, text=True, env=env).stdout.strip()
     port = _free_port()
-    proc = _start(args.db, app_db, port, args.workers, src)
+    proc = _start((args.baseline_db or args.db) if baseline else args.db, app_db, port, args.workers, src)
     return f"http://127.0.0.1:{port}", proc.pid, token, proc
 
 
@@ -331,6 +332,10 @@ def main() -> None:
                         help="Only the county and the first N-1 districts (0: every area)")
     parser.add_argument("--baseline-src", type=Path, default=None,
                         help="Also serve the code in this src folder (e.g. main's) and load both in turn")
+    parser.add_argument("--baseline-db", type=Path, default=None,
+                        help="The baseline's own evidence store (an older build may need its own schema)")
+    parser.add_argument("--baseline-app-db-template", type=Path, default=None,
+                        help="The baseline's own application database, copied (its own migrations)")
     parser.add_argument("--app-db-template", type=Path, default=REPO / "demo" / "demo-app.sqlite",
                         help="Copied for each server (the demo's: register and example strategy loaded)")
     args = parser.parse_args()
@@ -342,7 +347,8 @@ def main() -> None:
         servers: Servers = {}
         try:
             for label, src in sources.items():
-                servers[label] = _server(args, Path(tmp) / f"{label}.sqlite", src)
+                servers[label] = _server(args, Path(tmp) / f"{label}.sqlite", src,
+                                         baseline=label == "baseline")
             base, _, token, proc = servers["ours"]
             areas = [a["code"] for a in httpx.get(f"{base}/api/v1/areas", headers={
                 "Authorization": f"Bearer {token}"}, timeout=30).json()["areas"]]

@@ -256,7 +256,7 @@ def units_within(con: duckdb.DuckDBPyConnection, area_level: str, area_code: str
     code, _ = _LEVEL_COLUMNS[area_level]
     rows = con.execute(
         f"WITH {study_cte()} SELECT DISTINCT {code} FROM study a "
-        "WHERE ? IN (a.lsoa11_code, a.district_code, a.county_code)",
+        "WHERE ? IN (a.lsoa11_code, a.district_code, a.county_code) ORDER BY 1",  # DISTINCT alone: any order
         [area_code],
     ).fetchall()
     if not rows:

@@ -14,9 +14,22 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from safer_communities.publish.document import Figure, Report
+from safer_communities.publish.document import Figure, Report, Table
 
 TEMPLATES = Path(str(resources.files("safer_communities.publish") / "templates"))
+LONG_TABLE_LINES = 40
+"""A table estimated at more printed lines than this may run on across pages (its header row repeated,
+no row split); a shorter one is kept whole. A table taller than a page cannot be kept whole, and pushing
+it to the next page had left its heading, or its caption, alone on the page before (14 of the county
+report's 111 pages). Height is not known before layout, so it is estimated: each row as many lines as
+its longest cell needs at ``CELL_CHARACTERS`` a line (the partner tables' indicator names wrap to six)."""
+CELL_CHARACTERS = 24
+
+
+def runs_on(table: Table) -> bool:
+    """Whether ``table`` may break across printed pages (see ``LONG_TABLE_LINES``)."""
+    lines = sum(max([1, *(-(-len(str(cell)) // CELL_CHARACTERS) for cell in row)]) for row in table.rows)
+    return lines > LONG_TABLE_LINES
 
 
 @cache
@@ -29,6 +42,7 @@ def environment() -> Environment:
         lstrip_blocks=False,
     )
     env.globals["image_src"] = image_src
+    env.globals["runs_on"] = runs_on
     return env
 
 
