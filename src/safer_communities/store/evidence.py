@@ -106,6 +106,22 @@ def next_ingest_id(con: duckdb.DuckDBPyConnection) -> int:
     return int(scalar(con, "SELECT nextval('ingest_id_seq')"))
 
 
+def _forget_touched(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...], base: str,
+                    touched: str | None) -> str:
+    """Delete the force-months in ``touched`` (all, when None) from the roll-ups ``tables``, and give the
+    rows of ``base`` to rebuild them from."""
+    for table in tables:
+        if touched is None:
+            con.execute(f"DELETE FROM {table}")
+        else:
+            con.execute(f"DELETE FROM {table} AS k USING {touched} AS t "
+                        "WHERE k.force = t.force AND k.month = t.month")
+    if touched is None:
+        return base
+    return (f"(SELECT b.* FROM {base} AS b SEMI JOIN {touched} AS t "
+            "ON b.force = t.force AND b.month = t.month)")
+
+
 def refresh_crime_monthly_counts(
     con: duckdb.DuckDBPyConnection, touched: str | None = None
 ) -> None:
@@ -116,15 +132,7 @@ def refresh_crime_monthly_counts(
 
     The LSOA roll-up is written in month and LSOA order, so a query for a period or an area reads only
     the row groups whose zone maps (min/max per column) can hold it."""
-    source = "crimes"
-    for table in ("crime_monthly_counts", "crime_force_months"):
-        if touched is None:
-            con.execute(f"DELETE FROM {table}")
-        else:
-            con.execute(f"DELETE FROM {table} AS k USING {touched} AS t "
-                        "WHERE k.force = t.force AND k.month = t.month")
-            source = (f"(SELECT c.* FROM crimes AS c SEMI JOIN {touched} AS t "
-                      "ON c.force = t.force AND c.month = t.month)")
+    source = _forget_touched(con, ("crime_monthly_counts", "crime_force_months"), "crimes", touched)
     con.execute(
         "INSERT INTO crime_monthly_counts "
         f"SELECT force, month, lsoa_code, crime_type, count(*) FROM {source} "
@@ -142,15 +150,7 @@ def refresh_crime_monthly_counts(
 def refresh_small_rollups(con: duckdb.DuckDBPyConnection, touched: str | None = None) -> None:
     """Rebuild ``crime_lsoa_months`` and ``crime_type_months`` from ``crime_monthly_counts`` for the
     force-months in ``touched`` (or all): a quarter and a three-hundredth of its rows, for ``quality``."""
-    source = "crime_monthly_counts"
-    for table in ("crime_lsoa_months", "crime_type_months"):
-        if touched is None:
-            con.execute(f"DELETE FROM {table}")
-        else:
-            con.execute(f"DELETE FROM {table} AS k USING {touched} AS t "
-                        "WHERE k.force = t.force AND k.month = t.month")
-            source = (f"(SELECT k.* FROM crime_monthly_counts AS k SEMI JOIN {touched} AS t "
-                      "ON k.force = t.force AND k.month = t.month)")
+    source = _forget_touched(con, ("crime_lsoa_months", "crime_type_months"), "crime_monthly_counts", touched)
     con.execute(f"INSERT INTO crime_lsoa_months SELECT force, month, lsoa_code, sum(records) FROM {source} "
                 "GROUP BY force, month, lsoa_code ORDER BY month, lsoa_code, force")
     con.execute(
