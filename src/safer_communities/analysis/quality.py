@@ -12,6 +12,7 @@ from typing import Any
 import duckdb
 
 from safer_communities.analysis import quality_rollup as rollups
+from safer_communities.store import repeats
 
 KIND_TABLES: dict[str, str] = {"street": "crimes", "outcomes": "outcomes", "stop_search": "stop_search"}
 """police.uk file kind -> the store table holding its rows."""
@@ -316,19 +317,13 @@ def _malformed(con: duckdb.DuckDBPyConnection, rollup: bool = False) -> dict[str
 def _duplicates(con: duckdb.DuckDBPyConnection, rollup: bool = False) -> dict[str, Any]:
     """Repeated Crime IDs (kept as published): the same figures as the crime_id_repeats view.
 
-    With ``rollup``, from ``repeated_crime_ids`` (kept by the ingest). Otherwise by scanning: grouping
-    70 million 64-character IDs at once needs more than 10 GB, so this first finds the 64-bit hashes
-    that repeat (8-byte keys), then groups only the rows with those hashes by the real ID: exact,
-    because a hash collision between two different IDs drops out in the second step.
+    With ``rollup``, from ``repeated_crime_ids`` (kept by the ingest); otherwise by scanning ``crimes``
+    with the query that builds that table (``store.repeats.repeated_sql``: repeated 64-bit hashes first,
+    then their real IDs).
     """
-    per_month = rollups.duplicate_ids_sql() if rollup else """
-        WITH candidates AS (
-            SELECT hash(crime_id) AS h FROM crimes WHERE crime_id IS NOT NULL
-            GROUP BY 1 HAVING count(*) > 1
-        )
-        SELECT crime_id, month, count(*) AS n FROM crimes
-        WHERE crime_id IS NOT NULL AND hash(crime_id) IN (SELECT h FROM candidates)
-        GROUP BY crime_id, month"""
+    per_month = rollups.duplicate_ids_sql() if rollup else (
+        f"SELECT crime_id, month, sum(records) AS n FROM ({repeats.repeated_sql(repeats.REPEATED_HASHES)}) "
+        "GROUP BY crime_id, month")
     [(ids, rows, ids_across, extra, within_ids, within_extra)] = con.execute(
         f"""
         WITH per_month AS ({per_month}),

@@ -53,6 +53,12 @@ class State:
             self._settings = Settings(**self.overrides)
         return self._settings
 
+    def store_path(self) -> Path:
+        """``settings.db`` without building the settings when they have not been built yet."""
+        if self._settings is not None:
+            return self._settings.db
+        return evidence_store_path(self.overrides.get("db"))
+
 
 def settings_from(ctx: typer.Context) -> Settings:
     """The settings built from the root callback's options (or from the environment alone in tests)."""
@@ -67,9 +73,7 @@ def settings_from(ctx: typer.Context) -> Settings:
 def store_path_from(ctx: typer.Context) -> Path:
     """The evidence store's path, as ``settings_from(ctx).db`` gives it, without building the settings."""
     obj = ctx.find_root().obj
-    if isinstance(obj, State) and obj._settings is not None:
-        return obj._settings.db
-    return evidence_store_path(obj.overrides.get("db") if isinstance(obj, State) else None)
+    return obj.store_path() if isinstance(obj, State) else evidence_store_path(None)
 
 
 def _default(value: Any) -> Any:

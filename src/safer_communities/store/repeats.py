@@ -25,6 +25,25 @@ FULL_REBUILD_SHARE = 0.25  # read at each call (tests set it to take each path)
 _KEYS = "_repeats_keys"
 
 
+REPEATED_HASHES = ("SELECT hash(crime_id) FROM crimes WHERE crime_id IS NOT NULL "
+                   "GROUP BY 1 HAVING count(*) > 1")
+"""The 64-bit hashes on more than one row of ``crimes`` (8-byte keys: grouping 70 million 64-character
+IDs at once needs more than 10 GB)."""
+
+
+def repeated_sql(hashes: str) -> str:
+    """(crime_id, force, month, records) over ``crimes`` for every ID with a hash in the query ``hashes``
+    that is on more than one row: grouped by the real ID, so a hash collision cannot merge two IDs."""
+    return f"""
+        WITH groups AS (
+            SELECT crime_id, force, month, count(*) AS records FROM crimes
+            WHERE crime_id IS NOT NULL AND hash(crime_id) IN ({hashes})
+            GROUP BY ALL
+        )
+        SELECT crime_id, force, month, records FROM groups
+        QUALIFY sum(records) OVER (PARTITION BY crime_id) > 1"""
+
+
 def refresh(con: duckdb.DuckDBPyConnection, touched: str | None = None) -> None:
     """Bring ``repeated_crime_ids`` in step with ``crimes`` after the force-months in the relation
     ``touched`` (columns force, month) changed; ``None`` rebuilds it from the whole store."""
@@ -36,22 +55,7 @@ def refresh(con: duckdb.DuckDBPyConnection, touched: str | None = None) -> None:
             _refresh_ids(con, touched)
             return
     con.execute(f"DELETE FROM {TABLE}")
-    con.execute(
-        f"""
-        INSERT INTO {TABLE}
-        WITH candidates AS (
-            SELECT hash(crime_id) AS h FROM crimes WHERE crime_id IS NOT NULL
-            GROUP BY 1 HAVING count(*) > 1
-        ),
-        groups AS (
-            SELECT crime_id, force, month, count(*) AS records FROM crimes
-            WHERE crime_id IS NOT NULL AND hash(crime_id) IN (SELECT h FROM candidates)
-            GROUP BY ALL
-        )
-        SELECT crime_id, force, month, records FROM groups
-        QUALIFY sum(records) OVER (PARTITION BY crime_id) > 1
-        ORDER BY crime_id, force, month
-        """)
+    con.execute(f"INSERT INTO {TABLE} {repeated_sql(REPEATED_HASHES)} ORDER BY crime_id, force, month")
 
 
 def _refresh_ids(con: duckdb.DuckDBPyConnection, touched: str) -> None:
@@ -66,16 +70,6 @@ def _refresh_ids(con: duckdb.DuckDBPyConnection, touched: str) -> None:
             ON r.force = t.force AND r.month = t.month
         """)
     con.execute(f"DELETE FROM {TABLE} WHERE hash(crime_id) IN (SELECT h FROM {_KEYS})")
-    con.execute(
-        f"""
-        INSERT INTO {TABLE}
-        WITH groups AS (
-            SELECT crime_id, force, month, count(*) AS records FROM crimes
-            WHERE crime_id IS NOT NULL AND hash(crime_id) IN (SELECT h FROM {_KEYS})
-            GROUP BY ALL
-        )
-        SELECT crime_id, force, month, records FROM groups
-        QUALIFY sum(records) OVER (PARTITION BY crime_id) > 1
-        ORDER BY crime_id, force, month
-        """)
+    con.execute(f"INSERT INTO {TABLE} {repeated_sql(f'SELECT h FROM {_KEYS}')} "
+                "ORDER BY crime_id, force, month")
     con.execute(f"DROP TABLE {_KEYS}")
