@@ -23,7 +23,6 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-import pyarrow.parquet as pq
 
 from safer_communities.errors import InputError
 from safer_communities.ingest import police_uk_sql as sql
@@ -230,7 +229,7 @@ class _Loader:
             self._assign(item, {item.month: rows} if item.month else {}, rejected=0,
                          months_in_rows={item.month: rows})
         if clean:
-            loaded = sql.insert_valid(self.con, items[0].header.kind)
+            loaded = sql.insert_valid(self.con, items[0].header.kind, all_valid=True)
             expected = sum(i.report.rows_read for i in clean)
             if loaded != expected:
                 raise InputError("Row counts do not add up; nothing was loaded.",
@@ -287,6 +286,8 @@ class _Loader:
         rejects: list[tuple[int | None, str | None, str, str | None]] = []
         spill = self.workdir / f"{item.index:06d}-exact.parquet"
         if item.exact_only or counts.get(local, (0, 0))[1]:
+            import pyarrow.parquet as pq  # here: the fast path never needs pyarrow
+
             structural: list[tuple[int, str | None, str, str | None]] = []
             with pq.ParquetWriter(spill, police_csv_schema(item.header)) as writer:
                 for batch in iter_police_csv(item.local, item.header, structural,

@@ -15,12 +15,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, BinaryIO
 
 from safer_communities.errors import InputError
 from safer_communities.ingest.limits import DEFAULT_LIMITS, Limits, check_growth
+
+if TYPE_CHECKING:  # imported where used: only the exact reader needs pyarrow (0.2 CPU-s to import)
+    import pyarrow as pa
 
 HINT = ("Download street, outcomes or stop-and-search CSV files from https://data.police.uk/data/ "
         "(the archive zip, its YYYY-MM folders, or single files); see docs/ingest-police-uk.md.")
@@ -333,6 +334,8 @@ def iter_police_csv(path: Path, header: Header, rejects: list[tuple[int, str | N
 
 def _batch(schema: pa.Schema, data: dict[str, list[str | None]], numbers: list[int],
            raws: list[str]) -> pa.RecordBatch:
+    import pyarrow as pa
+
     arrays = [pa.array(v, type=pa.string()) for v in data.values()]
     arrays += [pa.array(numbers, type=pa.int64()), pa.array(raws, type=pa.string())]
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
@@ -340,6 +343,8 @@ def _batch(schema: pa.Schema, data: dict[str, list[str | None]], numbers: list[i
 
 def police_csv_schema(header: Header) -> pa.Schema:
     """The columns ``iter_police_csv`` yields for a file of this header's kind."""
+    import pyarrow as pa
+
     return pa.schema([*[(c, pa.string()) for c in COLUMNS[header.kind].values()],
                       ("line_number", pa.int64()), ("raw_line", pa.string())])
 
@@ -356,5 +361,7 @@ def read_police_csv(path: Path, header: Header | None = None, *,
     header = header or read_header(path)
     rejects: list[tuple[int, str | None, str, str | None]] = []
     batches = list(iter_police_csv(path, header, rejects, limits=limits))
+    import pyarrow as pa
+
     table = pa.Table.from_batches(batches, schema=police_csv_schema(header))
     return PoliceCsv(path=path, header=header, table=table, rejects=rejects)

@@ -1,0 +1,78 @@
+"""The cheaper forms of two ingest checks (issue 16, item 3) answer exactly what the old forms did.
+
+- ``blank_sql`` (one RE2 match) against ``trim(col, <characters>)`` (what the ingest used): whether a
+  Crime or Outcome type is empty.
+- ``scan_text``'s line-break counts (per block, CR LF pairs counted by numpy) against a plain count
+  over the whole file, with blocks small enough that CR LF pairs fall across block boundaries.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import duckdb
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from police_uk_helpers import JAN
+
+from safer_communities.ingest import limits
+from safer_communities.ingest.police_uk_sql import BLANK_CHARACTERS, blank_sql
+
+_OLD_BLANK = "nullif(trim(s, ' ' || chr(9) || chr(11) || chr(12) || chr(160)), '') IS NULL"
+_CON = duckdb.connect()
+
+
+def _blank(values: list[str | None]) -> list[tuple[bool, bool]]:
+    _CON.execute("CREATE OR REPLACE TEMP TABLE v (i INTEGER, s VARCHAR)")
+    _CON.executemany("INSERT INTO v VALUES (?, ?)", list(enumerate(values)))
+    return [(bool(old), bool(new)) for old, new in _CON.execute(
+        f"SELECT {_OLD_BLANK}, {blank_sql('s')} FROM v ORDER BY i").fetchall()]
+
+
+def test_blank_sql_on_real_and_edge_values() -> None:
+    values = [None, "", " ", "\t", "\xa0", "\x0b\x0c", " \xa0 \t", "Burglary", " Burglary ", "\xa0x",
+              "x\xa0", "\u2003", "\n", "\r", "é", "Anti-social behaviour"]
+    results = _blank(values)
+    assert [new for _, new in results] == [old for old, _ in results]
+    assert [new for _, new in results][:7] == [True] * 7 and not any(new for _, new in results[7:])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=st.sampled_from(
+    [*BLANK_CHARACTERS, "a", "é", "\u2003", "\n", "\r", "-", "'", "\\", "[", "]"]), max_size=6)),
+    min_size=1, max_size=30))
+def test_blank_sql_matches_trim(values: list[str | None]) -> None:
+    for old, new in _blank(values):
+        assert new == old
+
+
+def _plain_counts(data: bytes) -> tuple[bool, int]:
+    cr, lf, crlf = data.count(b"\r"), data.count(b"\n"), data.count(b"\r\n")
+    return cr != crlf or (crlf > 0 and lf != crlf), lf
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=60).map(lambda b: bytes(
+    [(13, 10, 65, 44)[x % 4] for x in b])), st.integers(min_value=1, max_value=7))
+def test_scan_text_line_breaks_across_blocks(data: bytes, block: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(limits, "_BLOCK", block)
+        path = Path(tmp) / "f.csv"
+        path.write_bytes(data)
+        scan = limits.scan_text(path, "f.csv")
+    mixed, lines = _plain_counts(data)
+    assert (scan.mixed_line_breaks, scan.lines) == (mixed, lines)
+
+
+def test_scan_text_on_a_real_month() -> None:
+    path = JAN
+    data = path.read_bytes()
+    scan = limits.scan_text(path, path.name)
+    assert scan.lines == data.count(b"\n") == data.count(b"\r\n")   # police.uk files are CR LF
+    assert not scan.mixed_line_breaks and scan.valid_utf8
+    damaged = data.replace(b"\r\n", b"\r", 1)  # one bare CR
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / path.name).write_bytes(damaged)
+        assert limits.scan_text(Path(tmp) / path.name, path.name).mixed_line_breaks
