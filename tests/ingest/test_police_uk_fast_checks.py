@@ -2,7 +2,7 @@
 
 - ``blank_sql`` (one RE2 match) against ``trim(col, <characters>)`` (what the ingest used): whether a
   Crime or Outcome type is empty.
-- ``scan_text``'s line-break counts (per block, CR LF pairs counted by numpy) against a plain count
+- ``scan_text``'s line-break counts (per block, CR LF pairs across blocks added) against a plain count
   over the whole file, with blocks small enough that CR LF pairs fall across block boundaries.
 """
 
