@@ -118,7 +118,7 @@ def _run_child(reader: str, files_from: Path, work: Path, src: str | None) -> di
         env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
     try:
         child = subprocess.run(
-            [sys.executable, __file__, "--child-read", "ours" if reader == "before" else reader,
+            [sys.executable, __file__, "--child-read", "ours" if reader.startswith("before") else reader,
              str(fresh), str(files_from)], capture_output=True, text=True, check=False, env=env)
         if child.returncode != 0:
             raise SystemExit(f"{reader} failed:\n{child.stderr[-4000:]}")
@@ -127,7 +127,7 @@ def _run_child(reader: str, files_from: Path, work: Path, src: str | None) -> di
         shutil.rmtree(fresh, ignore_errors=True)
 
 
-def county(data: Path, repeats: int, work: Path, baseline_src: str | None = None) -> dict[str, float]:
+def county(data: Path, repeats: int, work: Path, baseline_src: list[str] | None = None) -> dict[str, float]:
     """(a) ours vs polars, pandas and raw DuckDB on the same files: interleaved rounds, each reader in a
     fresh process once per round, ratios paired within a round, identical results asserted."""
     files = sorted(data.glob("*/*-street.csv"))
@@ -135,7 +135,10 @@ def county(data: Path, repeats: int, work: Path, baseline_src: str | None = None
         raise SystemExit(f"No street files under {data}")
     listing = work / "files.txt"
     listing.write_text("\n".join(str(f) for f in files))
-    readers = [*READERS, *(["before"] if baseline_src else [])]
+    baselines = {("before" if i == 0 else f"before{i + 1}"): src for i, src in enumerate(baseline_src or [])}
+    for name, src in baselines.items():
+        LABELS[name] = f"ours, {Path(src).resolve().parent.name} (--baseline-src)"[:36]
+    readers = [*READERS, *baselines]
     print(f"(a) County: {len(files)} files under {data}; {repeats} interleaved rounds, each reader once "
           f"per round in a fresh process (duckdb {duckdb.__version__}); load average before: "
           f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}")
@@ -144,7 +147,7 @@ def county(data: Path, repeats: int, work: Path, baseline_src: str | None = None
         order = readers[k % len(readers):] + readers[:k % len(readers)]  # rotate who goes first
         for reader in order:
             runs[reader].append(_run_child(reader, listing, work,
-                                           baseline_src if reader == "before" else None))
+                                           baselines.get(reader)))
     reference = runs["ours"][0]["fingerprint"]
     for reader, results in runs.items():
         for result in results:
@@ -282,8 +285,9 @@ def main() -> None:
     parser.add_argument("--forces", type=int, default=len(FORCES), help="Scale down the national run.")
     parser.add_argument("--months", type=int, default=120)
     parser.add_argument("--workdir", type=Path, default=None, help="Temporary folder (default: system tmp).")
-    parser.add_argument("--baseline-src", default=None,
-                        help="Also time the ingest of another source tree (e.g. main's src), paired.")
+    parser.add_argument("--baseline-src", action="append", default=None,
+                        help="Also time the ingest of another source tree (e.g. main's src), paired; "
+                             "may be given more than once.")
     parser.add_argument("--child-ingest", nargs=2, type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--child-read", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
