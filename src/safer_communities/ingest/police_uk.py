@@ -121,10 +121,9 @@ def ingest_police_uk(
             loader.flush()
         finally:
             sql.drop_stage(con)
-    report.files = [loader.done[i] for i in sorted(loader.done)]
-    street = [f for f in report.files if f.kind == "street" and f.status == "loaded"]
-    if street:
-        with _bounded_memory(con):  # a national load regroups tens of millions of rows here
+        report.files = [loader.done[i] for i in sorted(loader.done)]
+        street = [f for f in report.files if f.kind == "street" and f.status == "loaded"]
+        if street:  # still within the memory cap: a national load regroups tens of millions of rows here
             sql.refresh_counts(con, [f.ingest_id for f in street if f.ingest_id is not None],
                                [(f.force, f.month) for f in street if f.force and f.month])
     return report
