@@ -2,8 +2,8 @@
 
 - ``blank_sql`` (one RE2 match) against ``trim(col, <characters>)`` (what the ingest used): whether a
   Crime or Outcome type is empty.
-- ``scan_text``'s line-break counts (per block, CR LF pairs across blocks added) against a plain count
-  over the whole file, with blocks small enough that CR LF pairs fall across block boundaries.
+- ``scan_text``'s line-break counts (per block, CR LF pairs by numpy, pairs across blocks added)
+  against a plain count over the whole file, with blocks small enough that pairs fall across them.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def _plain_counts(data: bytes) -> tuple[bool, int]:
     [(13, 10, 65, 44)[x % 4] for x in b])), st.integers(min_value=1, max_value=7))
 def test_scan_text_line_breaks_across_blocks(data: bytes, block: int) -> None:
     with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as patch:
-        patch.setattr(limits, "_BLOCK", block)
+        patch.setattr(limits, "_SCAN_BLOCK", block)
         path = Path(tmp) / "f.csv"
         path.write_bytes(data)
         scan = limits.scan_text(path, "f.csv")
