@@ -130,6 +130,21 @@ def record_ingest(
     )
 
 
+def record_ingests(con: duckdb.DuckDBPyConnection, reports: list[FileReport], *, command_id: str) -> None:
+    """``record_ingest`` for many files at once (each already has its ingest id), in one statement:
+    a batch of 256 police.uk files would otherwise cost 256 round trips."""
+    if not reports:
+        return
+    now = datetime.now()
+    columns = list(zip(*[
+        (r.ingest_id, command_id, r.path, r.sha256, r.kind, r.force, r.month, r.rows_read, r.rows_loaded,
+         r.rows_rejected, r.rows_replaced, r.status, now, __version__) for r in reports], strict=True))
+    types = ("BIGINT", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "DATE", "BIGINT", "BIGINT",
+             "BIGINT", "BIGINT", "VARCHAR", "TIMESTAMP", "VARCHAR")
+    con.execute("INSERT INTO ingests SELECT " + ", ".join(f"unnest(?::{t}[])" for t in types),
+                [list(c) for c in columns])
+
+
 def record_rejects(
     con: duckdb.DuckDBPyConnection,
     ingest_id: int,

@@ -33,6 +33,7 @@ from safer_communities.ingest.common import (
     Progress,
     new_ingest_id,
     record_ingest,
+    record_ingests,
     record_rejects,
 )
 from safer_communities.ingest.limits import DEFAULT_LIMITS, Limits, scan_text
@@ -225,9 +226,13 @@ class _Loader:
         clean = [i for i in items if counts.get(str(i.local), (0, 0))[1] == 0]
         for item in clean:
             rows = item.report.rows_read = counts.get(str(item.local), (0, 0))[0]
-            self._assign(item, {item.month: rows} if item.month else {}, rejected=0,
-                         months_in_rows={item.month: rows})
-        if clean:
+            self._replace(item, {item.month: rows} if item.month else {}, rejected=0,
+                          months_in_rows={item.month: rows})
+        if clean:  # ids, provenance and ingests rows for the whole batch in one statement each
+            for item, ingest_id in zip(clean, sql.new_ingest_ids(self.con, len(clean)), strict=True):
+                item.report.ingest_id = ingest_id
+            sql.assign_many(self.con, [(str(i.local), i.report.force or "", i.report.path,
+                                        i.report.ingest_id or 0) for i in clean])
             loaded = sql.insert_valid(self.con, items[0].header.kind, all_valid=True)
             expected = sum(i.report.rows_read for i in clean)
             if loaded != expected:
@@ -236,7 +241,10 @@ class _Loader:
                                        f"{expected}, loaded {loaded}", hint=HINT)
             for item in clean:
                 item.report.rows_loaded = item.report.rows_read
-                self._record(item, item.report.rows_read)
+                self._check_counts(item, item.report.rows_read)
+            record_ingests(self.con, [i.report for i in clean], command_id=self.command_id)
+            for item in clean:
+                self._finish(item)
         for item in items:
             if item not in clean:
                 self._single(item)
@@ -244,6 +252,15 @@ class _Loader:
     def _assign(self, item: _Item, new: dict[date, int], *, rejected: int,
                 months_in_rows: dict[date | None, int]) -> None:
         """Give the file its ingest id, after deleting what it replaces (if that is plausible)."""
+        report = item.report
+        self._replace(item, new, rejected=rejected, months_in_rows=months_in_rows)
+        report.ingest_id = new_ingest_id(self.con)
+        sql.assign(self.con, str(item.local), force=report.force or "", source_file=report.path,
+                   ingest_id=report.ingest_id)
+
+    def _replace(self, item: _Item, new: dict[date, int], *, rejected: int,
+                 months_in_rows: dict[date | None, int]) -> None:
+        """Delete what the file replaces, after checking the replacement is plausible."""
         report = item.report
         kind, force = item.header.kind, report.force or ""
         months = sorted(new)
@@ -259,11 +276,14 @@ class _Loader:
                 report.warnings.append(f"{item.source.name}: replaced because --replace was given, "
                                        f"although {'; '.join(reasons)}.")
             report.rows_replaced = sql.replace_existing(self.con, kind, force, months)
-        report.ingest_id = new_ingest_id(self.con)
-        sql.assign(self.con, str(item.local), force=report.force or "", source_file=report.path,
-                   ingest_id=report.ingest_id)
 
     def _record(self, item: _Item, rows_read: int) -> None:
+        self._check_counts(item, rows_read)
+        record_ingest(self.con, item.report, command_id=self.command_id)
+        self._finish(item)
+
+    def _check_counts(self, item: _Item, rows_read: int) -> None:
+        """Refuse a file whose rows do not add up; note what the store now holds."""
         report = item.report
         if report.rows_loaded + report.rows_rejected != rows_read:
             raise InputError("Row counts do not add up; nothing was loaded.",
@@ -273,8 +293,6 @@ class _Loader:
         self.shas.add(report.sha256)
         if rows_read and not report.rows_loaded:
             report.warnings.append(f"{item.source.name}: every row was rejected; see the 'rejects' table.")
-        record_ingest(self.con, report, command_id=self.command_id)
-        self._finish(item)
 
     def _single(self, item: _Item) -> None:
         """One file on its own: exact line numbers for its rejects, force and months from its rows."""

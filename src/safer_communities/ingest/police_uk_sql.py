@@ -224,6 +224,24 @@ def assign(con: duckdb.DuckDBPyConnection, filename: str, *, force: str, source_
                 [force, source_file, ingest_id, filename])
 
 
+def assign_many(con: duckdb.DuckDBPyConnection, files: list[tuple[str, str, str, int]]) -> None:
+    """``assign`` for many checked files at once: (filename, force, source_file, ingest_id) each."""
+    if not files:
+        return
+    names, forces, sources, ids = (list(c) for c in zip(*files, strict=True))
+    con.execute(
+        f"UPDATE {FILES} AS f SET force = v.force, source_file = v.source_file, ingest_id = v.ingest_id "
+        "FROM (SELECT unnest(?::VARCHAR[]) AS filename, unnest(?::VARCHAR[]) AS force, "
+        "unnest(?::VARCHAR[]) AS source_file, unnest(?::BIGINT[]) AS ingest_id) AS v "
+        "WHERE f.filename = v.filename", [names, forces, sources, ids])
+
+
+def new_ingest_ids(con: duckdb.DuckDBPyConnection, count: int) -> list[int]:
+    """``count`` new provenance ids, ascending: what as many ``new_ingest_id`` calls in a row give."""
+    rows = con.execute("SELECT nextval('ingest_id_seq') AS id FROM range(?) ORDER BY id", [count]).fetchall()
+    return [int(r[0]) for r in rows]
+
+
 def insert_valid(con: duckdb.DuckDBPyConnection, kind: str, *, all_valid: bool = False) -> int:
     """Insert the valid rows of every assigned file, with British National Grid coordinates.
 
