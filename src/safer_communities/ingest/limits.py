@@ -155,7 +155,13 @@ class TextScan:
     sha256: str
     mixed_line_breaks: bool   # a bare CR, or a bare LF in a CRLF file: DuckDB's reader cannot take it
     valid_utf8: bool
-    lines: int
+    lines: int                # line feeds
+    open_last_line: bool = False  # the file does not end with a line feed (its last line has none)
+
+    @property
+    def records_at_most(self) -> int:
+        """Physical lines after the header: each record of the file takes at least one."""
+        return max(self.lines + self.open_last_line - 1, 0)
 
 
 def _count_crlf(block: bytes) -> int:
@@ -207,4 +213,5 @@ def scan_text(path: Path, display: str, limits: Limits = DEFAULT_LIMITS) -> Text
         except UnicodeDecodeError:
             valid = False
     mixed = cr != crlf or (crlf > 0 and lf != crlf)
-    return TextScan(sha256=digest.hexdigest(), mixed_line_breaks=mixed, valid_utf8=valid, lines=lf)
+    return TextScan(sha256=digest.hexdigest(), mixed_line_breaks=mixed, valid_utf8=valid, lines=lf,
+                    open_last_line=tail not in (b"", b"\n"))

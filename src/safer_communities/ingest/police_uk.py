@@ -81,6 +81,7 @@ class _Item:
     name_force: str | None
     report: FileReport
     exact_only: bool = False
+    records_at_most: int = 0  # physical lines after the header
 
     @property
     def key(self) -> tuple[str, str | None, date | None]:
@@ -185,7 +186,8 @@ class _Loader:
             report.warnings.append(
                 f"{source.name}: named as {name_kind.replace('_', '-')} but its columns are "
                 f"{header.kind.replace('_', '-')}; loaded as {header.kind.replace('_', '-')}.")
-        item = _Item(index, source, local, header, month, name_force, report, exact_only=lone_cr)
+        item = _Item(index, source, local, header, month, name_force, report, exact_only=lone_cr,
+                     records_at_most=scan.records_at_most)
         if any(other.key == item.key for other in self.batch) or not (month and name_force) or lone_cr:
             self.flush()  # a later release of a file in the batch, or a file that must go alone
         if sha in self.shas and _unchanged(self.con, sha, header.kind, name_force):
@@ -219,53 +221,55 @@ class _Loader:
             self._fast(items)
 
     def _fast(self, items: list[_Item]) -> None:
-        paths = [str(i.local) for i in items]
+        """Insert the valid rows of every file in one scan, then keep the files that gave one valid row
+        per line: a file with a bad row, a line DuckDB's reader skipped or a record over two lines gave
+        fewer, and goes back out to the exact reader (``_single``), which finds and rejects them."""
+        kind = items[0].header.kind
+        ids = sql.new_ingest_ids(self.con, len(items))
         sql.set_files(self.con, [(str(i.local), i.month) for i in items])
-        counts = _check(self.con, items, sql.csv_relation(items[0].header, paths,
-                                                          self.limits.max_line_bytes))
-        clean = [i for i in items if counts.get(str(i.local), (0, 0))[1] == 0]
+        for item, ingest_id in zip(items, ids, strict=True):
+            item.report.ingest_id = ingest_id
+        sql.assign_many(self.con, [(str(i.local), i.report.force or "", i.report.path, ingest_id)
+                                   for i, ingest_id in zip(items, ids, strict=True)])
+        try:
+            sql.define_checked(self.con, kind, sql.csv_relation(
+                items[0].header, [str(i.local) for i in items], self.limits.max_line_bytes))
+            sql.insert_valid(self.con, kind)
+        except duckdb.Error as exc:
+            raise _unreadable(items, exc) from exc
+        loaded = sql.rows_by_ingest(self.con, kind, ids)
+        clean = [i for i in items if loaded.get(i.report.ingest_id or 0, 0) == i.records_at_most]
+        others = [i for i in items if i not in clean]
+        sql.delete_ingests(self.con, kind, [i.report.ingest_id or 0 for i in others])
         for item in clean:
-            rows = item.report.rows_read = counts.get(str(item.local), (0, 0))[0]
+            rows = item.report.rows_read = item.report.rows_loaded = item.records_at_most
             self._replace(item, {item.month: rows} if item.month else {}, rejected=0,
-                          months_in_rows={item.month: rows})
-        if clean:  # ids, provenance and ingests rows for the whole batch in one statement each
-            for item, ingest_id in zip(clean, sql.new_ingest_ids(self.con, len(clean)), strict=True):
-                item.report.ingest_id = ingest_id
-            sql.assign_many(self.con, [(str(i.local), i.report.force or "", i.report.path,
-                                        i.report.ingest_id or 0) for i in clean])
-            loaded = sql.insert_valid(self.con, items[0].header.kind, all_valid=True)
-            expected = sum(i.report.rows_read for i in clean)
-            if loaded != expected:
-                raise InputError("Row counts do not add up; nothing was loaded.",
-                                 found=f"{len(clean)} file(s) from {clean[0].report.path}: read "
-                                       f"{expected}, loaded {loaded}", hint=HINT)
-            for item in clean:
-                item.report.rows_loaded = item.report.rows_read
-                self._check_counts(item, item.report.rows_read)
-            record_ingests(self.con, [i.report for i in clean], command_id=self.command_id)
-            for item in clean:
-                self._finish(item)
-        for item in items:
-            if item not in clean:
-                self._single(item)
+                          months_in_rows={item.month: rows}, new_ids=ids)
+            self._check_counts(item, rows)
+        record_ingests(self.con, [i.report for i in clean], command_id=self.command_id)
+        for item in clean:
+            self._finish(item)
+        for item in others:  # keeps the id it was given: ids follow the files' order, with no gap
+            self._single(item)
 
     def _assign(self, item: _Item, new: dict[date, int], *, rejected: int,
                 months_in_rows: dict[date | None, int]) -> None:
         """Give the file its ingest id, after deleting what it replaces (if that is plausible)."""
         report = item.report
         self._replace(item, new, rejected=rejected, months_in_rows=months_in_rows)
-        report.ingest_id = new_ingest_id(self.con)
+        report.ingest_id = report.ingest_id or new_ingest_id(self.con)  # a batch's file has one
         sql.assign(self.con, str(item.local), force=report.force or "", source_file=report.path,
                    ingest_id=report.ingest_id)
 
     def _replace(self, item: _Item, new: dict[date, int], *, rejected: int,
-                 months_in_rows: dict[date | None, int]) -> None:
-        """Delete what the file replaces, after checking the replacement is plausible."""
+                 months_in_rows: dict[date | None, int], new_ids: list[int] | None = None) -> None:
+        """Delete what the file replaces, after checking the replacement is plausible (the rows of
+        ``new_ids``, the batch just inserted, are not what it replaces)."""
         report = item.report
         kind, force = item.header.kind, report.force or ""
         months = sorted(new)
         if any(key in self.covered for key in [(kind, force, None)] + [(kind, force, m) for m in months]):
-            held = sql.held_counts(self.con, kind, force, months)
+            held = sql.held_counts(self.con, kind, force, months, new_ids)
             rows = [MonthRows(m, held.get(m, 0), new[m]) for m in months]
             reasons = implausible(rows, rows_read=report.rows_read, rows_rejected=rejected,
                                   file_month=item.month, months_in_rows=months_in_rows,
@@ -275,7 +279,7 @@ class _Loader:
             if reasons:
                 report.warnings.append(f"{item.source.name}: replaced because --replace was given, "
                                        f"although {'; '.join(reasons)}.")
-            report.rows_replaced = sql.replace_existing(self.con, kind, force, months)
+            report.rows_replaced = sql.replace_existing(self.con, kind, force, months, new_ids)
 
     def _record(self, item: _Item, rows_read: int) -> None:
         self._check_counts(item, rows_read)
@@ -333,9 +337,13 @@ def _check(con: duckdb.DuckDBPyConnection, items: list[_Item], relation: str) ->
     try:
         return sql.check(con, items[0].header.kind, relation)
     except duckdb.Error as exc:
-        names = ", ".join(i.source.display for i in items[:3]) + (" ..." if len(items) > 3 else "")
-        raise InputError("A police.uk file could not be read.", found=f"{names}: {exc}".splitlines()[0],
-                         hint=HINT) from exc
+        raise _unreadable(items, exc) from exc
+
+
+def _unreadable(items: list[_Item], exc: duckdb.Error) -> InputError:
+    names = ", ".join(i.source.display for i in items[:3]) + (" ..." if len(items) > 3 else "")
+    return InputError("A police.uk file could not be read.", found=f"{names}: {exc}".splitlines()[0],
+                      hint=HINT)
 
 
 def _unchanged(con: duckdb.DuckDBPyConnection, sha: str, kind: str, force: str | None) -> bool:

@@ -117,10 +117,27 @@ def set_files(con: duckdb.DuckDBPyConnection, files: list[tuple[str, date | None
 
 
 def check(con: duckdb.DuckDBPyConnection, kind: str, relation: str) -> dict[str, tuple[int, int]]:
-    """Define the checked rows of ``relation`` and count them; per file: (rows, bad rows).
+    """Define the checked rows of ``relation`` and count them; per file: (rows, bad rows)."""
+    define_checked(con, kind, relation)
+    rows = con.execute(
+        f"SELECT filename, count(*), count(_reject_reason) FROM {CHECKED} GROUP BY filename").fetchall()
+    counts = {name: (int(n), int(bad)) for name, n, bad in rows}
+    if "read_csv(" in relation:
+        skipped = con.execute(
+            f"SELECT s.file_path, count(*) FROM {CSV_REJECTS} r JOIN {CSV_SCANS} s "
+            "USING (scan_id, file_id) GROUP BY 1").fetchall()
+        for name, n in skipped:  # lines the strict reader skipped make the file 'bad' too
+            rows_seen, bad = counts.get(name, (0, 0))
+            counts[name] = (rows_seen + int(n), bad + int(n))
+    return counts
+
+
+def define_checked(con: duckdb.DuckDBPyConnection, kind: str, relation: str) -> None:
+    """The view of ``relation``'s rows with each row's first failed check (``_reject_field``,
+    ``_reject_reason``; NULL when the row is valid) and its parsed month and coordinates.
 
     A view, not a table: inside the store's transaction a dropped temporary table keeps its memory
-    until commit, so a national load would hold every file twice. Each later use re-reads the CSV.
+    until commit, so a national load would hold every file twice. Each use re-reads the CSV.
     """
     if kind == "stop_search":
         parsed = f"TRY_CAST({_text('date')} AS TIMESTAMPTZ) AS _datetime"
@@ -142,17 +159,6 @@ def check(con: duckdb.DuckDBPyConnection, kind: str, relation: str) -> dict[str,
         f"FROM (SELECT r.*, f.file_month AS _file_month, TRY_CAST(longitude AS DOUBLE) AS _lon, "
         f"TRY_CAST(latitude AS DOUBLE) AS _lat, {_text('longitude')} IS NOT NULL AS _has_lon, "
         f"{_text('latitude')} IS NOT NULL AS _has_lat FROM ({inner}) r JOIN {FILES} f USING (filename))")
-    rows = con.execute(
-        f"SELECT filename, count(*), count(_reject_reason) FROM {CHECKED} GROUP BY filename").fetchall()
-    counts = {name: (int(n), int(bad)) for name, n, bad in rows}
-    if "read_csv(" in relation:
-        skipped = con.execute(
-            f"SELECT s.file_path, count(*) FROM {CSV_REJECTS} r JOIN {CSV_SCANS} s "
-            "USING (scan_id, file_id) GROUP BY 1").fetchall()
-        for name, n in skipped:  # lines the strict reader skipped make the file 'bad' too
-            rows_seen, bad = counts.get(name, (0, 0))
-            counts[name] = (rows_seen + int(n), bad + int(n))
-    return counts
 
 
 def _literal(text: str) -> str:
@@ -179,13 +185,16 @@ def month_counts(con: duckdb.DuckDBPyConnection) -> dict[date | None, tuple[int,
     return {m: (int(valid), int(n)) for m, valid, n in rows}
 
 
-def held_counts(con: duckdb.DuckDBPyConnection, kind: str, force: str, months: list[date]) -> dict[date, int]:
-    """Rows the store holds for (kind, force) in each of ``months`` (what a new file would replace)."""
+def held_counts(con: duckdb.DuckDBPyConnection, kind: str, force: str, months: list[date],
+                new_ids: list[int] | None = None) -> dict[date, int]:
+    """Rows the store holds for (kind, force) in each of ``months`` (what a new file would replace),
+    leaving out the rows of ``new_ids`` (the batch just inserted)."""
     if not months:
         return {}
     rows = con.execute(
         f"SELECT month, count(*) FROM {TABLES[kind]} WHERE force = ? AND month IN "
-        "(SELECT unnest(?::DATE[])) GROUP BY 1", [force, months]).fetchall()
+        "(SELECT unnest(?::DATE[])) AND ingest_id NOT IN (SELECT unnest(?::BIGINT[])) GROUP BY 1",
+        [force, months, new_ids or []]).fetchall()
     return {m: int(n) for m, n in rows}
 
 
@@ -242,29 +251,43 @@ def new_ingest_ids(con: duckdb.DuckDBPyConnection, count: int) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
-def insert_valid(con: duckdb.DuckDBPyConnection, kind: str, *, all_valid: bool = False) -> int:
+def insert_valid(con: duckdb.DuckDBPyConnection, kind: str) -> int:
     """Insert the valid rows of every assigned file, with British National Grid coordinates.
 
-    ``all_valid``: ``check`` found no bad row in any assigned file (the fast path assigns only those),
-    so the checks are not evaluated a second time: on the county they cost as much as the insert.
-    The caller compares the rows inserted with the rows it counted. Returns how many were inserted.
+    Returns how many rows were inserted.
     """
-    valid = "" if all_valid else "c._reject_reason IS NULL AND "
     rows = (f"(SELECT {_select(kind)} FROM {CHECKED} c JOIN {FILES} f USING (filename) "
-            f"WHERE {valid}f.ingest_id IS NOT NULL)")
+            "WHERE c._reject_reason IS NULL AND f.ingest_id IS NOT NULL)")
     inserted = con.execute(f"INSERT INTO {TABLES[kind]} BY NAME SELECT * FROM ({bng_sql(rows)})").fetchone()
     return int(inserted[0]) if inserted else 0
 
 
-def replace_existing(con: duckdb.DuckDBPyConnection, kind: str, force: str, months: list[date]) -> int:
-    """Delete what the store holds for (kind, force, month): a later release replaces an earlier one."""
+def replace_existing(con: duckdb.DuckDBPyConnection, kind: str, force: str, months: list[date],
+                     new_ids: list[int] | None = None) -> int:
+    """Delete what the store holds for (kind, force, month): a later release replaces an earlier one.
+    The rows of ``new_ids`` (the batch just inserted) stay."""
     if not months:
         return 0
     table = TABLES[kind]
     deleted = con.execute(
-        f"DELETE FROM {table} WHERE force = ? AND month IN (SELECT unnest(?::DATE[]))",
-        [force, months]).fetchone()
+        f"DELETE FROM {table} WHERE force = ? AND month IN (SELECT unnest(?::DATE[])) "
+        "AND ingest_id NOT IN (SELECT unnest(?::BIGINT[]))", [force, months, new_ids or []]).fetchone()
     return int(deleted[0]) if deleted else 0
+
+
+def rows_by_ingest(con: duckdb.DuckDBPyConnection, kind: str, ids: list[int]) -> dict[int, int]:
+    """Rows the store holds for each of ``ids`` (a batch's ids are consecutive: the scan reads only
+    the row groups whose ingest_id range can hold them)."""
+    rows = con.execute(
+        f"SELECT ingest_id, count(*) FROM {TABLES[kind]} WHERE ingest_id BETWEEN ? AND ? "
+        "AND ingest_id IN (SELECT unnest(?::BIGINT[])) GROUP BY 1", [min(ids), max(ids), ids]).fetchall()
+    return {int(i): int(n) for i, n in rows}
+
+
+def delete_ingests(con: duckdb.DuckDBPyConnection, kind: str, ids: list[int]) -> None:
+    """Take out the rows of ``ids`` again (files of a batch that the exact reader must load)."""
+    if ids:
+        con.execute(f"DELETE FROM {TABLES[kind]} WHERE ingest_id IN (SELECT unnest(?::BIGINT[]))", [ids])
 
 
 def loaded_keys(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str, date | None]]:
