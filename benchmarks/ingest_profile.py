@@ -33,8 +33,8 @@ DEFAULT_DATA = Path("/work/shared/data/police-uk/lancashire-2020-10_2022-10")
 # (phase, pattern on the statement): the first pattern that matches names the phase.
 PHASES = [
     ("checkpoint (compressed write)", r"^CHECKPOINT"),
-    ("check: scan + checks (read_csv, GROUP BY file)", r"count\(_reject_reason\) FROM _police_checked"),
-    ("insert: read again + convert + BNG + insert", r"^INSERT INTO (crimes|outcomes|stop_search) BY NAME"),
+    ("check pass (exact path only now; both paths before)", r"count\(_reject_reason\) FROM _police_checked"),
+    ("insert: read + checks + convert + BNG + write", r"^INSERT INTO (crimes|outcomes|stop_search) BY NAME"),
     ("roll-up crime_monthly_counts", r"INSERT INTO crime_monthly_counts|DELETE FROM crime_monthly_counts"),
     ("roll-up crime_force_months (unlocated)", r"crime_force_months"),
     ("roll-ups lsoa/type months", r"crime_lsoa_months|crime_type_months"),
