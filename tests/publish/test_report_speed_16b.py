@@ -138,3 +138,46 @@ def test_word_text_with_edge_spaces_still_takes_python_docx(tmp_path: Path) -> N
     render_docx(_report(spaced), tmp_path)
     xml = _document_xml(tmp_path)
     assert b'xml:space="preserve"> leading space</w:t>' in xml and b"<w:tab/>" in xml
+
+
+def test_fewer_collections_while_building_and_the_callers_thresholds_back() -> None:
+    import gc
+
+    from safer_communities.publish.gc_policy import YOUNG_THRESHOLD, fewer_collections
+
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        with pytest.raises(RuntimeError), fewer_collections():
+            assert gc.get_threshold() == (YOUNG_THRESHOLD, 10, 10)
+            raise RuntimeError("a report failed")
+        assert gc.get_threshold() == (700, 10, 10)
+        gc.set_threshold(50_000, 5, 5)  # a caller collecting even less often keeps its own setting
+        with fewer_collections():
+            assert gc.get_threshold() == (50_000, 5, 5)
+        assert gc.get_threshold() == (50_000, 5, 5)
+    finally:
+        gc.set_threshold(*before)
+
+
+def test_cycles_are_still_collected_inside_the_block() -> None:
+    """Without any explicit ``gc.collect()``: the raised threshold still collects, only in bigger batches."""
+    import weakref
+
+    from safer_communities.publish.gc_policy import fewer_collections
+
+    class Node:
+        pass
+
+    with fewer_collections():
+        first, second = Node(), Node()
+        first.other, second.other = second, first  # type: ignore[attr-defined]
+        probe = weakref.ref(first)
+        del first, second
+        kept = []  # live allocations are what the collector counts
+        for _ in range(1_000_000):
+            kept.append(Node())
+            if probe() is None:
+                break
+        assert probe() is None
+        assert len(kept) < 1_000_000
