@@ -43,6 +43,7 @@ def environment() -> Environment:
     )
     env.globals["image_src"] = image_src
     env.globals["runs_on"] = runs_on
+    env.globals["table_columns"] = no_columns
     return env
 
 
@@ -51,14 +52,23 @@ def image_src(figure: Figure) -> str:
     return "data:image/png;base64," + base64.b64encode(figure.chart.png).decode("ascii")
 
 
+def no_columns(table: Table) -> None:
+    """No column widths: the page's tables take the browser's automatic layout."""
+    return None
+
+
 def css() -> str:
     return (TEMPLATES / "report.css").read_text(encoding="utf-8")
 
 
-def html_string(report: Report, *, figure_src: Callable[[Figure], str] | None = None) -> str:
+def html_string(report: Report, *, figure_src: Callable[[Figure], str] | None = None,
+                table_columns: Callable[[Table], list[float] | None] | None = None) -> str:
     """The page as text (also the input of the PDF renderer). ``figure_src`` gives each figure's
-    ``src`` instead of a ``data:`` URI (the PDF renderer hands WeasyPrint the image bytes directly)."""
-    extra = {"image_src": figure_src} if figure_src is not None else {}
+    ``src`` instead of a ``data:`` URI (the PDF renderer hands WeasyPrint the image bytes directly);
+    ``table_columns`` gives a table's column widths in per cent, making it a fixed-layout table."""
+    extra: dict[str, object] = {"image_src": figure_src} if figure_src is not None else {}
+    if table_columns is not None:
+        extra["table_columns"] = table_columns
     return environment().get_template("report.html.j2").render(report=report, css=css(), **extra)
 
 

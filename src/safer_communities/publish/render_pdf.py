@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from safer_communities.publish.document import Figure, Report
+from safer_communities.publish.pdf_tables import column_widths
 from safer_communities.publish.render_html import html_string
 
 
@@ -127,7 +128,10 @@ def render_pdf(report: Report, out_dir: Path, *, html: str | None = None,
         figures[key] = figure.chart.png
         return key
 
-    text = html if html is not None else html_string(report, figure_src=figure_src)
+    # Fixed-layout tables with the widths the automatic layout would give them (``pdf_tables``):
+    # WeasyPrint then lays each table out without first measuring every cell's text twice.
+    text = html if html is not None else html_string(report, figure_src=figure_src,
+                                                     table_columns=column_widths)
     if mark is not None:  # e.g. the INTERNAL banner and page header of a report off the grid
         text = mark(text)
     document = HTML(string=text, url_fetcher=_fetcher(figures), media_type="print")

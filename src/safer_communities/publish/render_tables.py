@@ -105,10 +105,11 @@ def _write_sheet(sheet: Worksheet, table: TidyTable, report: Report, table_name:
             missing = bool(pd.isna(value))  # withheld or empty cells stay empty
             if not missing and hasattr(value, "item"):
                 value = value.item()  # numpy scalars to Python numbers for openpyxl
-            cell = sheet.cell(row=i, column=j, value=None if missing else value)
-            if j in column_style:
-                cell._style = copy(column_style[j])
+            if j in column_style:  # the cell made directly with its column's style: what ``sheet.cell`` does
+                sheet._add_cell(Cell(sheet, row=i, column=j, value=None if missing else value,
+                                     style_array=column_style[j]))
                 continue
+            cell = sheet.cell(row=i, column=j, value=None if missing else value)
             cell.font = BODY_FONT
             column = frame.columns[j - 1]
             if column in table.decimals:

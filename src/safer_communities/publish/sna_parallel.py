@@ -95,4 +95,27 @@ def _build_chunk(args: tuple) -> list[Path]:
             shared.cache.setdefault(key, value)
         _SEEDED.add(seed_path)
     _, _, period, _, formats, all_districts, _, _ = run
-    return _build_jobs(shared, jobs, period=period, formats=formats, all_districts=all_districts)
+    # The small store look-ups (``analysis.run_cache``) are answered once per worker, not once per
+    # report: the store is open read-only on one connection for the worker's life (the pool's run).
+    with _WORKER_RUN_CACHE:
+        return _build_jobs(shared, jobs, period=period, formats=formats, all_districts=all_districts)
+
+
+class _WorkerRunCache:
+    """A ``run_cache()`` block that stays open from a worker's first report to its last."""
+
+    def __init__(self) -> None:
+        self._block: Any = None
+
+    def __enter__(self) -> None:
+        if self._block is None:
+            from safer_communities.analysis.run_cache import run_cache
+
+            self._block = run_cache()
+            self._block.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+_WORKER_RUN_CACHE = _WorkerRunCache()
