@@ -1,4 +1,5 @@
-"""crime_lsoa_months and crime_type_months always equal counts over crimes, whatever the ingest history."""
+"""crime_lsoa_months, crime_type_months and crime_lsoa_totals always equal counts over crimes, whatever
+the ingest history, and a store of an older schema gets them (in force order) when a writer opens it."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ PAIRS = {
         "SELECT force, month, crime_type, count(*), count(*) FILTER (WHERE lsoa_code IS NULL) FROM crimes "
         "GROUP BY ALL ORDER BY ALL",
         "SELECT force, month, crime_type, records, no_lsoa FROM crime_type_months ORDER BY ALL"),
+    "crime_lsoa_totals": (
+        "SELECT force, lsoa_code, count(*) FROM crimes GROUP BY ALL ORDER BY ALL",
+        "SELECT force, lsoa_code, records FROM crime_lsoa_totals ORDER BY ALL"),
 }
 
 
@@ -40,11 +44,50 @@ def test_small_rollups_follow_loads_reloads_and_a_later_release(store_path: Path
     first = _check(store_path)
     assert sum(r[3] for r in first["crime_lsoa_months"]) > 0
     assert sum(r[3] for r in first["crime_type_months"]) == sum(r[3] for r in first["crime_lsoa_months"])
+    assert sum(r[2] for r in first["crime_lsoa_totals"]) == sum(r[3] for r in first["crime_lsoa_months"])
+    assert len({r[0] for r in first["crime_lsoa_totals"]}) > 1  # several forces
     run_ingest(store_path, "police-uk", [DATA / "multi-force"])
     assert _check(store_path) == first
     run_ingest(store_path, "police-uk", [DATA / "release-a"])
     run_ingest(store_path, "police-uk", [DATA / "release-b"])  # replaces release-a's month
-    _check(store_path)
+    later = _check(store_path)
+    assert later["crime_lsoa_totals"] != first["crime_lsoa_totals"]
+
+
+def _in_force_order(store: Path) -> bool:
+    """Whether crime_lsoa_months is stored in force order (a plain scan returns insertion order)."""
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        con.execute("SET threads = 1")
+        forces = [r[0] for r in con.execute("SELECT force FROM crime_lsoa_months").fetchall()]
+    finally:
+        con.close()
+    return forces == sorted(forces) and len(set(forces)) > 1
+
+
+def test_a_schema_5_store_gets_lsoa_totals_and_force_order_when_opened(store_path: Path) -> None:
+    """Schema 6: a store written at schema 5 (crime_lsoa_months in month order, no crime_lsoa_totals)
+    is brought up to date by the first writer that opens it; a reader before that still gets the same
+    quality report from the roll-ups it has."""
+    from safer_communities.analysis.quality import quality_report
+
+    run_ingest(store_path, "police-uk", [DATA / "multi-force"])
+    assert _in_force_order(store_path)
+    con = duckdb.connect(str(store_path))
+    con.execute("DROP TABLE crime_lsoa_totals")
+    con.execute("CREATE OR REPLACE TABLE crime_lsoa_months AS "
+                "SELECT * FROM crime_lsoa_months ORDER BY month, lsoa_code, force")
+    con.execute("UPDATE store_meta SET value = '5' WHERE key = 'schema_version'")
+    con.close()
+    assert not _in_force_order(store_path)
+    reader = connect(store_path, read_only=True)
+    try:
+        assert quality_report(reader).to_dict() == quality_report(reader, scan=True).to_dict()
+    finally:
+        reader.close()
+    connect(store_path).close()
+    assert _check(store_path)["crime_lsoa_totals"]
+    assert _in_force_order(store_path)
 
 
 def test_an_old_store_gets_its_small_rollups_built_when_opened(store_path: Path) -> None:

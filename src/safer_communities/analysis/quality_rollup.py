@@ -1,16 +1,18 @@
 """The street-level parts of ``safer quality`` read from the roll-ups the ingest keeps, not from crimes.
 
-``crime_monthly_counts`` (force x month x LSOA x crime type) and ``crime_force_months`` (force x month:
-rows, rows without coordinates, the force's name) hold everything the coverage, location, LSOA and
-study-area checks count, so on a national store these answer from thousands of rows instead of tens of
-millions. Repeated Crime IDs are read from ``repeated_crime_ids`` (every ID on more than one row, per
-force-month, kept in step by the same refresh: ``store.repeats``). Each function returns exactly what its
-full-scan twin in ``quality`` returns (tests compare them on the demo store and across re-ingests).
+``crime_force_months`` (force x month: rows, rows without coordinates, the force's name),
+``crime_type_months`` (rows without an LSOA by crime type), ``crime_lsoa_totals`` (force x LSOA code)
+and ``crime_lsoa_months`` (force x month x LSOA code, in force order: read only for the forces with a
+code in the study area) hold everything the coverage, location, LSOA and study-area checks count, so on
+a national store these answer from tens of thousands of rows instead of tens of millions. Repeated
+Crime IDs are read from ``repeated_crime_ids`` (every ID on more than one row, per force-month, kept in
+step by the same refresh: ``store.repeats``). Each function returns exactly what its full-scan twin in
+``quality`` returns (tests compare them on the demo store and across re-ingests). A store of an older
+schema read before a writer has opened it is answered from the roll-ups it has.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -19,15 +21,18 @@ from typing import Any
 import duckdb
 
 COUNTS, FORCE_MONTHS, REPEATS = "crime_monthly_counts", "crime_force_months", "repeated_crime_ids"
-LSOA_MONTHS, TYPE_MONTHS = "crime_lsoa_months", "crime_type_months"
-_GSS_LSOA = re.compile(r"[EW]01[0-9]{6}")  # as the scan's regexp_full_match
+LSOA_MONTHS, TYPE_MONTHS, LSOA_TOTALS = "crime_lsoa_months", "crime_type_months", "crime_lsoa_totals"
 
 
 def rollup_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    names = [COUNTS, FORCE_MONTHS, REPEATS, LSOA_MONTHS, TYPE_MONTHS]
-    rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_name IN "
-                       f"({', '.join('?' for _ in names)})", names).fetchall()
-    return {r[0] for r in rows}
+    """The roll-up tables the store has (asked once per report, within ``one_report``)."""
+    names = [COUNTS, FORCE_MONTHS, REPEATS, LSOA_MONTHS, TYPE_MONTHS, LSOA_TOTALS]
+
+    def ask() -> set[str]:
+        rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_name IN "
+                           f"({', '.join('?' for _ in names)})", names).fetchall()
+        return {r[0] for r in rows}
+    return _once("tables", con, ask)
 
 
 def available(con: duckdb.DuckDBPyConnection) -> bool:
@@ -41,10 +46,13 @@ def available(con: duckdb.DuckDBPyConnection) -> bool:
     """
     if not {COUNTS, FORCE_MONTHS} <= rollup_tables(con):
         return False
-    [(crimes, force_months)] = con.execute(
-        f"SELECT (SELECT count(*) FROM crimes), (SELECT coalesce(sum(records), 0) FROM {FORCE_MONTHS})"
-    ).fetchall()
-    return int(crimes) == int(force_months)
+
+    def in_step() -> bool:
+        [(crimes, force_months)] = con.execute(
+            f"SELECT (SELECT count(*) FROM crimes), (SELECT coalesce(sum(records), 0) FROM {FORCE_MONTHS})"
+        ).fetchall()
+        return int(crimes) == int(force_months)
+    return bool(_once("in_step", con, in_step))
 
 
 def repeats_available(con: duckdb.DuckDBPyConnection) -> bool:
@@ -77,7 +85,7 @@ _IN_AREA = "lsoa_code IN (SELECT lsoa_code FROM areas)"
 
 @contextmanager
 def one_report() -> Iterator[None]:
-    """Within the block, each of the two passes over the LSOA roll-up runs once (one report)."""
+    """Within the block, each pass over a roll-up (and the check that they are in step) runs once."""
     token = _PASSES.set({})
     try:
         yield
@@ -95,16 +103,32 @@ def _once(name: str, con: duckdb.DuckDBPyConnection, compute: Callable[[], Any])
 
 
 def _months_pass(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
-    """One pass over the LSOA roll-up per (force, month): all rows, rows without an LSOA, rows with an
-    LSOA outside the study area, and of those with a Welsh code."""
-    outside = f"lsoa_code IS NOT NULL AND NOT {_IN_AREA}"
-    return _once("months", con, lambda: con.execute(
-        f"""
-        SELECT force, month, sum(records), coalesce(sum(records) FILTER (WHERE lsoa_code IS NULL), 0),
-               coalesce(sum(records) FILTER (WHERE {outside}), 0),
-               coalesce(sum(records) FILTER (WHERE {outside} AND lsoa_code LIKE 'W%'), 0)
-        FROM {_lsoa_months(con)} GROUP BY force, month
-        """).fetchall())
+    """Per (force, month): all rows, rows without an LSOA, and rows with an LSOA outside the study area.
+
+    With ``crime_lsoa_totals`` (schema 6): all rows from ``crime_force_months``, rows without an LSOA
+    from ``crime_type_months``, and outside = the rest less the rows inside, which are read from
+    ``crime_lsoa_months`` for the forces with a code in the study area only (the table is in force
+    order, so the other forces' row groups are skipped). Otherwise one pass over the LSOA roll-up."""
+    if LSOA_TOTALS in rollup_tables(con):
+        sql = f"""
+            WITH inside AS (
+                SELECT force, month, sum(records) AS n FROM {LSOA_MONTHS}
+                WHERE force IN (SELECT DISTINCT force FROM {LSOA_TOTALS} WHERE {_IN_AREA}) AND {_IN_AREA}
+                GROUP BY force, month),
+            no_lsoa AS (SELECT force, month, sum(no_lsoa) AS n FROM {TYPE_MONTHS} GROUP BY force, month)
+            SELECT f.force, f.month, f.records, coalesce(z.n, 0),
+                   f.records - coalesce(z.n, 0) - coalesce(i.n, 0)
+            FROM {FORCE_MONTHS} AS f LEFT JOIN no_lsoa AS z USING (force, month)
+                LEFT JOIN inside AS i USING (force, month)
+            """
+    else:
+        outside = f"lsoa_code IS NOT NULL AND NOT {_IN_AREA}"
+        sql = f"""
+            SELECT force, month, sum(records), coalesce(sum(records) FILTER (WHERE lsoa_code IS NULL), 0),
+                   coalesce(sum(records) FILTER (WHERE {outside}), 0)
+            FROM {_lsoa_months(con)} GROUP BY force, month
+            """
+    return _once("months", con, lambda: con.execute(sql).fetchall())
 
 
 def _lsoa_months(con: duckdb.DuckDBPyConnection) -> str:
@@ -123,14 +147,22 @@ def _types_pass(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
     ).fetchall())
 
 
-def _codes_pass(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, bool]]:
-    """One pass over the LSOA roll-up: (code, rows, in the study area) per LSOA code, commonest first."""
-    return _once("codes", con, lambda: con.execute(
+def _codes(con: duckdb.DuckDBPyConnection) -> str:
+    """The relation (lsoa_code, n): rows per LSOA code, from ``crime_lsoa_totals`` (tens of thousands of
+    rows on a national store), or from the LSOA roll-up in a store of schema version 5 or older read
+    before a writer opened it."""
+    source = LSOA_TOTALS if LSOA_TOTALS in rollup_tables(con) else _lsoa_months(con)
+    return f"(SELECT lsoa_code, sum(records) AS n FROM {source} WHERE lsoa_code IS NOT NULL GROUP BY 1)"
+
+
+def _nations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int, int]]:
+    """(nation, codes, rows, rows with a code starting 'W') of the codes outside the study area."""
+    return _once("nations", con, lambda: con.execute(
         f"""
-        SELECT lsoa_code, n, {_IN_AREA} FROM (
-            SELECT lsoa_code, sum(records) AS n FROM {_lsoa_months(con)} WHERE lsoa_code IS NOT NULL
-            GROUP BY 1)
-        ORDER BY n DESC, lsoa_code
+        SELECT CASE WHEN lsoa_code LIKE 'E01%' THEN 'england'
+                    WHEN lsoa_code LIKE 'W01%' THEN 'wales' ELSE 'other' END AS nation,
+               count(*), sum(n), coalesce(sum(n) FILTER (WHERE lsoa_code LIKE 'W%'), 0)
+        FROM {_codes(con)} WHERE NOT {_IN_AREA} GROUP BY 1 ORDER BY 1
         """).fetchall())
 
 
@@ -147,8 +179,8 @@ def by_month_rows(con: duckdb.DuckDBPyConnection, measure: str | None) -> list[t
 
 
 def in_wales(con: duckdb.DuckDBPyConnection) -> int:
-    """Rows outside the study area with a Welsh LSOA code."""
-    return sum(int(row[5]) for row in _months_pass(con))
+    """Rows outside the study area with a Welsh LSOA code (``LIKE 'W%'``, as the scan)."""
+    return sum(int(row[3]) for row in _nations(con))
 
 
 def unlocated_by_type_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int, int]]:
@@ -168,18 +200,12 @@ def unresolved(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple[str, int, int
     """By nation (nation, codes, rows) and the ten commonest codes (code, name, rows) outside the
     study area. Names are not in the roll-up: each of those ten is read from the first row of crimes
     that has it."""
-    outside = [(code, int(n)) for code, n, inside in _codes_pass(con) if not inside]
-    by_nation: dict[str, list[int]] = {}
-    for code, n in outside:
-        nation = "england" if code.startswith("E01") else "wales" if code.startswith("W01") else "other"
-        totals = by_nation.setdefault(nation, [0, 0])
-        totals[0] += 1
-        totals[1] += n
-    top = outside[:10]
+    top = con.execute(f"SELECT lsoa_code, n FROM {_codes(con)} WHERE NOT {_IN_AREA} "
+                      "ORDER BY n DESC, lsoa_code LIMIT 10").fetchall()
     names = {code: _first(con, "SELECT lsoa_name FROM crimes WHERE lsoa_code = ? LIMIT 1", [code])
              for code, _ in top}
-    return ([(nation, c, n) for nation, (c, n) in sorted(by_nation.items())],
-            [(code, names[code], n) for code, n in top])
+    return ([(nation, int(c), int(n)) for nation, c, n, _ in _nations(con)],
+            [(code, names[code], int(n)) for code, n in top])
 
 
 def _first(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> Any:
@@ -189,7 +215,9 @@ def _first(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> Any:
 
 def malformed(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
     """(code, rows) of LSOA codes that are not GSS LSOA codes, commonest first, as the scan."""
-    return [(code, int(n)) for code, n, _ in _codes_pass(con) if not _GSS_LSOA.fullmatch(code)]
+    return [(code, int(n)) for code, n in con.execute(
+        f"SELECT lsoa_code, n FROM {_codes(con)} WHERE NOT regexp_full_match(lsoa_code, '[EW]01[0-9]{{6}}') "
+        "ORDER BY n DESC, lsoa_code").fetchall()]
 
 
 def summary(rows: list[tuple[str, str, int, int]]) -> dict[str, Any]:

@@ -6,8 +6,8 @@ Coordinates are kept as published (WGS84) and in British National Grid (EPSG:277
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 5  # 2: crime_monthly_counts; 3: crime_force_months; 4: repeated_crime_ids;
-# 5: crime_lsoa_months, crime_type_months
+SCHEMA_VERSION = 6  # 2: crime_monthly_counts; 3: crime_force_months; 4: repeated_crime_ids;
+# 5: crime_lsoa_months, crime_type_months; 6: crime_lsoa_totals, crime_lsoa_months in force order
 
 INGESTS = """
 CREATE TABLE IF NOT EXISTS ingests (
@@ -89,13 +89,24 @@ CREATE TABLE IF NOT EXISTS crime_force_months (
 
 # Two smaller roll-ups of crime_monthly_counts, rebuilt from it by the same refresh: what `safer quality`
 # counts per LSOA code (study area, Wales, malformed codes) and per crime type (rows without an LSOA),
-# from about a quarter and a three-hundredth of its rows.
+# from about a quarter and a three-hundredth of its rows. crime_lsoa_months is written in force order,
+# so the study area's forces are read without the others' row groups.
 CRIME_LSOA_MONTHS = """
 CREATE TABLE IF NOT EXISTS crime_lsoa_months (
     force       VARCHAR NOT NULL,
     month       DATE NOT NULL,
     lsoa_code   VARCHAR,               -- as published; NULL for rows with no LSOA
     records     BIGINT NOT NULL         -- rows of crimes, every crime type
+);
+"""
+# Force x LSOA code over every month (rebuilt from crime_lsoa_months for each force a refresh touches):
+# the codes `safer quality` checks (outside the study area, Welsh, malformed) and which forces have rows
+# in the study area, from tens of thousands of rows on a national store instead of millions.
+CRIME_LSOA_TOTALS = """
+CREATE TABLE IF NOT EXISTS crime_lsoa_totals (
+    force       VARCHAR NOT NULL,
+    lsoa_code   VARCHAR,               -- as published; NULL for rows with no LSOA
+    records     BIGINT NOT NULL         -- rows of crimes, every month and crime type
 );
 """
 CRIME_TYPE_MONTHS = """
@@ -279,12 +290,13 @@ HAVING count(*) > 1;
 
 ALL_TABLES = [
     META, INGESTS, REJECTS, CRIMES, CRIME_MONTHLY_COUNTS, CRIME_FORCE_MONTHS, CRIME_LSOA_MONTHS,
-    CRIME_TYPE_MONTHS, REPEATED_CRIME_IDS, OUTCOMES, STOP_SEARCH,
+    CRIME_LSOA_TOTALS, CRIME_TYPE_MONTHS, REPEATED_CRIME_IDS, OUTCOMES, STOP_SEARCH,
     COLLISIONS, AREAS, AREA_BOUNDARIES, POPULATION, DEPRIVATION, VIEWS,
 ]
 
 PUBLIC_TABLES = (
-    "crimes", "crime_monthly_counts", "crime_force_months", "crime_lsoa_months", "crime_type_months",
+    "crimes", "crime_monthly_counts", "crime_force_months", "crime_lsoa_months", "crime_lsoa_totals",
+    "crime_type_months",
     "repeated_crime_ids", "outcomes", "stop_search",
     "collisions",
     "areas", "area_boundaries", "population", "deprivation", "ingests", "rejects",
