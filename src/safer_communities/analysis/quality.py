@@ -218,10 +218,8 @@ def _unlocated(con: duckdb.DuckDBPyConnection, rollup: bool = False) -> dict[str
 
 def _unlocated_by_type(con: duckdb.DuckDBPyConnection, rollup: bool = False) -> dict[str, Any]:
     """Rows without a location by crime type and month, with their share and the anomalous months
-    (``placement.ANOMALY_RULE``); ``"All crime types"`` first."""
-    import numpy as np
-
-    from safer_communities.analysis.placement import ANOMALY_RULE, anomalous_months
+    (``unlocated_rule.ANOMALY_RULE``, as ``placement``, without numpy); ``"All crime types"`` first."""
+    from safer_communities.analysis.unlocated_rule import ANOMALY_RULE, anomalous
 
     rows = rollups.unlocated_by_type_rows(con) if rollup else con.execute(
         """
@@ -236,9 +234,7 @@ def _unlocated_by_type(con: duckdb.DuckDBPyConnection, rollup: bool = False) -> 
     out: dict[str, Any] = {}
     for crime_type in sorted(grouped, key=lambda c: (c != "All crime types", c)):
         months = grouped[crime_type]
-        flags = anomalous_months(
-            np.array([m[1] for m in months], float), np.array([m[2] for m in months], float)
-        )
+        flags = anomalous([m[1] for m in months], [m[2] for m in months])
         out[crime_type] = {
             "rows": sum(m[1] for m in months),
             "share": round(sum(m[1] for m in months) / sum(m[2] for m in months), 4),
