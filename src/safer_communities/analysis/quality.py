@@ -83,6 +83,12 @@ def quality_report(con: duckdb.DuckDBPyConnection, *, scan: bool = False) -> Qua
         return _report(con, scan)
 
 
+def reads_rollups(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether ``quality_report`` will answer from the roll-ups (they are in step with ``crimes``): then
+    every query reads at most tens of thousands of rows, and one DuckDB thread answers as fast as two."""
+    return rollups.available(con)
+
+
 def _report(con: duckdb.DuckDBPyConnection, scan: bool) -> QualityReport:
     study_area_loaded = _scalar(con, "SELECT count(*) FROM areas") > 0
     rollup = not scan and rollups.available(con)

@@ -86,6 +86,12 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("COMMIT")
 
 
+def use_threads(con: duckdb.DuckDBPyConnection, threads: int) -> None:
+    """Run the store's queries on this many threads (a setting of the whole open database: for a
+    process's own connection only, never the web server's shared one)."""
+    con.execute(f"SET threads = {int(threads)}")
+
+
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> object:
     """First value of a query's first row. Fetches every row: DuckDB 2 keeps a connection busy until
     a result is fully consumed, so a bare ``fetchone()`` breaks the next ``register()`` on it."""
