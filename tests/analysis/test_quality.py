@@ -282,6 +282,7 @@ def test_quality_from_rollups_equals_the_full_scan_on_the_demo_store(force_area_
     con = connect(force_area_store, read_only=True)
     try:
         assert quality_rollup.available(con)
+        assert quality_rollup.kind_available(con, "outcomes", "outcomes")  # the demo's outcomes too
         scanned = quality_report(con, scan=True).to_dict()
         rolled = quality_report(con).to_dict()
     finally:

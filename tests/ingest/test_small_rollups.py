@@ -3,6 +3,7 @@ the ingest history, and a store of an older schema gets them (in force order) wh
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -54,6 +55,46 @@ def test_small_rollups_follow_loads_reloads_and_a_later_release(store_path: Path
     assert later["crime_lsoa_totals"] != first["crime_lsoa_totals"]
 
 
+KINDS = {
+    kind: (f"SELECT force, month, count(*){', mode(reported_by)' if kind == 'outcomes' else ''} FROM {kind} "
+           "GROUP BY ALL ORDER BY ALL",
+           f"SELECT force, month, records{', reported_by' if kind == 'outcomes' else ''} "
+           f"FROM police_force_months WHERE kind = '{kind}' ORDER BY ALL")
+    for kind in ("outcomes", "stop_search")}
+
+
+def _check_kinds(store: Path) -> dict[str, list[tuple]]:
+    con = connect(store, read_only=True)
+    try:
+        out = {}
+        for kind, (raw, rollup) in KINDS.items():
+            out[kind] = con.execute(raw).fetchall()
+            assert con.execute(rollup).fetchall() == out[kind], kind
+        return out
+    finally:
+        con.close()
+
+
+def test_police_force_months_follow_loads_reloads_and_a_later_release(store_path: Path,
+                                                                      tmp_path: Path) -> None:
+    """Outcomes and stop-and-search force-months (what `safer quality` reports for them) equal counts
+    over their tables after a load, the same load again, and a later release of one outcomes month."""
+    run_ingest(store_path, "police-uk", [DATA / "archive", DATA / "stop-search"])
+    first = _check_kinds(store_path)
+    assert first["outcomes"] == [("lancashire", date(2021, 3, 1), 100, "Lancashire Constabulary")]
+    stop_search = [(r[0], r[2]) for r in first["stop_search"]]
+    assert stop_search == [("cheshire", 60), ("durham", 40), ("merseyside", 40)]  # the files' rows
+    run_ingest(store_path, "police-uk", [DATA / "archive", DATA / "stop-search"])
+    assert _check_kinds(store_path) == first
+    release = tmp_path / "release" / "2021-03"
+    release.mkdir(parents=True)
+    source = DATA / "archive/2021-03/2021-03-lancashire-outcomes.csv"
+    lines = source.read_text(encoding="utf-8").splitlines()
+    (release / "2021-03-lancashire-outcomes.csv").write_text("\n".join(lines[:-6]) + "\n", encoding="utf-8")
+    run_ingest(store_path, "police-uk", [release.parent])
+    assert _check_kinds(store_path)["outcomes"][0][2] == 94
+
+
 def _in_force_order(store: Path) -> bool:
     """Whether crime_lsoa_months is stored in force order (a plain scan returns insertion order)."""
     con = duckdb.connect(str(store), read_only=True)
@@ -71,10 +112,11 @@ def test_a_schema_5_store_gets_lsoa_totals_and_force_order_when_opened(store_pat
     quality report from the roll-ups it has."""
     from safer_communities.analysis.quality import quality_report
 
-    run_ingest(store_path, "police-uk", [DATA / "multi-force"])
+    run_ingest(store_path, "police-uk", [DATA / "multi-force", DATA / "archive/2021-03"])
     assert _in_force_order(store_path)
     con = duckdb.connect(str(store_path))
     con.execute("DROP TABLE crime_lsoa_totals")
+    con.execute("DROP TABLE police_force_months")
     con.execute("CREATE OR REPLACE TABLE crime_lsoa_months AS "
                 "SELECT * FROM crime_lsoa_months ORDER BY month, lsoa_code, force")
     con.execute("UPDATE store_meta SET value = '5' WHERE key = 'schema_version'")
@@ -87,6 +129,7 @@ def test_a_schema_5_store_gets_lsoa_totals_and_force_order_when_opened(store_pat
         reader.close()
     connect(store_path).close()
     assert _check(store_path)["crime_lsoa_totals"]
+    assert _check_kinds(store_path)["outcomes"]
     assert _in_force_order(store_path)
 
 

@@ -69,9 +69,9 @@ def quality_report(con: duckdb.DuckDBPyConnection, *, scan: bool = False) -> Qua
     con
         A connection to the evidence store (read-only is enough).
     scan
-        Count street-level rows by scanning ``crimes`` even where the store has its roll-ups
-        (``quality_rollup``; the same report, much faster on a large store). A store without them
-        (written by an older version and not yet opened by a writer) is always scanned.
+        Count rows by scanning ``crimes``, ``outcomes`` and ``stop_search`` even where the store has
+        their roll-ups (``quality_rollup``; the same report, much faster on a large store). A store
+        without them (written by an older version and not yet opened by a writer) is always scanned.
 
     Returns
     -------
@@ -92,8 +92,11 @@ def reads_rollups(con: duckdb.DuckDBPyConnection) -> bool:
 def _report(con: duckdb.DuckDBPyConnection, scan: bool) -> QualityReport:
     study_area_loaded = _scalar(con, "SELECT count(*) FROM areas") > 0
     rollup = not scan and rollups.available(con)
-    forces, months, totals = _coverage(con, rollup)
-    missing_by_kind = {kind: _missing_months(con, table, rollup) for kind, table in KIND_TABLES.items()}
+    kinds = frozenset(kind for kind, table in KIND_TABLES.items()
+                      if table != "crimes" and not scan and rollups.kind_available(con, kind, table))
+    forces, months, totals = _coverage(con, rollup, kinds)
+    missing_by_kind = {kind: _missing_months(con, table, rollup, kind if kind in kinds else None)
+                       for kind, table in KIND_TABLES.items()}
     report = QualityReport(
         study_area_loaded=study_area_loaded,
         forces=forces,
@@ -123,15 +126,17 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None =
 
 
 def _coverage(
-    con: duckdb.DuckDBPyConnection, rollup: bool = False,
+    con: duckdb.DuckDBPyConnection, rollup: bool = False, kinds: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, dict[str, Any]], dict[str, list[str]], dict[str, int]]:
-    """Per force and kind: its name, the months present, first and last month, rows."""
+    """Per force and kind: its name, the months present, first and last month, rows (street-level crime
+    from its roll-up with ``rollup``, the ``kinds`` named from ``police_force_months``)."""
     forces: dict[str, dict[str, Any]] = {}
     months: dict[str, list[str]] = {}
     totals: dict[str, int] = {}
     for kind, table in KIND_TABLES.items():
         name_sql = "mode(reported_by)" if table != "stop_search" else "NULL"
-        rows = rollups.street_coverage(con) if rollup and table == "crimes" else con.execute(
+        rows = rollups.street_coverage(con) if rollup and table == "crimes" else rollups.kind_coverage(
+            con, kind) if kind in kinds else con.execute(
             f"""
             SELECT force, strftime(month, '%Y-%m') AS m, count(*) AS n, {name_sql} AS name
             FROM {table} GROUP BY force, month ORDER BY force, month
@@ -159,7 +164,8 @@ def _coverage(
     return dict(sorted(forces.items())), months, totals
 
 
-def _missing_months(con: duckdb.DuckDBPyConnection, table: str, rollup: bool = False) -> dict[str, list[str]]:
+def _missing_months(con: duckdb.DuckDBPyConnection, table: str, rollup: bool = False,
+                    kind: str | None = None) -> dict[str, list[str]]:
     """Months absent for a force inside the range the store covers for this kind.
 
     The range is the first to the last month of any force of this kind: an archive covers the same
@@ -168,7 +174,7 @@ def _missing_months(con: duckdb.DuckDBPyConnection, table: str, rollup: bool = F
     """
     rows = con.execute(
         f"""
-        WITH present AS {rollups.present_months(table) if rollup else
+        WITH present AS {rollups.present_months(table, kind) if rollup or kind else
                          f"(SELECT DISTINCT force, month FROM {table})"},
         expected AS (
             SELECT f.force, CAST(g.month AS DATE) AS month

@@ -22,11 +22,12 @@ import duckdb
 
 COUNTS, FORCE_MONTHS, REPEATS = "crime_monthly_counts", "crime_force_months", "repeated_crime_ids"
 LSOA_MONTHS, TYPE_MONTHS, LSOA_TOTALS = "crime_lsoa_months", "crime_type_months", "crime_lsoa_totals"
+KIND_MONTHS = "police_force_months"
 
 
 def rollup_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     """The roll-up tables the store has (asked once per report, within ``one_report``)."""
-    names = [COUNTS, FORCE_MONTHS, REPEATS, LSOA_MONTHS, TYPE_MONTHS, LSOA_TOTALS]
+    names = [COUNTS, FORCE_MONTHS, REPEATS, LSOA_MONTHS, TYPE_MONTHS, LSOA_TOTALS, KIND_MONTHS]
 
     def ask() -> set[str]:
         rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_name IN "
@@ -66,6 +67,29 @@ def duplicate_ids_sql() -> str:
     return f"SELECT crime_id, month, sum(records) AS n FROM {REPEATS} GROUP BY crime_id, month"
 
 
+def kind_available(con: duckdb.DuckDBPyConnection, kind: str, table: str) -> bool:
+    """Whether ``police_force_months`` holds ``kind`` ('outcomes', 'stop_search') in step with its table
+    (as many rows; rows written other than by the ingest, or a store of schema 5 or older read before a
+    writer has opened it, are scanned instead)."""
+    if KIND_MONTHS not in rollup_tables(con):
+        return False
+
+    def in_step() -> bool:
+        [(rows, rolled)] = con.execute(
+            f"SELECT (SELECT count(*) FROM {table}), "
+            f"(SELECT coalesce(sum(records), 0) FROM {KIND_MONTHS} WHERE kind = ?)", [kind]).fetchall()
+        return int(rows) == int(rolled)
+    return bool(_once(f"in_step_{kind}", con, in_step))
+
+
+def kind_coverage(con: duckdb.DuckDBPyConnection, kind: str) -> list[tuple[str, str, int, str | None]]:
+    """(force, 'YYYY-MM', rows, commonest 'Reported by' or NULL) per force-month of an outcomes or
+    stop-and-search kind, as ``quality._coverage`` counts them over the table."""
+    return con.execute(
+        f"SELECT force, strftime(month, '%Y-%m'), records, reported_by FROM {KIND_MONTHS} WHERE kind = ? "
+        "ORDER BY force, month", [kind]).fetchall()
+
+
 def street_coverage(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int, str | None]]:
     """(force, 'YYYY-MM', rows, commonest 'Reported by') per force-month, as ``quality._coverage``."""
     return con.execute(
@@ -73,10 +97,14 @@ def street_coverage(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int,
         "ORDER BY force, month").fetchall()
 
 
-def present_months(table: str) -> str:
-    """The relation of (force, month) present for a kind: the roll-up for street-level crime."""
-    return f"(SELECT DISTINCT force, month FROM {FORCE_MONTHS})" if table == "crimes" else (
-        f"(SELECT DISTINCT force, month FROM {table})")
+def present_months(table: str, kind: str | None = None) -> str:
+    """The relation of (force, month) present for a kind: the roll-up for street-level crime, and
+    ``police_force_months`` for another ``kind`` when it is given (in step: ``kind_available``)."""
+    if table == "crimes":
+        return f"(SELECT DISTINCT force, month FROM {FORCE_MONTHS})"
+    if kind is not None:
+        return f"(SELECT DISTINCT force, month FROM {KIND_MONTHS} WHERE kind = '{kind}')"
+    return f"(SELECT DISTINCT force, month FROM {table})"
 
 
 _PASSES: ContextVar[dict[str, Any] | None] = ContextVar("safer_quality_passes", default=None)

@@ -69,6 +69,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         if int(str(version)) < 4:
             repeats.refresh(con)
         refresh_small_rollups(con)
+    if version is not None and int(str(version)) < 6:
+        for kind in KIND_TABLES:
+            refresh_kind_force_months(con, kind)
     con.execute(
         "INSERT OR REPLACE INTO store_meta VALUES ('schema_version', ?)", [str(schema.SCHEMA_VERSION)]
     )
@@ -151,6 +154,27 @@ def refresh_crime_monthly_counts(
     )
     refresh_small_rollups(con, touched)
     repeats.refresh(con, touched)
+
+
+KIND_TABLES = {"outcomes": "outcomes", "stop_search": "stop_search"}
+"""The police.uk kinds other than street-level crime whose force-months ``police_force_months`` holds."""
+
+
+def refresh_kind_force_months(con: duckdb.DuckDBPyConnection, kind: str, touched: str | None = None) -> None:
+    """Rebuild ``police_force_months`` for ``kind`` ('outcomes' or 'stop_search') for the force-months in
+    the relation ``touched`` (columns force, month), or for all of that kind when it is None."""
+    table = KIND_TABLES[kind]
+    name = "mode(reported_by)" if table == "outcomes" else "NULL"
+    if touched is None:
+        con.execute("DELETE FROM police_force_months WHERE kind = ?", [kind])
+        source = table
+    else:
+        con.execute("DELETE FROM police_force_months AS k USING "
+                    f"{touched} AS t WHERE k.kind = ? AND k.force = t.force AND k.month = t.month", [kind])
+        source = (f"(SELECT b.* FROM {table} AS b SEMI JOIN {touched} AS t "
+                  "ON b.force = t.force AND b.month = t.month)")
+    con.execute(f"INSERT INTO police_force_months SELECT ?, force, month, count(*), {name} FROM {source} "
+                "GROUP BY force, month ORDER BY force, month", [kind])
 
 
 def refresh_small_rollups(con: duckdb.DuckDBPyConnection, touched: str | None = None) -> None:

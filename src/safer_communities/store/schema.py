@@ -7,7 +7,8 @@ Coordinates are kept as published (WGS84) and in British National Grid (EPSG:277
 from __future__ import annotations
 
 SCHEMA_VERSION = 6  # 2: crime_monthly_counts; 3: crime_force_months; 4: repeated_crime_ids;
-# 5: crime_lsoa_months, crime_type_months; 6: crime_lsoa_totals, crime_lsoa_months in force order
+# 5: crime_lsoa_months, crime_type_months; 6: crime_lsoa_totals, crime_lsoa_months in force order,
+# police_force_months
 
 INGESTS = """
 CREATE TABLE IF NOT EXISTS ingests (
@@ -127,6 +128,19 @@ CREATE TABLE IF NOT EXISTS repeated_crime_ids (
     force     VARCHAR NOT NULL,
     month     DATE NOT NULL,
     records   BIGINT NOT NULL           -- rows of crimes with this ID in the force-month
+);
+"""
+
+# One row per kind (outcomes, stop_search), force and month of those tables, rebuilt by the police.uk
+# ingest for every force-month a command loads or replaces: the coverage `safer quality` reports for
+# them, without scanning tens of millions of outcome rows on a national store.
+POLICE_FORCE_MONTHS = """
+CREATE TABLE IF NOT EXISTS police_force_months (
+    kind         VARCHAR NOT NULL,     -- outcomes | stop_search
+    force        VARCHAR NOT NULL,
+    month        DATE NOT NULL,
+    records      BIGINT NOT NULL,      -- rows of the kind's table for the force-month
+    reported_by  VARCHAR               -- the commonest 'Reported by' (outcomes); NULL for stop and search
 );
 """
 
@@ -290,14 +304,14 @@ HAVING count(*) > 1;
 
 ALL_TABLES = [
     META, INGESTS, REJECTS, CRIMES, CRIME_MONTHLY_COUNTS, CRIME_FORCE_MONTHS, CRIME_LSOA_MONTHS,
-    CRIME_LSOA_TOTALS, CRIME_TYPE_MONTHS, REPEATED_CRIME_IDS, OUTCOMES, STOP_SEARCH,
+    CRIME_LSOA_TOTALS, CRIME_TYPE_MONTHS, REPEATED_CRIME_IDS, POLICE_FORCE_MONTHS, OUTCOMES, STOP_SEARCH,
     COLLISIONS, AREAS, AREA_BOUNDARIES, POPULATION, DEPRIVATION, VIEWS,
 ]
 
 PUBLIC_TABLES = (
     "crimes", "crime_monthly_counts", "crime_force_months", "crime_lsoa_months", "crime_lsoa_totals",
     "crime_type_months",
-    "repeated_crime_ids", "outcomes", "stop_search",
+    "repeated_crime_ids", "police_force_months", "outcomes", "stop_search",
     "collisions",
     "areas", "area_boundaries", "population", "deprivation", "ingests", "rejects",
 )
