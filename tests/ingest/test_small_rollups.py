@@ -117,6 +117,7 @@ def test_a_schema_5_store_gets_lsoa_totals_and_force_order_when_opened(store_pat
     con = duckdb.connect(str(store_path))
     con.execute("DROP TABLE crime_lsoa_totals")
     con.execute("DROP TABLE police_force_months")
+    con.execute("DROP TABLE repeated_crime_id_totals")
     con.execute("CREATE OR REPLACE TABLE crime_lsoa_months AS "
                 "SELECT * FROM crime_lsoa_months ORDER BY month, lsoa_code, force")
     con.execute("UPDATE store_meta SET value = '5' WHERE key = 'schema_version'")
@@ -131,6 +132,14 @@ def test_a_schema_5_store_gets_lsoa_totals_and_force_order_when_opened(store_pat
     assert _check(store_path)["crime_lsoa_totals"]
     assert _check_kinds(store_path)["outcomes"]
     assert _in_force_order(store_path)
+    reader = connect(store_path, read_only=True)
+    try:
+        from safer_communities.analysis.quality_rollup import repeat_totals
+
+        assert repeat_totals(reader) is not None
+        assert quality_report(reader).to_dict() == quality_report(reader, scan=True).to_dict()
+    finally:
+        reader.close()
 
 
 def test_an_old_store_gets_its_small_rollups_built_when_opened(store_path: Path) -> None:

@@ -325,34 +325,25 @@ def _malformed(con: duckdb.DuckDBPyConnection, rollup: bool = False) -> dict[str
 def _duplicates(con: duckdb.DuckDBPyConnection, rollup: bool = False) -> dict[str, Any]:
     """Repeated Crime IDs (kept as published): the same figures as the crime_id_repeats view.
 
-    With ``rollup``, from ``repeated_crime_ids`` (kept by the ingest); otherwise by scanning ``crimes``
-    with the query that builds that table (``store.repeats.repeated_sql``: repeated 64-bit hashes first,
-    then their real IDs).
+    With ``rollup``, from ``repeated_crime_id_totals`` (rewritten by the ingest with
+    ``repeated_crime_ids``), or counted from ``repeated_crime_ids``; otherwise by scanning ``crimes`` with
+    the query that builds that table (``store.repeats.repeated_sql``: repeated 64-bit hashes first, then
+    their real IDs). All three count with ``store.repeats.totals_sql``.
     """
-    per_month = rollups.duplicate_ids_sql() if rollup else (
-        f"SELECT crime_id, month, sum(records) AS n FROM ({repeats.repeated_sql(repeats.REPEATED_HASHES)}) "
-        "GROUP BY crime_id, month")
-    [(ids, rows, ids_across, extra, within_ids, within_extra)] = con.execute(
-        f"""
-        WITH per_month AS ({per_month}),
-        per_id AS (
-            SELECT crime_id, sum(n) AS n_rows, count(*) AS n_months,
-                   count(*) FILTER (WHERE n > 1) AS months_repeated, sum(n - 1) AS within_extra
-            FROM per_month GROUP BY crime_id HAVING sum(n) > 1
-        )
-        SELECT count(*), coalesce(sum(n_rows), 0), count(*) FILTER (WHERE n_months > 1),
-               coalesce(sum(n_rows - 1), 0), coalesce(sum(months_repeated), 0),
-               coalesce(sum(within_extra), 0)
-        FROM per_id
-        """
-    ).fetchall()
+    totals = rollups.repeat_totals(con) if rollup else None
+    if totals is None:
+        scanned = repeats.repeated_sql(repeats.REPEATED_HASHES)
+        per_month = rollups.duplicate_ids_sql() if rollup else (
+            f"SELECT crime_id, month, sum(records) AS n FROM ({scanned}) GROUP BY crime_id, month")
+        [totals] = con.execute(repeats.totals_sql(per_month)).fetchall()
+    ids, rows, extra, within_ids, within_extra, ids_across = (int(v) for v in totals)
     return {
-        "ids": int(ids),
-        "rows": int(rows),
-        "extra_rows": int(extra),
-        "within_month_ids": int(within_ids),
-        "within_month_extra_rows": int(within_extra),
-        "across_months_ids": int(ids_across),
+        "ids": ids,
+        "rows": rows,
+        "extra_rows": extra,
+        "within_month_ids": within_ids,
+        "within_month_extra_rows": within_extra,
+        "across_months_ids": ids_across,
     }
 
 

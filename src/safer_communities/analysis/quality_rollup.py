@@ -22,12 +22,12 @@ import duckdb
 
 COUNTS, FORCE_MONTHS, REPEATS = "crime_monthly_counts", "crime_force_months", "repeated_crime_ids"
 LSOA_MONTHS, TYPE_MONTHS, LSOA_TOTALS = "crime_lsoa_months", "crime_type_months", "crime_lsoa_totals"
-KIND_MONTHS = "police_force_months"
+KIND_MONTHS, REPEAT_TOTALS = "police_force_months", "repeated_crime_id_totals"
 
 
 def rollup_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     """The roll-up tables the store has (asked once per report, within ``one_report``)."""
-    names = [COUNTS, FORCE_MONTHS, REPEATS, LSOA_MONTHS, TYPE_MONTHS, LSOA_TOTALS, KIND_MONTHS]
+    names = [COUNTS, FORCE_MONTHS, REPEATS, LSOA_MONTHS, TYPE_MONTHS, LSOA_TOTALS, KIND_MONTHS, REPEAT_TOTALS]
 
     def ask() -> set[str]:
         rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_name IN "
@@ -62,9 +62,24 @@ def repeats_available(con: duckdb.DuckDBPyConnection) -> bool:
     return REPEATS in rollup_tables(con) and available(con)
 
 
+def repeat_totals(con: duckdb.DuckDBPyConnection) -> tuple[int, ...] | None:
+    """The six repeated-ID figures from ``repeated_crime_id_totals`` (schema 6), when it is there and
+    in step with ``repeated_crime_ids`` (its rows equal the table's); else None (count them instead)."""
+    if REPEAT_TOTALS not in rollup_tables(con):
+        return None
+    rows = con.execute(
+        f"SELECT ids, rows, extra_rows, within_month_ids, within_month_extra_rows, across_months_ids, "
+        f"(SELECT coalesce(sum(records), 0) FROM {REPEATS}) FROM {REPEAT_TOTALS}").fetchall()
+    if len(rows) != 1 or int(rows[0][1]) != int(rows[0][6]):
+        return None
+    return tuple(int(v) for v in rows[0][:6])
+
+
 def duplicate_ids_sql() -> str:
     """The ``per_month`` relation of ``quality._duplicates`` (crime_id, month, rows) from the table."""
-    return f"SELECT crime_id, month, sum(records) AS n FROM {REPEATS} GROUP BY crime_id, month"
+    from safer_communities.store.repeats import PER_MONTH
+
+    return PER_MONTH
 
 
 def kind_available(con: duckdb.DuckDBPyConnection, kind: str, table: str) -> bool:

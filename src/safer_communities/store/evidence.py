@@ -72,6 +72,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     if version is not None and int(str(version)) < 6:
         for kind in KIND_TABLES:
             refresh_kind_force_months(con, kind)
+        repeats.refresh_totals(con)
     con.execute(
         "INSERT OR REPLACE INTO store_meta VALUES ('schema_version', ?)", [str(schema.SCHEMA_VERSION)]
     )

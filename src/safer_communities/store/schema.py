@@ -8,7 +8,7 @@ from __future__ import annotations
 
 SCHEMA_VERSION = 6  # 2: crime_monthly_counts; 3: crime_force_months; 4: repeated_crime_ids;
 # 5: crime_lsoa_months, crime_type_months; 6: crime_lsoa_totals, crime_lsoa_months in force order,
-# police_force_months
+# police_force_months, repeated_crime_id_totals
 
 INGESTS = """
 CREATE TABLE IF NOT EXISTS ingests (
@@ -141,6 +141,19 @@ CREATE TABLE IF NOT EXISTS police_force_months (
     month        DATE NOT NULL,
     records      BIGINT NOT NULL,      -- rows of the kind's table for the force-month
     reported_by  VARCHAR               -- the commonest 'Reported by' (outcomes); NULL for stop and search
+);
+"""
+
+# The figures `safer quality` reports of repeated Crime IDs, from repeated_crime_ids, rewritten by the same
+# refresh (store/repeats.py): one row, so the report does not group 235,000 IDs twice on a national store.
+REPEATED_CRIME_ID_TOTALS = """
+CREATE TABLE IF NOT EXISTS repeated_crime_id_totals (
+    ids                      BIGINT NOT NULL,  -- Crime IDs on more than one row
+    rows                     BIGINT NOT NULL,  -- rows carrying them
+    extra_rows               BIGINT NOT NULL,  -- rows beyond the first of each ID
+    within_month_ids         BIGINT NOT NULL,  -- ID-months with more than one row
+    within_month_extra_rows  BIGINT NOT NULL,  -- rows beyond the first of each ID in each month
+    across_months_ids        BIGINT NOT NULL   -- IDs in more than one month
 );
 """
 
@@ -304,14 +317,15 @@ HAVING count(*) > 1;
 
 ALL_TABLES = [
     META, INGESTS, REJECTS, CRIMES, CRIME_MONTHLY_COUNTS, CRIME_FORCE_MONTHS, CRIME_LSOA_MONTHS,
-    CRIME_LSOA_TOTALS, CRIME_TYPE_MONTHS, REPEATED_CRIME_IDS, POLICE_FORCE_MONTHS, OUTCOMES, STOP_SEARCH,
+    CRIME_LSOA_TOTALS, CRIME_TYPE_MONTHS, REPEATED_CRIME_IDS, REPEATED_CRIME_ID_TOTALS, POLICE_FORCE_MONTHS,
+    OUTCOMES, STOP_SEARCH,
     COLLISIONS, AREAS, AREA_BOUNDARIES, POPULATION, DEPRIVATION, VIEWS,
 ]
 
 PUBLIC_TABLES = (
     "crimes", "crime_monthly_counts", "crime_force_months", "crime_lsoa_months", "crime_lsoa_totals",
     "crime_type_months",
-    "repeated_crime_ids", "police_force_months", "outcomes", "stop_search",
+    "repeated_crime_ids", "repeated_crime_id_totals", "police_force_months", "outcomes", "stop_search",
     "collisions",
     "areas", "area_boundaries", "population", "deprivation", "ingests", "rejects",
 )
