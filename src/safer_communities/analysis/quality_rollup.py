@@ -146,7 +146,7 @@ def _once(name: str, con: duckdb.DuckDBPyConnection, compute: Callable[[], Any])
 
 
 def _months_pass(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
-    """Per (force, month): all rows, rows without an LSOA, and rows with an LSOA outside the study area.
+    """Per (force, 'YYYY-MM'): all rows, rows without an LSOA, and rows with an LSOA outside the study area.
 
     With ``crime_lsoa_totals`` (schema 6): all rows from ``crime_force_months``, rows without an LSOA
     from ``crime_type_months``, and outside = the rest less the rows inside, which are read from
@@ -159,7 +159,7 @@ def _months_pass(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
                 WHERE force IN (SELECT DISTINCT force FROM {LSOA_TOTALS} WHERE {_IN_AREA}) AND {_IN_AREA}
                 GROUP BY force, month),
             no_lsoa AS (SELECT force, month, sum(no_lsoa) AS n FROM {TYPE_MONTHS} GROUP BY force, month)
-            SELECT f.force, f.month, f.records, coalesce(z.n, 0),
+            SELECT f.force, strftime(f.month, '%Y-%m'), f.records, coalesce(z.n, 0),
                    f.records - coalesce(z.n, 0) - coalesce(i.n, 0)
             FROM {FORCE_MONTHS} AS f LEFT JOIN no_lsoa AS z USING (force, month)
                 LEFT JOIN inside AS i USING (force, month)
@@ -167,7 +167,8 @@ def _months_pass(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
     else:
         outside = f"lsoa_code IS NOT NULL AND NOT {_IN_AREA}"
         sql = f"""
-            SELECT force, month, sum(records), coalesce(sum(records) FILTER (WHERE lsoa_code IS NULL), 0),
+            SELECT force, strftime(month, '%Y-%m'), sum(records),
+                   coalesce(sum(records) FILTER (WHERE lsoa_code IS NULL), 0),
                    coalesce(sum(records) FILTER (WHERE {outside}), 0)
             FROM {_lsoa_months(con)} GROUP BY force, month
             """
@@ -217,7 +218,7 @@ def by_month_rows(con: duckdb.DuckDBPyConnection, measure: str | None) -> list[t
             f"SELECT strftime(month, '%Y-%m'), force, sum(unlocated), sum(records) FROM {FORCE_MONTHS} "
             "GROUP BY ALL ORDER BY 1, 2").fetchall()
     column = {"no_lsoa": 3, "outside": 4}[measure]
-    return sorted((row[1].strftime("%Y-%m"), row[0], int(row[column]), int(row[2]))
+    return sorted((row[1], row[0], int(row[column]), int(row[2]))
                   for row in _months_pass(con))
 
 
