@@ -151,3 +151,27 @@ def test_an_old_store_gets_its_small_rollups_built_when_opened(store_path: Path)
     con.close()
     connect(store_path).close()
     assert _check(store_path)["crime_type_months"]
+
+
+def test_schema_6_tables_are_ignored_after_an_older_writer(store_path: Path) -> None:
+    """An older version's writer keeps only the roll-ups it knows and writes its own schema version: a
+    reader then ignores crime_lsoa_totals, police_force_months and repeated_crime_id_totals (stale
+    here on purpose) and still reports what the scan reports."""
+    from safer_communities.analysis import quality_rollup
+    from safer_communities.analysis.quality import quality_report
+
+    run_ingest(store_path, "police-uk", [DATA / "multi-force", DATA / "archive/2021-03"])
+    con = duckdb.connect(str(store_path))
+    con.execute("DELETE FROM crime_lsoa_totals WHERE force = 'lancashire'")
+    con.execute("UPDATE police_force_months SET records = records + 1")
+    con.execute("UPDATE repeated_crime_id_totals SET ids = ids + 7")
+    con.execute("UPDATE store_meta SET value = '5' WHERE key = 'schema_version'")
+    con.close()
+    reader = connect(store_path, read_only=True)
+    try:
+        assert quality_rollup.available(reader)
+        assert not {"crime_lsoa_totals", "police_force_months", "repeated_crime_id_totals"} & (
+            quality_rollup.rollup_tables(reader))
+        assert quality_report(reader).to_dict() == quality_report(reader, scan=True).to_dict()
+    finally:
+        reader.close()

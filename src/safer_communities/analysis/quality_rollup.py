@@ -25,14 +25,24 @@ LSOA_MONTHS, TYPE_MONTHS, LSOA_TOTALS = "crime_lsoa_months", "crime_type_months"
 KIND_MONTHS, REPEAT_TOTALS = "police_force_months", "repeated_crime_id_totals"
 
 
+_SCHEMA_6 = {LSOA_TOTALS, KIND_MONTHS, REPEAT_TOTALS}
+"""Kept in step only by a writer of schema version 6 or later: ignored in a store whose version says an
+older writer has opened it since (that writer keeps the older roll-ups, and its version)."""
+
+
 def rollup_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """The roll-up tables the store has (asked once per report, within ``one_report``)."""
-    names = [COUNTS, FORCE_MONTHS, REPEATS, LSOA_MONTHS, TYPE_MONTHS, LSOA_TOTALS, KIND_MONTHS, REPEAT_TOTALS]
+    """The roll-up tables the store has and keeps in step (asked once per report, within ``one_report``)."""
+    names = [COUNTS, FORCE_MONTHS, REPEATS, LSOA_MONTHS, TYPE_MONTHS, *sorted(_SCHEMA_6), "store_meta"]
 
     def ask() -> set[str]:
         rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_name IN "
                            f"({', '.join('?' for _ in names)})", names).fetchall()
-        return {r[0] for r in rows}
+        tables = {r[0] for r in rows}
+        version = con.execute("SELECT value FROM store_meta WHERE key = 'schema_version'").fetchall() if (
+            "store_meta" in tables) else []
+        if not version or int(version[0][0]) < 6:
+            tables -= _SCHEMA_6
+        return tables - {"store_meta"}
     return _once("tables", con, ask)
 
 
