@@ -11,14 +11,17 @@ the same run, interleaved (the order alternates each round), each pair's results
     (``monthly_series``, as ``safer evidence trends`` per type);
 - district x month x crime type over the whole store (SQL: the roll-up joined to ``areas``, against the
   same join over ``crimes``);
-- the whole LSOA x month x crime-type table materialised as Arrow (SQL; bound by the size of its answer);
+- LSOA x month x crime type (``crime_rollup.lsoa_month_type_sql``) materialised as Arrow: for the
+  study area's county over every month loaded, and for the whole store, each against the scan, and the
+  whole store also against main's query (a GROUP BY of the whole roll-up: in that pair the second
+  column is that query, not a scan);
 - ``safer quality``: ``quality_report`` (roll-ups, ``repeated_crime_ids`` and the ingests table) against
   ``quality_report(scan=True)``.
 
 Prints wall medians of ``--repeats`` (default 3) with the CPU seconds of this process (all threads), the
 paired ratios scan / roll-up, the answer's rows, the store's rows and the load average before and after.
 
-    python benchmarks/queries.py --db /path/to/store.duckdb [--repeats 3] [--only NAME ...]
+    python benchmarks/queries.py --db /path/to/store.duckdb [--repeats 3] [--only NAME ...] [--attach STORE]
 """
 
 from __future__ import annotations
@@ -40,9 +43,8 @@ from safer_communities.analysis.quality import quality_report
 from safer_communities.analysis.rates import issue_rates
 from safer_communities.analysis.trends import monthly_series
 
-LSOA_ROLLUP = """SELECT lsoa_code, month, crime_type, sum(records) AS n FROM crime_monthly_counts
-                 GROUP BY ALL"""
-LSOA_SCAN = "SELECT lsoa_code, month, crime_type, count(*) AS n FROM crimes GROUP BY ALL"
+MAIN_LSOA_ROLLUP = """SELECT lsoa_code, month, crime_type, sum(records) AS n FROM crime_monthly_counts
+                      GROUP BY ALL"""  # main's query (54a4477): every one of 21 million rows grouped again
 DISTRICT_ROLLUP = """SELECT a.district_code, k.month, k.crime_type, sum(k.records) AS n
                      FROM crime_monthly_counts AS k JOIN areas AS a USING (lsoa_code) GROUP BY ALL"""
 DISTRICT_SCAN = """SELECT a.district_code, c.month, c.crime_type, count(*) AS n
@@ -54,11 +56,33 @@ def _table(con: duckdb.DuckDBPyConnection, sql: str) -> Callable[[], Any]:
     return lambda: con.sql(sql).to_arrow_table()
 
 
+def _lsoa_table(con: duckdb.DuckDBPyConnection, codes: str | None = None) -> Callable[[], Any]:
+    """LSOA x month x crime type as Arrow, the SQL chosen when it runs (inside ``scanning()`` or not)."""
+    return lambda: con.sql(crime_rollup.lsoa_month_type_sql(con, codes)).to_arrow_table()
+
+
 def _scanned(fn: Callable[[], Any]) -> Callable[[], Any]:
     def run() -> Any:
         with crime_rollup.scanning():
             return fn()
     return run
+
+
+def _same(first: Any, second: Any) -> bool:
+    """Whether two results hold the same rows (Arrow tables compared sorted, in Arrow: a 21-million-row
+    answer would not fit in memory as Python tuples; counts compared as integers, whatever their type)."""
+    if hasattr(first, "column_names") and hasattr(second, "column_names"):
+        return _sorted_arrow(first).equals(_sorted_arrow(second))
+    return bool(_comparable(first) == _comparable(second))
+
+
+def _sorted_arrow(table: Any) -> Any:
+    import pyarrow as pa
+
+    columns = [table.column(n).cast(pa.int64()) if pa.types.is_decimal(table.schema.field(n).type)
+               else table.column(n) for n in table.column_names]
+    table = pa.table(columns, names=table.column_names)
+    return table.sort_by([(n, "ascending") for n in table.column_names])
 
 
 def _comparable(result: Any) -> Any:
@@ -112,7 +136,11 @@ def pairs(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[Callable[[], Any], 
         out[f"{district} monthly series x {len(types)} types"] = (series, _scanned(series))
         out["district x month x type, whole store"] = (_table(con, DISTRICT_ROLLUP),
                                                        _table(con, DISTRICT_SCAN))
-    out["LSOA x month x type, whole store"] = (_table(con, LSOA_ROLLUP), _table(con, LSOA_SCAN))
+        codes = f"SELECT lsoa_code FROM areas WHERE county_code = '{county}'"
+        out[f"LSOA x month x type, county {county}"] = (_lsoa_table(con, codes),
+                                                       _scanned(_lsoa_table(con, codes)))
+    out["LSOA x month x type, whole store"] = (_lsoa_table(con), _scanned(_lsoa_table(con)))
+    out["LSOA x month x type, whole, vs main's query"] = (_lsoa_table(con), _table(con, MAIN_LSOA_ROLLUP))
     out["safer quality (whole report)"] = (lambda: quality_report(con).to_dict(),
                                            lambda: quality_report(con, scan=True).to_dict())
     return out
@@ -123,8 +151,13 @@ def main() -> None:
     parser.add_argument("--db", required=True)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--only", nargs="*", default=None, help="Run only the pairs whose name starts so.")
+    parser.add_argument("--attach", default=None,
+                        help="A store to attach read-only as 'nat' (a small store whose crimes and "
+                             "crime_monthly_counts are views of a large one: see quality_cli.py).")
     args = parser.parse_args()
     con = duckdb.connect(str(args.db), read_only=True)
+    if args.attach:
+        con.execute(f"ATTACH '{args.attach}' AS nat (READ_ONLY)")
     con.execute("SET enable_progress_bar = false")
     rows = con.execute("SELECT count(*) FROM crimes").fetchall()[0][0]
     rollup_rows = con.execute("SELECT count(*) FROM crime_monthly_counts").fetchall()[0][0]
@@ -145,7 +178,7 @@ def main() -> None:
                 times[name][index].append(time.perf_counter() - start)
                 cpus[name][index].append(_cpu() - cpu)
             (_, first), (_, second) = sorted(results, key=lambda r: r[0])
-            if _comparable(first) != _comparable(second):
+            if not _same(first, second):
                 raise SystemExit(f"{name}: the roll-up and the scan disagree")
             sizes[name] = _size(first)
             (ours_s, scan_s), (ours_cpu, scan_cpu) = times[name], cpus[name]

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from safer_communities.analysis.quality import quality_report
-from safer_communities.analysis.quality_rollup import repeats_available
+from safer_communities.analysis.quality_rollup import repeat_totals, repeats_available
 from safer_communities.ingest.runner import run_ingest
 from safer_communities.store import repeats
 from safer_communities.store.evidence import connect
@@ -46,6 +46,8 @@ def _state(store: Path) -> tuple[list[tuple], list[tuple], dict, dict]:
     con = connect(store, read_only=True)
     try:
         assert repeats_available(con)
+        totals = repeat_totals(con)  # the one-row table the report reads, in step with the IDs
+        assert totals is not None and totals[0] == len({r[0] for r in con.execute(TABLE).fetchall()})
         return (con.execute(RAW).fetchall(), con.execute(TABLE).fetchall(),
                 quality_report(con).to_dict(), quality_report(con, scan=True).to_dict())
     finally:

@@ -24,15 +24,11 @@ if TYPE_CHECKING:  # pandas loads only where a table is built (not for `safer qu
 
 from safer_communities.analysis.periods import Period
 from safer_communities.analysis.run_cache import per_run
-
-# A month is anomalous when its unlocated share is at least this many times the usual share (the lower
-# quartile of the monthly shares, which stays the usual level even when half the months are affected)
-# and at least this many percentage points above it.
-ANOMALY_RATIO, ANOMALY_POINTS = 2.0, 0.05
-ANOMALY_MIN_MONTHS = 6
-ANOMALY_RULE = (
-    "a month is flagged when its share of records without a location is at least twice the usual share "
-    "(the lower quartile of the monthly shares) and at least 5 percentage points above it"
+from safer_communities.analysis.unlocated_rule import (
+    ANOMALY_MIN_MONTHS,
+    ANOMALY_POINTS,
+    ANOMALY_RATIO,
+    ANOMALY_RULE,
 )
 
 

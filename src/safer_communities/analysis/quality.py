@@ -69,9 +69,9 @@ def quality_report(con: duckdb.DuckDBPyConnection, *, scan: bool = False) -> Qua
     con
         A connection to the evidence store (read-only is enough).
     scan
-        Count street-level rows by scanning ``crimes`` even where the store has its roll-ups
-        (``quality_rollup``; the same report, much faster on a large store). A store without them
-        (written by an older version and not yet opened by a writer) is always scanned.
+        Count rows by scanning ``crimes``, ``outcomes`` and ``stop_search`` even where the store has
+        their roll-ups (``quality_rollup``; the same report, much faster on a large store). A store
+        without them (written by an older version and not yet opened by a writer) is always scanned.
 
     Returns
     -------
@@ -83,11 +83,20 @@ def quality_report(con: duckdb.DuckDBPyConnection, *, scan: bool = False) -> Qua
         return _report(con, scan)
 
 
+def reads_rollups(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether ``quality_report`` will answer from the roll-ups (they are in step with ``crimes``): then
+    every query reads at most tens of thousands of rows, and one DuckDB thread answers as fast as two."""
+    return rollups.available(con)
+
+
 def _report(con: duckdb.DuckDBPyConnection, scan: bool) -> QualityReport:
     study_area_loaded = _scalar(con, "SELECT count(*) FROM areas") > 0
     rollup = not scan and rollups.available(con)
-    forces, months, totals = _coverage(con, rollup)
-    missing_by_kind = {kind: _missing_months(con, table, rollup) for kind, table in KIND_TABLES.items()}
+    kinds = frozenset(kind for kind, table in KIND_TABLES.items()
+                      if table != "crimes" and not scan and rollups.kind_available(con, kind, table))
+    forces, months, totals = _coverage(con, rollup, kinds)
+    missing_by_kind = {kind: _missing_months(con, table, rollup, kind if kind in kinds else None)
+                       for kind, table in KIND_TABLES.items()}
     report = QualityReport(
         study_area_loaded=study_area_loaded,
         forces=forces,
@@ -117,15 +126,17 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None =
 
 
 def _coverage(
-    con: duckdb.DuckDBPyConnection, rollup: bool = False,
+    con: duckdb.DuckDBPyConnection, rollup: bool = False, kinds: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, dict[str, Any]], dict[str, list[str]], dict[str, int]]:
-    """Per force and kind: its name, the months present, first and last month, rows."""
+    """Per force and kind: its name, the months present, first and last month, rows (street-level crime
+    from its roll-up with ``rollup``, the ``kinds`` named from ``police_force_months``)."""
     forces: dict[str, dict[str, Any]] = {}
     months: dict[str, list[str]] = {}
     totals: dict[str, int] = {}
     for kind, table in KIND_TABLES.items():
         name_sql = "mode(reported_by)" if table != "stop_search" else "NULL"
-        rows = rollups.street_coverage(con) if rollup and table == "crimes" else con.execute(
+        rows = rollups.street_coverage(con) if rollup and table == "crimes" else rollups.kind_coverage(
+            con, kind) if kind in kinds else con.execute(
             f"""
             SELECT force, strftime(month, '%Y-%m') AS m, count(*) AS n, {name_sql} AS name
             FROM {table} GROUP BY force, month ORDER BY force, month
@@ -153,7 +164,8 @@ def _coverage(
     return dict(sorted(forces.items())), months, totals
 
 
-def _missing_months(con: duckdb.DuckDBPyConnection, table: str, rollup: bool = False) -> dict[str, list[str]]:
+def _missing_months(con: duckdb.DuckDBPyConnection, table: str, rollup: bool = False,
+                    kind: str | None = None) -> dict[str, list[str]]:
     """Months absent for a force inside the range the store covers for this kind.
 
     The range is the first to the last month of any force of this kind: an archive covers the same
@@ -162,7 +174,7 @@ def _missing_months(con: duckdb.DuckDBPyConnection, table: str, rollup: bool = F
     """
     rows = con.execute(
         f"""
-        WITH present AS {rollups.present_months(table) if rollup else
+        WITH present AS {rollups.present_months(table, kind) if rollup or kind else
                          f"(SELECT DISTINCT force, month FROM {table})"},
         expected AS (
             SELECT f.force, CAST(g.month AS DATE) AS month
@@ -218,10 +230,8 @@ def _unlocated(con: duckdb.DuckDBPyConnection, rollup: bool = False) -> dict[str
 
 def _unlocated_by_type(con: duckdb.DuckDBPyConnection, rollup: bool = False) -> dict[str, Any]:
     """Rows without a location by crime type and month, with their share and the anomalous months
-    (``placement.ANOMALY_RULE``); ``"All crime types"`` first."""
-    import numpy as np
-
-    from safer_communities.analysis.placement import ANOMALY_RULE, anomalous_months
+    (``unlocated_rule.ANOMALY_RULE``, as ``placement``, without numpy); ``"All crime types"`` first."""
+    from safer_communities.analysis.unlocated_rule import ANOMALY_RULE, anomalous
 
     rows = rollups.unlocated_by_type_rows(con) if rollup else con.execute(
         """
@@ -236,9 +246,7 @@ def _unlocated_by_type(con: duckdb.DuckDBPyConnection, rollup: bool = False) -> 
     out: dict[str, Any] = {}
     for crime_type in sorted(grouped, key=lambda c: (c != "All crime types", c)):
         months = grouped[crime_type]
-        flags = anomalous_months(
-            np.array([m[1] for m in months], float), np.array([m[2] for m in months], float)
-        )
+        flags = anomalous([m[1] for m in months], [m[2] for m in months])
         out[crime_type] = {
             "rows": sum(m[1] for m in months),
             "share": round(sum(m[1] for m in months) / sum(m[2] for m in months), 4),
@@ -317,34 +325,25 @@ def _malformed(con: duckdb.DuckDBPyConnection, rollup: bool = False) -> dict[str
 def _duplicates(con: duckdb.DuckDBPyConnection, rollup: bool = False) -> dict[str, Any]:
     """Repeated Crime IDs (kept as published): the same figures as the crime_id_repeats view.
 
-    With ``rollup``, from ``repeated_crime_ids`` (kept by the ingest); otherwise by scanning ``crimes``
-    with the query that builds that table (``store.repeats.repeated_sql``: repeated 64-bit hashes first,
-    then their real IDs).
+    With ``rollup``, from ``repeated_crime_id_totals`` (rewritten by the ingest with
+    ``repeated_crime_ids``), or counted from ``repeated_crime_ids``; otherwise by scanning ``crimes`` with
+    the query that builds that table (``store.repeats.repeated_sql``: repeated 64-bit hashes first, then
+    their real IDs). All three count with ``store.repeats.totals_sql``.
     """
-    per_month = rollups.duplicate_ids_sql() if rollup else (
-        f"SELECT crime_id, month, sum(records) AS n FROM ({repeats.repeated_sql(repeats.REPEATED_HASHES)}) "
-        "GROUP BY crime_id, month")
-    [(ids, rows, ids_across, extra, within_ids, within_extra)] = con.execute(
-        f"""
-        WITH per_month AS ({per_month}),
-        per_id AS (
-            SELECT crime_id, sum(n) AS n_rows, count(*) AS n_months,
-                   count(*) FILTER (WHERE n > 1) AS months_repeated, sum(n - 1) AS within_extra
-            FROM per_month GROUP BY crime_id HAVING sum(n) > 1
-        )
-        SELECT count(*), coalesce(sum(n_rows), 0), count(*) FILTER (WHERE n_months > 1),
-               coalesce(sum(n_rows - 1), 0), coalesce(sum(months_repeated), 0),
-               coalesce(sum(within_extra), 0)
-        FROM per_id
-        """
-    ).fetchall()
+    totals = rollups.repeat_totals(con) if rollup else None
+    if totals is None:
+        scanned = repeats.repeated_sql(repeats.REPEATED_HASHES)
+        per_month = rollups.duplicate_ids_sql() if rollup else (
+            f"SELECT crime_id, month, sum(records) AS n FROM ({scanned}) GROUP BY crime_id, month")
+        [totals] = con.execute(repeats.totals_sql(per_month)).fetchall()
+    ids, rows, extra, within_ids, within_extra, ids_across = (int(v) for v in totals)
     return {
-        "ids": int(ids),
-        "rows": int(rows),
-        "extra_rows": int(extra),
-        "within_month_ids": int(within_ids),
-        "within_month_extra_rows": int(within_extra),
-        "across_months_ids": int(ids_across),
+        "ids": ids,
+        "rows": rows,
+        "extra_rows": extra,
+        "within_month_ids": within_ids,
+        "within_month_extra_rows": within_extra,
+        "across_months_ids": ids_across,
     }
 
 

@@ -1,16 +1,18 @@
 """The street-level parts of ``safer quality`` read from the roll-ups the ingest keeps, not from crimes.
 
-``crime_monthly_counts`` (force x month x LSOA x crime type) and ``crime_force_months`` (force x month:
-rows, rows without coordinates, the force's name) hold everything the coverage, location, LSOA and
-study-area checks count, so on a national store these answer from thousands of rows instead of tens of
-millions. Repeated Crime IDs are read from ``repeated_crime_ids`` (every ID on more than one row, per
-force-month, kept in step by the same refresh: ``store.repeats``). Each function returns exactly what its
-full-scan twin in ``quality`` returns (tests compare them on the demo store and across re-ingests).
+``crime_force_months`` (force x month: rows, rows without coordinates, the force's name),
+``crime_type_months`` (rows without an LSOA by crime type), ``crime_lsoa_totals`` (force x LSOA code)
+and ``crime_lsoa_months`` (force x month x LSOA code, in force order: read only for the forces with a
+code in the study area) hold everything the coverage, location, LSOA and study-area checks count, so on
+a national store these answer from tens of thousands of rows instead of tens of millions. Repeated
+Crime IDs are read from ``repeated_crime_ids`` (every ID on more than one row, per force-month, kept in
+step by the same refresh: ``store.repeats``). Each function returns exactly what its full-scan twin in
+``quality`` returns (tests compare them on the demo store and across re-ingests). A store of an older
+schema read before a writer has opened it is answered from the roll-ups it has.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -19,15 +21,29 @@ from typing import Any
 import duckdb
 
 COUNTS, FORCE_MONTHS, REPEATS = "crime_monthly_counts", "crime_force_months", "repeated_crime_ids"
-LSOA_MONTHS, TYPE_MONTHS = "crime_lsoa_months", "crime_type_months"
-_GSS_LSOA = re.compile(r"[EW]01[0-9]{6}")  # as the scan's regexp_full_match
+LSOA_MONTHS, TYPE_MONTHS, LSOA_TOTALS = "crime_lsoa_months", "crime_type_months", "crime_lsoa_totals"
+KIND_MONTHS, REPEAT_TOTALS = "police_force_months", "repeated_crime_id_totals"
+
+
+_SCHEMA_6 = {LSOA_TOTALS, KIND_MONTHS, REPEAT_TOTALS}
+"""Kept in step only by a writer of schema version 6 or later: ignored in a store whose version says an
+older writer has opened it since (that writer keeps the older roll-ups, and its version)."""
 
 
 def rollup_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    names = [COUNTS, FORCE_MONTHS, REPEATS, LSOA_MONTHS, TYPE_MONTHS]
-    rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_name IN "
-                       f"({', '.join('?' for _ in names)})", names).fetchall()
-    return {r[0] for r in rows}
+    """The roll-up tables the store has and keeps in step (asked once per report, within ``one_report``)."""
+    names = [COUNTS, FORCE_MONTHS, REPEATS, LSOA_MONTHS, TYPE_MONTHS, *sorted(_SCHEMA_6), "store_meta"]
+
+    def ask() -> set[str]:
+        rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_name IN "
+                           f"({', '.join('?' for _ in names)})", names).fetchall()
+        tables = {r[0] for r in rows}
+        version = con.execute("SELECT value FROM store_meta WHERE key = 'schema_version'").fetchall() if (
+            "store_meta" in tables) else []
+        if not version or int(version[0][0]) < 6:
+            tables -= _SCHEMA_6
+        return tables - {"store_meta"}
+    return _once("tables", con, ask)
 
 
 def available(con: duckdb.DuckDBPyConnection) -> bool:
@@ -41,10 +57,13 @@ def available(con: duckdb.DuckDBPyConnection) -> bool:
     """
     if not {COUNTS, FORCE_MONTHS} <= rollup_tables(con):
         return False
-    [(crimes, force_months)] = con.execute(
-        f"SELECT (SELECT count(*) FROM crimes), (SELECT coalesce(sum(records), 0) FROM {FORCE_MONTHS})"
-    ).fetchall()
-    return int(crimes) == int(force_months)
+
+    def in_step() -> bool:
+        [(crimes, force_months)] = con.execute(
+            f"SELECT (SELECT count(*) FROM crimes), (SELECT coalesce(sum(records), 0) FROM {FORCE_MONTHS})"
+        ).fetchall()
+        return int(crimes) == int(force_months)
+    return bool(_once("in_step", con, in_step))
 
 
 def repeats_available(con: duckdb.DuckDBPyConnection) -> bool:
@@ -53,9 +72,47 @@ def repeats_available(con: duckdb.DuckDBPyConnection) -> bool:
     return REPEATS in rollup_tables(con) and available(con)
 
 
+def repeat_totals(con: duckdb.DuckDBPyConnection) -> tuple[int, ...] | None:
+    """The six repeated-ID figures from ``repeated_crime_id_totals`` (schema 6), when it is there and
+    in step with ``repeated_crime_ids`` (its rows equal the table's); else None (count them instead)."""
+    if REPEAT_TOTALS not in rollup_tables(con):
+        return None
+    rows = con.execute(
+        f"SELECT ids, rows, extra_rows, within_month_ids, within_month_extra_rows, across_months_ids, "
+        f"(SELECT coalesce(sum(records), 0) FROM {REPEATS}) FROM {REPEAT_TOTALS}").fetchall()
+    if len(rows) != 1 or int(rows[0][1]) != int(rows[0][6]):
+        return None
+    return tuple(int(v) for v in rows[0][:6])
+
+
 def duplicate_ids_sql() -> str:
     """The ``per_month`` relation of ``quality._duplicates`` (crime_id, month, rows) from the table."""
-    return f"SELECT crime_id, month, sum(records) AS n FROM {REPEATS} GROUP BY crime_id, month"
+    from safer_communities.store.repeats import PER_MONTH
+
+    return PER_MONTH
+
+
+def kind_available(con: duckdb.DuckDBPyConnection, kind: str, table: str) -> bool:
+    """Whether ``police_force_months`` holds ``kind`` ('outcomes', 'stop_search') in step with its table
+    (as many rows; rows written other than by the ingest, or a store of schema 5 or older read before a
+    writer has opened it, are scanned instead)."""
+    if KIND_MONTHS not in rollup_tables(con):
+        return False
+
+    def in_step() -> bool:
+        [(rows, rolled)] = con.execute(
+            f"SELECT (SELECT count(*) FROM {table}), "
+            f"(SELECT coalesce(sum(records), 0) FROM {KIND_MONTHS} WHERE kind = ?)", [kind]).fetchall()
+        return int(rows) == int(rolled)
+    return bool(_once(f"in_step_{kind}", con, in_step))
+
+
+def kind_coverage(con: duckdb.DuckDBPyConnection, kind: str) -> list[tuple[str, str, int, str | None]]:
+    """(force, 'YYYY-MM', rows, commonest 'Reported by' or NULL) per force-month of an outcomes or
+    stop-and-search kind, as ``quality._coverage`` counts them over the table."""
+    return con.execute(
+        f"SELECT force, strftime(month, '%Y-%m'), records, reported_by FROM {KIND_MONTHS} WHERE kind = ? "
+        "ORDER BY force, month", [kind]).fetchall()
 
 
 def street_coverage(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int, str | None]]:
@@ -65,10 +122,14 @@ def street_coverage(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int,
         "ORDER BY force, month").fetchall()
 
 
-def present_months(table: str) -> str:
-    """The relation of (force, month) present for a kind: the roll-up for street-level crime."""
-    return f"(SELECT DISTINCT force, month FROM {FORCE_MONTHS})" if table == "crimes" else (
-        f"(SELECT DISTINCT force, month FROM {table})")
+def present_months(table: str, kind: str | None = None) -> str:
+    """The relation of (force, month) present for a kind: the roll-up for street-level crime, and
+    ``police_force_months`` for another ``kind`` when it is given (in step: ``kind_available``)."""
+    if table == "crimes":
+        return f"(SELECT DISTINCT force, month FROM {FORCE_MONTHS})"
+    if kind is not None:
+        return f"(SELECT DISTINCT force, month FROM {KIND_MONTHS} WHERE kind = '{kind}')"
+    return f"(SELECT DISTINCT force, month FROM {table})"
 
 
 _PASSES: ContextVar[dict[str, Any] | None] = ContextVar("safer_quality_passes", default=None)
@@ -77,7 +138,7 @@ _IN_AREA = "lsoa_code IN (SELECT lsoa_code FROM areas)"
 
 @contextmanager
 def one_report() -> Iterator[None]:
-    """Within the block, each of the two passes over the LSOA roll-up runs once (one report)."""
+    """Within the block, each pass over a roll-up (and the check that they are in step) runs once."""
     token = _PASSES.set({})
     try:
         yield
@@ -95,16 +156,33 @@ def _once(name: str, con: duckdb.DuckDBPyConnection, compute: Callable[[], Any])
 
 
 def _months_pass(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
-    """One pass over the LSOA roll-up per (force, month): all rows, rows without an LSOA, rows with an
-    LSOA outside the study area, and of those with a Welsh code."""
-    outside = f"lsoa_code IS NOT NULL AND NOT {_IN_AREA}"
-    return _once("months", con, lambda: con.execute(
-        f"""
-        SELECT force, month, sum(records), coalesce(sum(records) FILTER (WHERE lsoa_code IS NULL), 0),
-               coalesce(sum(records) FILTER (WHERE {outside}), 0),
-               coalesce(sum(records) FILTER (WHERE {outside} AND lsoa_code LIKE 'W%'), 0)
-        FROM {_lsoa_months(con)} GROUP BY force, month
-        """).fetchall())
+    """Per (force, 'YYYY-MM'): all rows, rows without an LSOA, and rows with an LSOA outside the study area.
+
+    With ``crime_lsoa_totals`` (schema 6): all rows from ``crime_force_months``, rows without an LSOA
+    from ``crime_type_months``, and outside = the rest less the rows inside, which are read from
+    ``crime_lsoa_months`` for the forces with a code in the study area only (the table is in force
+    order, so the other forces' row groups are skipped). Otherwise one pass over the LSOA roll-up."""
+    if LSOA_TOTALS in rollup_tables(con):
+        sql = f"""
+            WITH inside AS (
+                SELECT force, month, sum(records) AS n FROM {LSOA_MONTHS}
+                WHERE force IN (SELECT DISTINCT force FROM {LSOA_TOTALS} WHERE {_IN_AREA}) AND {_IN_AREA}
+                GROUP BY force, month),
+            no_lsoa AS (SELECT force, month, sum(no_lsoa) AS n FROM {TYPE_MONTHS} GROUP BY force, month)
+            SELECT f.force, strftime(f.month, '%Y-%m'), f.records, coalesce(z.n, 0),
+                   f.records - coalesce(z.n, 0) - coalesce(i.n, 0)
+            FROM {FORCE_MONTHS} AS f LEFT JOIN no_lsoa AS z USING (force, month)
+                LEFT JOIN inside AS i USING (force, month)
+            """
+    else:
+        outside = f"lsoa_code IS NOT NULL AND NOT {_IN_AREA}"
+        sql = f"""
+            SELECT force, strftime(month, '%Y-%m'), sum(records),
+                   coalesce(sum(records) FILTER (WHERE lsoa_code IS NULL), 0),
+                   coalesce(sum(records) FILTER (WHERE {outside}), 0)
+            FROM {_lsoa_months(con)} GROUP BY force, month
+            """
+    return _once("months", con, lambda: con.execute(sql).fetchall())
 
 
 def _lsoa_months(con: duckdb.DuckDBPyConnection) -> str:
@@ -123,14 +201,22 @@ def _types_pass(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
     ).fetchall())
 
 
-def _codes_pass(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, bool]]:
-    """One pass over the LSOA roll-up: (code, rows, in the study area) per LSOA code, commonest first."""
-    return _once("codes", con, lambda: con.execute(
+def _codes(con: duckdb.DuckDBPyConnection) -> str:
+    """The relation (lsoa_code, n): rows per LSOA code, from ``crime_lsoa_totals`` (tens of thousands of
+    rows on a national store), or from the LSOA roll-up in a store of schema version 5 or older read
+    before a writer opened it."""
+    source = LSOA_TOTALS if LSOA_TOTALS in rollup_tables(con) else _lsoa_months(con)
+    return f"(SELECT lsoa_code, sum(records) AS n FROM {source} WHERE lsoa_code IS NOT NULL GROUP BY 1)"
+
+
+def _nations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int, int]]:
+    """(nation, codes, rows, rows with a code starting 'W') of the codes outside the study area."""
+    return _once("nations", con, lambda: con.execute(
         f"""
-        SELECT lsoa_code, n, {_IN_AREA} FROM (
-            SELECT lsoa_code, sum(records) AS n FROM {_lsoa_months(con)} WHERE lsoa_code IS NOT NULL
-            GROUP BY 1)
-        ORDER BY n DESC, lsoa_code
+        SELECT CASE WHEN lsoa_code LIKE 'E01%' THEN 'england'
+                    WHEN lsoa_code LIKE 'W01%' THEN 'wales' ELSE 'other' END AS nation,
+               count(*), sum(n), coalesce(sum(n) FILTER (WHERE lsoa_code LIKE 'W%'), 0)
+        FROM {_codes(con)} WHERE NOT {_IN_AREA} GROUP BY 1 ORDER BY 1
         """).fetchall())
 
 
@@ -142,13 +228,13 @@ def by_month_rows(con: duckdb.DuckDBPyConnection, measure: str | None) -> list[t
             f"SELECT strftime(month, '%Y-%m'), force, sum(unlocated), sum(records) FROM {FORCE_MONTHS} "
             "GROUP BY ALL ORDER BY 1, 2").fetchall()
     column = {"no_lsoa": 3, "outside": 4}[measure]
-    return sorted((row[1].strftime("%Y-%m"), row[0], int(row[column]), int(row[2]))
+    return sorted((row[1], row[0], int(row[column]), int(row[2]))
                   for row in _months_pass(con))
 
 
 def in_wales(con: duckdb.DuckDBPyConnection) -> int:
-    """Rows outside the study area with a Welsh LSOA code."""
-    return sum(int(row[5]) for row in _months_pass(con))
+    """Rows outside the study area with a Welsh LSOA code (``LIKE 'W%'``, as the scan)."""
+    return sum(int(row[3]) for row in _nations(con))
 
 
 def unlocated_by_type_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int, int]]:
@@ -168,18 +254,12 @@ def unresolved(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple[str, int, int
     """By nation (nation, codes, rows) and the ten commonest codes (code, name, rows) outside the
     study area. Names are not in the roll-up: each of those ten is read from the first row of crimes
     that has it."""
-    outside = [(code, int(n)) for code, n, inside in _codes_pass(con) if not inside]
-    by_nation: dict[str, list[int]] = {}
-    for code, n in outside:
-        nation = "england" if code.startswith("E01") else "wales" if code.startswith("W01") else "other"
-        totals = by_nation.setdefault(nation, [0, 0])
-        totals[0] += 1
-        totals[1] += n
-    top = outside[:10]
+    top = con.execute(f"SELECT lsoa_code, n FROM {_codes(con)} WHERE NOT {_IN_AREA} "
+                      "ORDER BY n DESC, lsoa_code LIMIT 10").fetchall()
     names = {code: _first(con, "SELECT lsoa_name FROM crimes WHERE lsoa_code = ? LIMIT 1", [code])
              for code, _ in top}
-    return ([(nation, c, n) for nation, (c, n) in sorted(by_nation.items())],
-            [(code, names[code], n) for code, n in top])
+    return ([(nation, int(c), int(n)) for nation, c, n, _ in _nations(con)],
+            [(code, names[code], int(n)) for code, n in top])
 
 
 def _first(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> Any:
@@ -189,7 +269,9 @@ def _first(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> Any:
 
 def malformed(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
     """(code, rows) of LSOA codes that are not GSS LSOA codes, commonest first, as the scan."""
-    return [(code, int(n)) for code, n, _ in _codes_pass(con) if not _GSS_LSOA.fullmatch(code)]
+    return [(code, int(n)) for code, n in con.execute(
+        f"SELECT lsoa_code, n FROM {_codes(con)} WHERE NOT regexp_full_match(lsoa_code, '[EW]01[0-9]{{6}}') "
+        "ORDER BY n DESC, lsoa_code").fetchall()]
 
 
 def summary(rows: list[tuple[str, str, int, int]]) -> dict[str, Any]:

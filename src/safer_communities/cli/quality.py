@@ -8,10 +8,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from safer_communities.analysis.quality import QualityReport, month_runs, quality_report
+from safer_communities.analysis.quality import QualityReport, month_runs, quality_report, reads_rollups
 from safer_communities.cli.common import console, print_json, store_path_from
 from safer_communities.cli.tables import show
-from safer_communities.store.evidence import connect
+from safer_communities.store.evidence import connect, use_threads
 
 _KIND_LABELS = {"street": "street", "outcomes": "outcomes", "stop_search": "stop and search"}
 
@@ -25,6 +25,8 @@ def quality(
     db = store_path_from(ctx)
     con = connect(db, read_only=True)
     try:
+        if reads_rollups(con):  # small roll-ups: a second thread would only wait on a busy machine
+            use_threads(con, 1)
         report = quality_report(con)
     finally:
         con.close()

@@ -124,10 +124,11 @@ def ingest_police_uk(
         finally:
             sql.drop_stage(con)
         report.files = [loader.done[i] for i in sorted(loader.done)]
-        street = [f for f in report.files if f.kind == "street" and f.status == "loaded"]
-        if street:  # still within the memory cap: a national load regroups tens of millions of rows here
-            sql.refresh_counts(con, [f.ingest_id for f in street if f.ingest_id is not None],
-                               [(f.force, f.month) for f in street if f.force and f.month])
+        for kind in sql.TABLES:  # street-level crime's roll-ups, and the other kinds' force-months
+            loaded = [f for f in report.files if f.kind == kind and f.status == "loaded"]
+            if loaded:  # still within the memory cap: a national load regroups tens of millions of rows here
+                sql.refresh_counts(con, [f.ingest_id for f in loaded if f.ingest_id is not None],
+                                   [(f.force, f.month) for f in loaded if f.force and f.month], kind)
     return report
 
 

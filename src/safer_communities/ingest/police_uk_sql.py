@@ -14,7 +14,7 @@ import duckdb
 
 from safer_communities.ingest.bng import bng_sql
 from safer_communities.ingest.police_uk_read import COLUMNS, Header
-from safer_communities.store.evidence import refresh_crime_monthly_counts
+from safer_communities.store.evidence import refresh_crime_monthly_counts, refresh_kind_force_months
 
 # A generous box around the UK and Northern Ireland (WGS84); (0, 0) and swapped axes fall outside.
 LON_MIN, LON_MAX, LAT_MIN, LAT_MAX = -11.0, 2.5, 49.0, 61.5
@@ -298,19 +298,25 @@ def loaded_keys(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str, date | No
 
 
 def refresh_counts(con: duckdb.DuckDBPyConnection, ingest_ids: list[int],
-                   keys: list[tuple[str, date]]) -> None:
-    """Rebuild the ``crime_monthly_counts`` roll-up for every force-month this command loaded or replaced.
+                   keys: list[tuple[str, date]], kind: str = "street") -> None:
+    """Rebuild the roll-ups of a kind for every force-month this command loaded or replaced: for street
+    files ``crime_monthly_counts`` and the rest, for outcomes and stop-and-search files their rows of
+    ``police_force_months``.
 
-    ``keys`` are the (force, month) of the street files (a replaced month whose new rows were all
+    ``keys`` are the (force, month) of the kind's files (a replaced month whose new rows were all
     rejected still needs its old counts removed); ``ingest_ids`` add the months of multi-month files.
     """
     con.execute(f"CREATE OR REPLACE TEMP TABLE {TOUCHED} (force VARCHAR, month DATE)")
     if ingest_ids:
-        con.execute(f"INSERT INTO {TOUCHED} SELECT DISTINCT force, month FROM crimes "
+        con.execute(f"INSERT INTO {TOUCHED} SELECT DISTINCT force, month FROM {TABLES[kind]} "
                     "WHERE ingest_id IN (SELECT unnest(?::BIGINT[]))", [ingest_ids])
     if keys:
         con.executemany(f"INSERT INTO {TOUCHED} VALUES (?, ?)", keys)
-    refresh_crime_monthly_counts(con, f"(SELECT DISTINCT force, month FROM {TOUCHED})")
+    touched = f"(SELECT DISTINCT force, month FROM {TOUCHED})"
+    if kind == "street":
+        refresh_crime_monthly_counts(con, touched)
+    else:
+        refresh_kind_force_months(con, kind, touched)
     con.execute(f"DROP TABLE {TOUCHED}")
 
 

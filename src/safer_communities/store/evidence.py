@@ -65,10 +65,14 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(ddl)
     if version is not None and int(str(version)) < 3:  # roll-ups new to this store: build them
         refresh_crime_monthly_counts(con)
-    elif version is not None and int(str(version)) < 5:
+    elif version is not None and int(str(version)) < 6:  # 6: crime_lsoa_months rewritten in force order
         if int(str(version)) < 4:
             repeats.refresh(con)
         refresh_small_rollups(con)
+    if version is not None and int(str(version)) < 6:
+        for kind in KIND_TABLES:
+            refresh_kind_force_months(con, kind)
+        repeats.refresh_totals(con)
     con.execute(
         "INSERT OR REPLACE INTO store_meta VALUES ('schema_version', ?)", [str(schema.SCHEMA_VERSION)]
     )
@@ -84,6 +88,12 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
+
+
+def use_threads(con: duckdb.DuckDBPyConnection, threads: int) -> None:
+    """Run the store's queries on this many threads (a setting of the whole open database: for a
+    process's own connection only, never the web server's shared one)."""
+    con.execute(f"SET threads = {int(threads)}")
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> object:
@@ -126,9 +136,9 @@ def refresh_crime_monthly_counts(
     con: duckdb.DuckDBPyConnection, touched: str | None = None
 ) -> None:
     """Rebuild the roll-ups of ``crimes`` (``crime_monthly_counts``, by LSOA and crime type, and
-    ``crime_force_months``, then ``crime_lsoa_months`` and ``crime_type_months`` from the first) for the
-    force-months in the relation ``touched`` (columns force, month), or for the whole store when it is
-    None, and bring ``repeated_crime_ids`` in step (``store.repeats``).
+    ``crime_force_months``, then ``crime_lsoa_months``, ``crime_type_months`` and ``crime_lsoa_totals``
+    from the first) for the force-months in the relation ``touched`` (columns force, month), or for the
+    whole store when it is None, and bring ``repeated_crime_ids`` in step (``store.repeats``).
 
     The LSOA roll-up is written in month and LSOA order, so a query for a period or an area reads only
     the row groups whose zone maps (min/max per column) can hold it."""
@@ -147,13 +157,46 @@ def refresh_crime_monthly_counts(
     repeats.refresh(con, touched)
 
 
+KIND_TABLES = {"outcomes": "outcomes", "stop_search": "stop_search"}
+"""The police.uk kinds other than street-level crime whose force-months ``police_force_months`` holds."""
+
+
+def refresh_kind_force_months(con: duckdb.DuckDBPyConnection, kind: str, touched: str | None = None) -> None:
+    """Rebuild ``police_force_months`` for ``kind`` ('outcomes' or 'stop_search') for the force-months in
+    the relation ``touched`` (columns force, month), or for all of that kind when it is None."""
+    table = KIND_TABLES[kind]
+    name = "mode(reported_by)" if table == "outcomes" else "NULL"
+    if touched is None:
+        con.execute("DELETE FROM police_force_months WHERE kind = ?", [kind])
+        source = table
+    else:
+        con.execute("DELETE FROM police_force_months AS k USING "
+                    f"{touched} AS t WHERE k.kind = ? AND k.force = t.force AND k.month = t.month", [kind])
+        source = (f"(SELECT b.* FROM {table} AS b SEMI JOIN {touched} AS t "
+                  "ON b.force = t.force AND b.month = t.month)")
+    con.execute(f"INSERT INTO police_force_months SELECT ?, force, month, count(*), {name} FROM {source} "
+                "GROUP BY force, month ORDER BY force, month", [kind])
+
+
 def refresh_small_rollups(con: duckdb.DuckDBPyConnection, touched: str | None = None) -> None:
     """Rebuild ``crime_lsoa_months`` and ``crime_type_months`` from ``crime_monthly_counts`` for the
-    force-months in ``touched`` (or all): a quarter and a three-hundredth of its rows, for ``quality``."""
+    force-months in ``touched`` (or all): a quarter and a three-hundredth of its rows, for ``quality``;
+    then ``crime_lsoa_totals`` from the first, for every force ``touched`` holds (or all).
+
+    ``crime_lsoa_months`` is written in force, month and LSOA order, so a query for a few forces (the
+    study area's) reads their row groups only; a later release appends row groups of its own."""
     source = _forget_touched(con, ("crime_lsoa_months", "crime_type_months"), "crime_monthly_counts", touched)
     con.execute(f"INSERT INTO crime_lsoa_months SELECT force, month, lsoa_code, sum(records) FROM {source} "
-                "GROUP BY force, month, lsoa_code ORDER BY month, lsoa_code, force")
+                "GROUP BY force, month, lsoa_code ORDER BY force, month, lsoa_code")
     con.execute(
         "INSERT INTO crime_type_months SELECT force, month, crime_type, sum(records), "
         f"coalesce(sum(records) FILTER (WHERE lsoa_code IS NULL), 0) FROM {source} "
         "GROUP BY force, month, crime_type ORDER BY month, crime_type, force")
+    forces = None if touched is None else f"(SELECT DISTINCT force FROM {touched})"
+    if forces is None:
+        con.execute("DELETE FROM crime_lsoa_totals")
+    else:
+        con.execute(f"DELETE FROM crime_lsoa_totals WHERE force IN {forces}")
+    con.execute("INSERT INTO crime_lsoa_totals SELECT force, lsoa_code, sum(records) FROM crime_lsoa_months"
+                + ("" if forces is None else f" WHERE force IN {forces}")
+                + " GROUP BY force, lsoa_code ORDER BY force, lsoa_code")

@@ -6,8 +6,9 @@ Coordinates are kept as published (WGS84) and in British National Grid (EPSG:277
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 5  # 2: crime_monthly_counts; 3: crime_force_months; 4: repeated_crime_ids;
-# 5: crime_lsoa_months, crime_type_months
+SCHEMA_VERSION = 6  # 2: crime_monthly_counts; 3: crime_force_months; 4: repeated_crime_ids;
+# 5: crime_lsoa_months, crime_type_months; 6: crime_lsoa_totals, crime_lsoa_months in force order,
+# police_force_months, repeated_crime_id_totals
 
 INGESTS = """
 CREATE TABLE IF NOT EXISTS ingests (
@@ -89,13 +90,24 @@ CREATE TABLE IF NOT EXISTS crime_force_months (
 
 # Two smaller roll-ups of crime_monthly_counts, rebuilt from it by the same refresh: what `safer quality`
 # counts per LSOA code (study area, Wales, malformed codes) and per crime type (rows without an LSOA),
-# from about a quarter and a three-hundredth of its rows.
+# from about a quarter and a three-hundredth of its rows. crime_lsoa_months is written in force order,
+# so the study area's forces are read without the others' row groups.
 CRIME_LSOA_MONTHS = """
 CREATE TABLE IF NOT EXISTS crime_lsoa_months (
     force       VARCHAR NOT NULL,
     month       DATE NOT NULL,
     lsoa_code   VARCHAR,               -- as published; NULL for rows with no LSOA
     records     BIGINT NOT NULL         -- rows of crimes, every crime type
+);
+"""
+# Force x LSOA code over every month (rebuilt from crime_lsoa_months for each force a refresh touches):
+# the codes `safer quality` checks (outside the study area, Welsh, malformed) and which forces have rows
+# in the study area, from tens of thousands of rows on a national store instead of millions.
+CRIME_LSOA_TOTALS = """
+CREATE TABLE IF NOT EXISTS crime_lsoa_totals (
+    force       VARCHAR NOT NULL,
+    lsoa_code   VARCHAR,               -- as published; NULL for rows with no LSOA
+    records     BIGINT NOT NULL         -- rows of crimes, every month and crime type
 );
 """
 CRIME_TYPE_MONTHS = """
@@ -116,6 +128,32 @@ CREATE TABLE IF NOT EXISTS repeated_crime_ids (
     force     VARCHAR NOT NULL,
     month     DATE NOT NULL,
     records   BIGINT NOT NULL           -- rows of crimes with this ID in the force-month
+);
+"""
+
+# One row per kind (outcomes, stop_search), force and month of those tables, rebuilt by the police.uk
+# ingest for every force-month a command loads or replaces: the coverage `safer quality` reports for
+# them, without scanning tens of millions of outcome rows on a national store.
+POLICE_FORCE_MONTHS = """
+CREATE TABLE IF NOT EXISTS police_force_months (
+    kind         VARCHAR NOT NULL,     -- outcomes | stop_search
+    force        VARCHAR NOT NULL,
+    month        DATE NOT NULL,
+    records      BIGINT NOT NULL,      -- rows of the kind's table for the force-month
+    reported_by  VARCHAR               -- the commonest 'Reported by' (outcomes); NULL for stop and search
+);
+"""
+
+# The figures `safer quality` reports of repeated Crime IDs, from repeated_crime_ids, rewritten by the same
+# refresh (store/repeats.py): one row, so the report does not group 235,000 IDs twice on a national store.
+REPEATED_CRIME_ID_TOTALS = """
+CREATE TABLE IF NOT EXISTS repeated_crime_id_totals (
+    ids                      BIGINT NOT NULL,  -- Crime IDs on more than one row
+    rows                     BIGINT NOT NULL,  -- rows carrying them
+    extra_rows               BIGINT NOT NULL,  -- rows beyond the first of each ID
+    within_month_ids         BIGINT NOT NULL,  -- ID-months with more than one row
+    within_month_extra_rows  BIGINT NOT NULL,  -- rows beyond the first of each ID in each month
+    across_months_ids        BIGINT NOT NULL   -- IDs in more than one month
 );
 """
 
@@ -279,13 +317,15 @@ HAVING count(*) > 1;
 
 ALL_TABLES = [
     META, INGESTS, REJECTS, CRIMES, CRIME_MONTHLY_COUNTS, CRIME_FORCE_MONTHS, CRIME_LSOA_MONTHS,
-    CRIME_TYPE_MONTHS, REPEATED_CRIME_IDS, OUTCOMES, STOP_SEARCH,
+    CRIME_LSOA_TOTALS, CRIME_TYPE_MONTHS, REPEATED_CRIME_IDS, REPEATED_CRIME_ID_TOTALS, POLICE_FORCE_MONTHS,
+    OUTCOMES, STOP_SEARCH,
     COLLISIONS, AREAS, AREA_BOUNDARIES, POPULATION, DEPRIVATION, VIEWS,
 ]
 
 PUBLIC_TABLES = (
-    "crimes", "crime_monthly_counts", "crime_force_months", "crime_lsoa_months", "crime_type_months",
-    "repeated_crime_ids", "outcomes", "stop_search",
+    "crimes", "crime_monthly_counts", "crime_force_months", "crime_lsoa_months", "crime_lsoa_totals",
+    "crime_type_months",
+    "repeated_crime_ids", "repeated_crime_id_totals", "police_force_months", "outcomes", "stop_search",
     "collisions",
     "areas", "area_boundaries", "population", "deprivation", "ingests", "rejects",
 )
