@@ -206,6 +206,7 @@ def _secondary(
     totals = {total for total, _ in relations}
     if not relations:
         return suppressed
+    settled: dict[Cell, tuple[float, float]] = {}
     for _ in range(values.size + 1):
         # Fast pass: no relation may hold exactly one withheld cell.
         changed = True
@@ -228,8 +229,11 @@ def _secondary(
                     suppressed[partner] = True
                     changed = True
         # Audit: bound every withheld cell as a reader could, suppress more where one is pinned.
-        ranges = feasible_ranges(values, primary, suppressed, relations, t, wide_enough=wide_enough)
+        ranges = feasible_ranges(values, primary, suppressed, relations, t, wide_enough=wide_enough,
+                                 settled=settled)
         pinned = [c for c, (lo, hi) in ranges.items() if suppressed[c] and exposed(c, lo, hi)]
+        # Withholding more only widens ranges: a cell proven safe now stays safe in every later round.
+        settled.update((c, r) for c, r in ranges.items() if suppressed[c] and not exposed(c, *r))
         if not pinned:
             return suppressed
         added = False

@@ -37,6 +37,7 @@ def feasible_ranges(
     *,
     exact: bool = False,
     wide_enough: Callable[[Cell, float, float], bool] | None = None,
+    settled: dict[Cell, tuple[float, float]] | None = None,
 ) -> dict[Cell, tuple[float, float]]:
     """The smallest and largest value each withheld cell can take, given everything published.
 
@@ -44,6 +45,12 @@ def feasible_ranges(
     With ``exact=False`` a cell already shown to take at least two whole values gets an inner range
     (enough to know it cannot be recomputed), which is much faster on big tables. ``wide_enough(cell,
     low, high)`` says when such an inner range is enough (default: at least two whole values).
+
+    ``settled`` (with ``exact=False``): inner ranges already proven wide enough for some withheld cells
+    by an earlier audit of the same relations with fewer cells withheld. Withholding more cells only
+    widens every range (each new unknown may keep its true value, so every solution found before is
+    still a solution), so those cells keep their range and are not solved again; a component whose
+    cells are all settled needs no linear programme at all.
     """
     # scipy's solvers load only when a table has withheld cells (not at every command's start).
     from scipy.optimize import linprog
@@ -79,8 +86,12 @@ def feasible_ranges(
     adjacency = coo_matrix((np.ones(len(r_idx)), (r_idx, c_idx)), shape=(n, n))
     _, labels = connected_components(adjacency, directed=False)
     ranges: dict[Cell, tuple[float, float]] = {}
+    settled = settled if (settled and not exact) else {}
     for label in np.unique(labels):
         members_k = [k for k in range(n) if labels[k] == label]
+        if settled and all(unknown[k] in settled for k in members_k):
+            ranges.update((unknown[k], settled[unknown[k]]) for k in members_k)
+            continue
         local = {k: p for p, k in enumerate(members_k)}
         eq = [(coeffs, b) for coeffs, b in zip(rows, rhs, strict=True) if next(iter(coeffs)) in local]
         lb = [bounds[unknown[k]][0] for k in members_k]
@@ -98,9 +109,11 @@ def feasible_ranges(
             ranges.update(_single_relation_ranges(a_eq[0], b_eq[0], lb, ub, [unknown[k] for k in members_k]))
             continue
         box = list(zip(lb, ub, strict=True))
-        todo = list(range(len(members_k)))
-        if not exact and len(members_k) > 8:
-            todo = _screen(a_eq, b_eq, box, members_k, unknown, ranges, wide_enough)
+        known_wide = {unknown[k] for k in members_k if unknown[k] in settled}
+        ranges.update((cell, settled[cell]) for cell in known_wide)
+        todo = [p for p, k in enumerate(members_k) if unknown[k] not in known_wide]
+        if not exact and len(todo) > 8:
+            todo = _screen(a_eq, b_eq, box, members_k, unknown, ranges, wide_enough, todo)
         a_sparse = csr_matrix(a_eq)
         for p in todo:
             k = members_k[p]
@@ -116,7 +129,7 @@ def feasible_ranges(
 
 def _screen(a_eq: np.ndarray, b_eq: np.ndarray, box: list, members_k: list[int], unknown: list[Cell],
             ranges: dict[Cell, tuple[float, float]], wide_enough: Callable[[Cell, float, float], bool],
-            n_objectives: int = 6) -> list[int]:
+            todo: list[int], n_objectives: int = 6) -> list[int]:
     """Prove most cells unpinned with a few feasible solutions; return the cells still to solve exactly.
 
     Any two feasible solutions bound a cell's range from inside, so a cell whose value differs by at
@@ -138,9 +151,12 @@ def _screen(a_eq: np.ndarray, b_eq: np.ndarray, box: list, members_k: list[int],
             seen_lo = np.minimum(seen_lo, res.x)
             seen_hi = np.maximum(seen_hi, res.x)
 
+    asked = np.zeros(n, dtype=bool)
+    asked[todo] = True  # the cells to prove (the others are settled already)
+
     def unproven() -> np.ndarray:
-        return np.array([not (np.isfinite(seen_lo[p]) and wide_enough(unknown[members_k[p]], seen_lo[p],
-                                                                         seen_hi[p])) for p in range(n)])
+        return np.array([bool(asked[p]) and not (np.isfinite(seen_lo[p]) and wide_enough(
+            unknown[members_k[p]], seen_lo[p], seen_hi[p])) for p in range(n)])
 
     for _ in range(n_objectives):
         c = rng.choice([-1.0, 1.0], size=n)
@@ -157,13 +173,13 @@ def _screen(a_eq: np.ndarray, b_eq: np.ndarray, box: list, members_k: list[int],
         if round_ % 2 == 1:  # a down-and-up pair that proved nothing more is a stall
             stalls = stalls + 1 if now.sum() >= left.sum() else 0
         left = now
-    todo = []
-    for p in range(n):
+    still = []
+    for p in todo:
         if np.isfinite(seen_lo[p]) and wide_enough(unknown[members_k[p]], seen_lo[p], seen_hi[p]):
             ranges[unknown[members_k[p]]] = (float(seen_lo[p]), float(seen_hi[p]))
         else:
-            todo.append(p)
-    return todo
+            still.append(p)
+    return still
 
 
 def _single_relation_ranges(
