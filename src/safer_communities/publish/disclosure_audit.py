@@ -8,10 +8,14 @@ suppression in :mod:`safer_communities.publish.disclosure` repeats this audit un
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from safer_communities.config import Settings
+
+if TYPE_CHECKING:
+    from safer_communities.publish.lp_solver import ComponentLP
 
 Cell = tuple[int, int]  # (row position, column position) among the count columns
 
@@ -53,9 +57,10 @@ def feasible_ranges(
     cells are all settled needs no linear programme at all.
     """
     # scipy's solvers load only when a table has withheld cells (not at every command's start).
-    from scipy.optimize import linprog
-    from scipy.sparse import coo_matrix, csr_matrix
+    from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
+
+    from safer_communities.publish.lp_solver import ComponentLP
     wide_enough = wide_enough or (lambda _cell, lo, hi: not is_pinned(lo, hi))
     bounds = _bounds(values, primary, suppressed, suppress_below)
     unknown = list(bounds)
@@ -112,22 +117,19 @@ def feasible_ranges(
         known_wide = {unknown[k] for k in members_k if unknown[k] in settled}
         ranges.update((cell, settled[cell]) for cell in known_wide)
         todo = [p for p, k in enumerate(members_k) if unknown[k] not in known_wide]
+        lp = ComponentLP(a_eq, b_eq, box)  # one model per component; each solve starts warm
         if not exact and len(todo) > 8:
-            todo = _screen(a_eq, b_eq, box, members_k, unknown, ranges, wide_enough, todo)
-        a_sparse = csr_matrix(a_eq)
+            todo = _screen(lp, members_k, unknown, ranges, wide_enough, todo)
         for p in todo:
-            k = members_k[p]
-            c = np.zeros(len(members_k))
-            c[p] = 1.0
-            low = linprog(c, A_eq=a_sparse, b_eq=b_eq, bounds=box, method="highs")
-            high = linprog(-c, A_eq=a_sparse, b_eq=b_eq, bounds=box, method="highs")
-            lo = low.fun if low.status == 0 else lb[p]
-            hi = -high.fun if high.status == 0 else np.inf
-            ranges[unknown[k]] = (float(lo), float(hi))
+            ok_low, low = lp.minimise(p)
+            ok_high, high = lp.maximise(p)
+            lo = low if ok_low else lb[p]
+            hi = high if ok_high else np.inf
+            ranges[unknown[members_k[p]]] = (float(lo), float(hi))
     return ranges
 
 
-def _screen(a_eq: np.ndarray, b_eq: np.ndarray, box: list, members_k: list[int], unknown: list[Cell],
+def _screen(lp: ComponentLP, members_k: list[int], unknown: list[Cell],
             ranges: dict[Cell, tuple[float, float]], wide_enough: Callable[[Cell, float, float], bool],
             todo: list[int], n_objectives: int = 6) -> list[int]:
     """Prove most cells unpinned with a few feasible solutions; return the cells still to solve exactly.
@@ -136,20 +138,17 @@ def _screen(a_eq: np.ndarray, b_eq: np.ndarray, box: list, members_k: list[int],
     least one between them cannot be recomputed. Random objectives give diverse solutions; the
     remaining cells get the two exact linear programmes each. Saves most of the work on big tables.
     """
-    from scipy.optimize import linprog
-    from scipy.sparse import csr_matrix
     rng = np.random.default_rng(0)
     n = len(members_k)
     seen_lo = np.full(n, np.inf)
     seen_hi = np.full(n, -np.inf)
-    sparse = csr_matrix(a_eq)
 
     def solve(c: np.ndarray) -> None:
         nonlocal seen_lo, seen_hi
-        res = linprog(c, A_eq=sparse, b_eq=b_eq, bounds=box, method="highs")
-        if res.status == 0:
-            seen_lo = np.minimum(seen_lo, res.x)
-            seen_hi = np.maximum(seen_hi, res.x)
+        ok, _, x = lp.solve(c)
+        if ok and x is not None:
+            seen_lo = np.minimum(seen_lo, x)
+            seen_hi = np.maximum(seen_hi, x)
 
     asked = np.zeros(n, dtype=bool)
     asked[todo] = True  # the cells to prove (the others are settled already)
