@@ -143,19 +143,28 @@ def _pick_partner(
     return min(candidates, key=lambda c: (values[c] < enough, c in totals, values[c], c))
 
 
+def _by_cell(relations: list[tuple[Cell, list[Cell]]]) -> dict[Cell, list[tuple[Cell, list[Cell]]]]:
+    """Each cell's relations (the relations it is the total or a member of), in the relations' order."""
+    index: dict[Cell, list[tuple[Cell, list[Cell]]]] = {}
+    for total, members in relations:
+        for c in dict.fromkeys([total, *members]):
+            index.setdefault(c, []).append((total, members))
+    return index
+
+
 def _nearest_partner(cell: Cell, values: np.ndarray, suppressed: np.ndarray,
-                     relations: list[tuple[Cell, list[Cell]]]) -> Cell | None:
+                     relations: list[tuple[Cell, list[Cell]]],
+                     index: dict[Cell, list[tuple[Cell, list[Cell]]]] | None = None) -> Cell | None:
     """When every cell beside a pinned one is withheld already, the nearest published non-zero cell
     through withheld cells (relations hop by hop): withholding it frees the chain that pins ``cell``."""
+    index = index if index is not None else _by_cell(relations)
     seen, frontier = {cell}, [cell]
     while frontier:
         found: set[Cell] = set()
         nxt: list[Cell] = []
         for here in frontier:
-            for total, members in relations:
+            for total, members in index.get(here, []):
                 group = [total, *members]
-                if here not in group:
-                    continue
                 for c in group:
                     if c in seen:
                         continue
@@ -207,6 +216,7 @@ def _secondary(
     if not relations:
         return suppressed
     settled: dict[Cell, tuple[float, float]] = {}
+    index = _by_cell(relations)
     for _ in range(values.size + 1):
         # Fast pass: no relation may hold exactly one withheld cell.
         changed = True
@@ -239,12 +249,12 @@ def _secondary(
         added = False
         touched: set[Cell] = set()
         for cell in sorted(pinned):
-            mine = [r for r in relations if cell == r[0] or cell in r[1]]
+            mine = index.get(cell, [])
             if any(c in touched for total, members in mine for c in (total, *members)):
                 continue  # a partner added for another pinned cell this round may already protect it
-            partner = _pick_partner(cell, values, suppressed, relations, totals, enough)
+            partner = _pick_partner(cell, values, suppressed, mine, totals, enough)
             if partner is None and strict:
-                partner = _nearest_partner(cell, values, suppressed, relations)
+                partner = _nearest_partner(cell, values, suppressed, relations, index)
             if partner is not None:
                 suppressed[partner] = True
                 touched.add(partner)

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from safer_communities.publish.lp_solver import ComponentLP
 
 Cell = tuple[int, int]  # (row position, column position) among the count columns
+SCREEN_ABOVE = 100
+"""A component with more cells to prove than this is screened with a few feasible solutions first (fewer:
+the two warm-started programmes per cell are cheaper than the screen's random objectives)."""
 
 
 def _bounds(values: np.ndarray, primary: np.ndarray, suppressed: np.ndarray, t: int) -> dict[Cell, tuple]:
@@ -118,7 +121,7 @@ def feasible_ranges(
         ranges.update((cell, settled[cell]) for cell in known_wide)
         todo = [p for p, k in enumerate(members_k) if unknown[k] not in known_wide]
         lp = ComponentLP(a_eq, b_eq, box)  # one model per component; each solve starts warm
-        if not exact and len(todo) > 8:
+        if not exact and len(todo) > SCREEN_ABOVE:
             todo = _screen(lp, members_k, unknown, ranges, wide_enough, todo)
         for p in todo:
             ok_low, low = lp.minimise(p)
@@ -184,20 +187,37 @@ def _screen(lp: ComponentLP, members_k: list[int], unknown: list[Cell],
 def _single_relation_ranges(
     signs: np.ndarray, rhs: float, lb: list, ub: list, cells: list[Cell]
 ) -> dict[Cell, tuple[float, float]]:
-    """Closed form for one equation ``sum(sign_k * x_k) = rhs`` with box bounds (the common case)."""
+    """Closed form for one equation ``sum(sign_k * x_k) = rhs`` with box bounds (the common case).
+
+    Each cell's range is ``rhs`` minus the range of the rest, the rest's bounds being the totals of the
+    terms' bounds less the cell's own (infinite terms counted apart, so a sum is never inf - inf)."""
     inf = np.inf
-    lo_terms = [s * (lb[k] if s > 0 else (inf if ub[k] is None else ub[k])) for k, s in enumerate(signs)]
-    hi_terms = [s * ((inf if ub[k] is None else ub[k]) if s > 0 else lb[k]) for k, s in enumerate(signs)]
-    out: dict[Cell, tuple[float, float]] = {}
-    for k, s in enumerate(signs):
-        rest_lo = sum(v for q, v in enumerate(lo_terms) if q != k)
-        rest_hi = sum(v for q, v in enumerate(hi_terms) if q != k)
-        # s * x_k = rhs - rest, rest in [rest_lo, rest_hi]
-        a, b = rhs - rest_hi, rhs - rest_lo
-        lo, hi = (a, b) if s > 0 else (-b, -a)
-        own_hi = inf if ub[k] is None else ub[k]
-        out[cells[k]] = (max(lb[k], lo), min(own_hi, hi))
-    return out
+    signs = np.asarray(signs, dtype=float)
+    low = np.asarray(lb, dtype=float)
+    high = np.array([inf if u is None else u for u in ub], dtype=float)
+    lo_terms = np.where(signs > 0, signs * low, signs * high)  # each term's smallest value
+    hi_terms = np.where(signs > 0, signs * high, signs * low)  # and largest
+    rest_lo = _sum_without_self(lo_terms)
+    rest_hi = _sum_without_self(hi_terms)
+    # s * x_k = rhs - rest, rest in [rest_lo, rest_hi]
+    a, b = rhs - rest_hi, rhs - rest_lo
+    lo = np.where(signs > 0, a, -b)
+    hi = np.where(signs > 0, b, -a)
+    lo_out = np.maximum(low, lo)
+    hi_out = np.minimum(high, hi)
+    return {cell: (float(lo_out[k]), float(hi_out[k])) for k, cell in enumerate(cells)}
+
+
+def _sum_without_self(terms: np.ndarray) -> np.ndarray:
+    """For each term, the sum of all the others (``+-inf`` when another term is infinite)."""
+    finite = np.isfinite(terms)
+    total = float(terms[finite].sum())
+    n_pos, n_neg = int((terms == np.inf).sum()), int((terms == -np.inf).sum())
+    out = np.where(finite, total - np.where(finite, terms, 0.0), total)
+    pos_other = n_pos - (terms == np.inf)
+    neg_other = n_neg - (terms == -np.inf)
+    out = np.where(pos_other > 0, np.inf, out)
+    return np.where(neg_other > 0, -np.inf, out)
 
 
 def keeps_band(primary: bool, low: float, high: float, suppress_below: int) -> bool:
