@@ -152,20 +152,33 @@ def _by_cell(relations: list[tuple[Cell, list[Cell]]]) -> dict[Cell, list[tuple[
     return index
 
 
+def _groups(relations: list[tuple[Cell, list[Cell]]]) -> tuple[list[tuple[Cell, ...]], dict[Cell, list[int]]]:
+    """Each relation as one group of cells, and each cell's groups by position (for walking them)."""
+    groups = [(total, *members) for total, members in relations]
+    of: dict[Cell, list[int]] = {}
+    for g, group in enumerate(groups):
+        for c in dict.fromkeys(group):
+            of.setdefault(c, []).append(g)
+    return groups, of
+
+
 def _nearest_partner(cell: Cell, values: np.ndarray, suppressed: np.ndarray,
                      relations: list[tuple[Cell, list[Cell]]],
-                     index: dict[Cell, list[tuple[Cell, list[Cell]]]] | None = None) -> Cell | None:
+                     walk: tuple[list[tuple[Cell, ...]], dict[Cell, list[int]]] | None = None) -> Cell | None:
     """When every cell beside a pinned one is withheld already, the nearest published non-zero cell
-    through withheld cells (relations hop by hop): withholding it frees the chain that pins ``cell``."""
-    index = index if index is not None else _by_cell(relations)
-    seen, frontier = {cell}, [cell]
+    through withheld cells (relations hop by hop): withholding it frees the chain that pins ``cell``.
+    Each relation is walked once (a relation met again adds no cell not seen already)."""
+    groups, of = walk if walk is not None else _groups(relations)
+    seen, frontier, done = {cell}, [cell], set()
     while frontier:
         found: set[Cell] = set()
         nxt: list[Cell] = []
         for here in frontier:
-            for total, members in index.get(here, []):
-                group = [total, *members]
-                for c in group:
+            for g in of.get(here, []):
+                if g in done:
+                    continue
+                done.add(g)
+                for c in groups[g]:
                     if c in seen:
                         continue
                     seen.add(c)
@@ -216,7 +229,7 @@ def _secondary(
     if not relations:
         return suppressed
     settled: dict[Cell, tuple[float, float]] = {}
-    index = _by_cell(relations)
+    index, walk = _by_cell(relations), _groups(relations)
     for _ in range(values.size + 1):
         # Fast pass: no relation may hold exactly one withheld cell.
         changed = True
@@ -254,7 +267,7 @@ def _secondary(
                 continue  # a partner added for another pinned cell this round may already protect it
             partner = _pick_partner(cell, values, suppressed, mine, totals, enough)
             if partner is None and strict:
-                partner = _nearest_partner(cell, values, suppressed, relations, index)
+                partner = _nearest_partner(cell, values, suppressed, relations, walk)
             if partner is not None:
                 suppressed[partner] = True
                 touched.add(partner)

@@ -60,7 +60,7 @@ def feasible_ranges(
     cells are all settled needs no linear programme at all.
     """
     # scipy's solvers load only when a table has withheld cells (not at every command's start).
-    from scipy.sparse import coo_matrix
+    from scipy.sparse import coo_matrix, csr_matrix
     from scipy.sparse.csgraph import connected_components
 
     from safer_communities.publish.lp_solver import ComponentLP
@@ -95,26 +95,32 @@ def feasible_ranges(
     _, labels = connected_components(adjacency, directed=False)
     ranges: dict[Cell, tuple[float, float]] = {}
     settled = settled if (settled and not exact) else {}
-    for label in np.unique(labels):
-        members_k = [k for k in range(n) if labels[k] == label]
+    components: dict[int, list[int]] = {}  # label -> its cells, and -> its equations, each in order
+    for k in range(n):
+        components.setdefault(int(labels[k]), []).append(k)
+    equations: dict[int, list[int]] = {}
+    for r, coeffs in enumerate(rows):
+        equations.setdefault(int(labels[next(iter(coeffs))]), []).append(r)
+    for label in sorted(components):
+        members_k = components[label]
         if settled and all(unknown[k] in settled for k in members_k):
             ranges.update((unknown[k], settled[unknown[k]]) for k in members_k)
             continue
         local = {k: p for p, k in enumerate(members_k)}
-        eq = [(coeffs, b) for coeffs, b in zip(rows, rhs, strict=True) if next(iter(coeffs)) in local]
+        eq = [(rows[r], rhs[r]) for r in equations.get(label, [])]
         lb = [bounds[unknown[k]][0] for k in members_k]
         ub = [bounds[unknown[k]][1] for k in members_k]
         if not eq:
             for k in members_k:
                 ranges[unknown[k]] = (bounds[unknown[k]][0], np.inf if ub[local[k]] is None else ub[local[k]])
             continue
-        a_eq = np.zeros((len(eq), len(members_k)))
+        trip = [(r, local[k], v) for r, (coeffs, _) in enumerate(eq) for k, v in coeffs.items()]
+        a_eq = csr_matrix(([v for *_, v in trip], ([r for r, *_ in trip], [c for _, c, _ in trip])),
+                          shape=(len(eq), len(members_k)))
         b_eq = np.array([b for _, b in eq])
-        for r, (coeffs, _) in enumerate(eq):
-            for k, v in coeffs.items():
-                a_eq[r, local[k]] = v
-        if len(eq) == 1 and np.all(np.abs(a_eq[0]) == 1):
-            ranges.update(_single_relation_ranges(a_eq[0], b_eq[0], lb, ub, [unknown[k] for k in members_k]))
+        first = a_eq[0].toarray().ravel() if len(eq) == 1 else None
+        if first is not None and np.all(np.abs(first) == 1):
+            ranges.update(_single_relation_ranges(first, b_eq[0], lb, ub, [unknown[k] for k in members_k]))
             continue
         box = list(zip(lb, ub, strict=True))
         known_wide = {unknown[k] for k in members_k if unknown[k] in settled}

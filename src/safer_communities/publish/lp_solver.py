@@ -10,13 +10,14 @@ basis, which is usually a few pivots away. The optima are the same; only the rou
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse import csc_matrix
+from scipy.sparse import csc_matrix, spmatrix
 
 
 class ComponentLP:
     """``min c.x`` subject to ``A x = b`` and box bounds (``None``: no upper bound), for many ``c``."""
 
-    def __init__(self, a_eq: np.ndarray, b_eq: np.ndarray, box: list[tuple[float, float | None]]) -> None:
+    def __init__(self, a_eq: np.ndarray | spmatrix, b_eq: np.ndarray,
+                 box: list[tuple[float, float | None]]) -> None:
         import highspy
 
         self._highspy = highspy
