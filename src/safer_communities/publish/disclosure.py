@@ -230,27 +230,35 @@ def _secondary(
         return suppressed
     settled: dict[Cell, tuple[float, float]] = {}
     index, walk = _by_cell(relations), _groups(relations)
+    quiet: set[int] = set()  # relations whose fast-pass check found nothing to add
     for _ in range(values.size + 1):
         # Fast pass: no relation may hold exactly one withheld cell.
+        # A relation found quiet stays quiet until one of its cells is withheld (its check reads only
+        # its own cells), so it is not checked again until then: the same partners, in the same order.
         changed = True
         while changed:
             changed = False
-            for total, members in relations:
+            for r, (total, members) in enumerate(relations):
+                if r in quiet:
+                    continue
                 group = [total, *members]
                 hidden = [c for c in group if suppressed[c]]
-                if len(hidden) == 1 or (strict and hidden and _locally_exposed(
-                        total, members, values, primary, suppressed, t, exposed)):
-                    partner = _pick_partner(hidden[0], values, suppressed, [(total, members)], totals,
-                                            enough)
-                    if partner is None and len(hidden) > 1:
-                        continue  # nothing left here: the full audit below decides
-                    if partner is None:
-                        raise DisclosureError(
-                            "A table could not be protected: no cell is left to suppress.",
-                            found=f"cell {hidden[0]}", hint="Publish this table at a coarser level.",
-                        )
-                    suppressed[partner] = True
-                    changed = True
+                if not (len(hidden) == 1 or (strict and hidden and _locally_exposed(
+                        total, members, values, primary, suppressed, t, exposed))):
+                    quiet.add(r)
+                    continue
+                partner = _pick_partner(hidden[0], values, suppressed, [(total, members)], totals,
+                                        enough)
+                if partner is None and len(hidden) > 1:
+                    continue  # nothing left here: the full audit below decides
+                if partner is None:
+                    raise DisclosureError(
+                        "A table could not be protected: no cell is left to suppress.",
+                        found=f"cell {hidden[0]}", hint="Publish this table at a coarser level.",
+                    )
+                suppressed[partner] = True
+                quiet.difference_update(walk[1].get(partner, []))
+                changed = True
         # Audit: bound every withheld cell as a reader could, suppress more where one is pinned.
         ranges = feasible_ranges(values, primary, suppressed, relations, t, wide_enough=wide_enough,
                                  settled=settled)
@@ -270,6 +278,7 @@ def _secondary(
                 partner = _nearest_partner(cell, values, suppressed, relations, walk)
             if partner is not None:
                 suppressed[partner] = True
+                quiet.difference_update(walk[1].get(partner, []))
                 touched.add(partner)
                 added = True
         if not added and strict and not any(is_pinned(*ranges[c]) for c in pinned):
