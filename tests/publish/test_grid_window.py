@@ -148,3 +148,28 @@ def test_months_before_the_window_are_refused_with_a_hint(report_store: Path) ->
         assert not report_is_internal(con, parse_period("2020-10..2021-09"), internal=False)
     finally:
         con.close()
+
+
+def test_the_warm_started_model_gives_the_optima_of_a_fresh_solve() -> None:
+    """One HiGHS model per component, only its objective changed: every minimum and maximum (and an
+    unbounded maximum) equals scipy's linprog solved from scratch."""
+    from safer_communities.publish.lp_solver import ComponentLP
+
+    rng = np.random.default_rng(16)
+    for _ in range(25):
+        n, m = int(rng.integers(3, 12)), int(rng.integers(1, 6))
+        a = rng.choice([-1.0, 0.0, 1.0], size=(m, n), p=[0.3, 0.3, 0.4])
+        x0 = rng.integers(1, 9, size=n).astype(float)  # a feasible point, so every programme is feasible
+        box = [(1.0, 4.0) if x0[k] <= 4 and rng.random() < 0.5 else (1.0, None) for k in range(n)]
+        lp = ComponentLP(sp.csr_matrix(a), a @ x0, box)
+        for p in range(n):
+            c = np.zeros(n)
+            c[p] = 1.0
+            low = linprog(c, A_eq=a, b_eq=a @ x0, bounds=box, method="highs")
+            high = linprog(-c, A_eq=a, b_eq=a @ x0, bounds=box, method="highs")
+            ok_low, lo = lp.minimise(p)
+            ok_high, hi = lp.maximise(p)
+            assert ok_low and abs(lo - low.fun) < 1e-7
+            assert ok_high == (high.status == 0)
+            if ok_high:
+                assert abs(hi - -high.fun) < 1e-7
