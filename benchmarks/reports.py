@@ -3,6 +3,7 @@ its 14 district reports (``--all-districts``) in under 60 s on 2 workers, each a
 timed in the same run.
 
 Usage: python benchmarks/reports.py [--store demo/demo.duckdb] [--baseline-src PATH] [--repeats N]
+                                    [--period 2021-04..2022-03] [--baseline-store demo/demo.duckdb]
 
 ``--baseline-src`` is the ``src`` folder of the build to compare with, for example main at the branch
 point in a worktree of its own::
@@ -17,6 +18,12 @@ process and its finished worker processes: the machine may be shared, so wall ti
 load) with wall time and the load average beside it; ratios are ours / baseline. Every report is
 written in every format (HTML, PDF, Word, Excel/CSV, maps, GeoPackage, manifest). The store is
 opened read-only (default: the demo store from ``make demo``).
+
+``--baseline-store`` makes the baseline this build over another store instead (issue 16 item 4: the
+county report over the national synthetic store against the demo store's, same period, same run)::
+
+    python benchmarks/reports.py --store national.duckdb --baseline-store demo/demo.duckdb \
+        --period 2021-04..2022-03 --skip-all --repeats 1
 """
 
 from __future__ import annotations
@@ -44,7 +51,7 @@ def _cpu_seconds() -> float:
     return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
 
 
-def child(store: Path, kind: str, workers: int) -> None:
+def child(store: Path, kind: str, workers: int, period: str) -> None:
     """One measurement, in this process: print the CPU-seconds, wall time and reports as JSON."""
     import logging
 
@@ -59,7 +66,7 @@ def child(store: Path, kind: str, workers: int) -> None:
         load = os.getloadavg()[0]
         started, cpu = time.perf_counter(), _cpu_seconds()
         folders = build_needs_assessment(con, Settings(), out_dir=out, all_districts=kind == "all",
-                                         workers=workers if kind == "all" else 1)
+                                         workers=workers if kind == "all" else 1, period=period)
         elapsed, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
     finally:
         con.close()
@@ -69,10 +76,11 @@ def child(store: Path, kind: str, workers: int) -> None:
     print(json.dumps({"cpu": cpu, "wall": elapsed, "reports": len(complete), "load": load}))
 
 
-def measure(src: Path, store: Path, kind: str, workers: int) -> dict:
+def measure(src: Path, store: Path, kind: str, workers: int, period: str) -> dict:
     env = {**os.environ, "PYTHONPATH": str(src)}
     result = subprocess.run(
-        [sys.executable, __file__, "--child", kind, "--store", str(store), "--workers", str(workers)],
+        [sys.executable, __file__, "--child", kind, "--store", str(store), "--workers", str(workers),
+         "--period", period],
         env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         sys.exit(f"the {kind} run with {src} failed:\n{result.stderr[-3000:]}")
@@ -94,31 +102,36 @@ def main() -> None:
     parser.add_argument("--store", type=Path, default=REPO / "demo" / "demo.duckdb")
     parser.add_argument("--baseline-src", type=Path, default=None,
                         help="src folder of the build to compare with (e.g. a worktree of main)")
+    parser.add_argument("--baseline-store", type=Path, default=None,
+                        help="time this build over another store as the baseline (e.g. the demo's)")
+    parser.add_argument("--period", default="latest-12-months", help="the reports' period")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=2, help="county pairs (baseline, ours)")
     parser.add_argument("--skip-all", action="store_true", help="time the county report only")
     parser.add_argument("--child", choices=["county", "all"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.store, args.child, args.workers)
+        child(args.store, args.child, args.workers, args.period)
         return
     if not args.store.exists():
         sys.exit(f"No evidence store at {args.store}: run 'make demo' or pass --store PATH.")
     ours_src = REPO / "src"
-    builds = [("baseline", args.baseline_src), ("ours", ours_src)] if args.baseline_src else \
-        [("ours", ours_src)]
-    print(f"store {args.store}; {os.cpu_count()} CPUs; load average at start "
+    baseline = args.baseline_src or (ours_src if args.baseline_store else None)
+    builds = [("baseline", baseline), ("ours", ours_src)] if baseline else [("ours", ours_src)]
+    stores = {"baseline": args.baseline_store or args.store, "ours": args.store}
+    print(f"store {args.store}" + (f" (baseline: {args.baseline_store})" if args.baseline_store else "")
+          + f"; period {args.period}; {os.cpu_count()} CPUs; load average at start "
           f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     county: dict[str, list[dict]] = {name: [] for name, _ in builds}
     for _ in range(args.repeats):
         for name, src in builds:
-            county[name].append(measure(src, args.store, "county", 1))
+            county[name].append(measure(src, stores[name], "county", 1, args.period))
     print("county report, one process (median):")
     for name, _ in builds:
         print(_line(name, county[name]))
     ours_cpu = median(r["cpu"] for r in county["ours"])
     verdict = "pass" if ours_cpu < COUNTY_CPU_TARGET_S else "not met"
-    if args.baseline_src:
+    if baseline:
         base_cpu = median(r["cpu"] for r in county["baseline"])
         print(f"  ours / baseline: {ours_cpu / base_cpu:.2f}x CPU ({base_cpu / ours_cpu:.2f}x faster)")
         pairs = [(o["cpu"] / b["cpu"], o["wall"] / b["wall"])
@@ -129,12 +142,12 @@ def main() -> None:
         return
     every: dict[str, dict] = {}
     for name, src in builds:
-        every[name] = measure(src, args.store, "all", args.workers)
+        every[name] = measure(src, stores[name], "all", args.workers, args.period)
     print(f"county + every district, {args.workers} workers:")
     for name, _ in builds:
         print(_line(name, [every[name]]))
     ours = every["ours"]
-    if args.baseline_src:
+    if baseline:
         base = every["baseline"]
         print(f"  ours / baseline: {ours['cpu'] / base['cpu']:.2f}x CPU, "
               f"{ours['wall'] / base['wall']:.2f}x wall")

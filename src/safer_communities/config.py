@@ -34,6 +34,11 @@ class Settings(BaseSettings):
         default=10,
         description="Disclosure control: rates and percentages whose numerator is below this are suppressed.",
     )
+    publication_years: int = Field(
+        default=5, ge=1,
+        description="Disclosure control: the publication grid covers the latest this many financial years "
+                    "(April to March) of the months loaded; older months are for signed-in analysts only.",
+    )
     tile_url: str | None = Field(
         default=None,
         description="Optional map tile URL template for the web map; boundaries only when unset.",

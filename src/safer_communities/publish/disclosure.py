@@ -143,20 +143,42 @@ def _pick_partner(
     return min(candidates, key=lambda c: (values[c] < enough, c in totals, values[c], c))
 
 
+def _by_cell(relations: list[tuple[Cell, list[Cell]]]) -> dict[Cell, list[tuple[Cell, list[Cell]]]]:
+    """Each cell's relations (the relations it is the total or a member of), in the relations' order."""
+    index: dict[Cell, list[tuple[Cell, list[Cell]]]] = {}
+    for total, members in relations:
+        for c in dict.fromkeys([total, *members]):
+            index.setdefault(c, []).append((total, members))
+    return index
+
+
+def _groups(relations: list[tuple[Cell, list[Cell]]]) -> tuple[list[tuple[Cell, ...]], dict[Cell, list[int]]]:
+    """Each relation as one group of cells, and each cell's groups by position (for walking them)."""
+    groups = [(total, *members) for total, members in relations]
+    of: dict[Cell, list[int]] = {}
+    for g, group in enumerate(groups):
+        for c in dict.fromkeys(group):
+            of.setdefault(c, []).append(g)
+    return groups, of
+
+
 def _nearest_partner(cell: Cell, values: np.ndarray, suppressed: np.ndarray,
-                     relations: list[tuple[Cell, list[Cell]]]) -> Cell | None:
+                     relations: list[tuple[Cell, list[Cell]]],
+                     walk: tuple[list[tuple[Cell, ...]], dict[Cell, list[int]]] | None = None) -> Cell | None:
     """When every cell beside a pinned one is withheld already, the nearest published non-zero cell
-    through withheld cells (relations hop by hop): withholding it frees the chain that pins ``cell``."""
-    seen, frontier = {cell}, [cell]
+    through withheld cells (relations hop by hop): withholding it frees the chain that pins ``cell``.
+    Each relation is walked once (a relation met again adds no cell not seen already)."""
+    groups, of = walk if walk is not None else _groups(relations)
+    seen, frontier, done = {cell}, [cell], set()
     while frontier:
         found: set[Cell] = set()
         nxt: list[Cell] = []
         for here in frontier:
-            for total, members in relations:
-                group = [total, *members]
-                if here not in group:
+            for g in of.get(here, []):
+                if g in done:
                     continue
-                for c in group:
+                done.add(g)
+                for c in groups[g]:
                     if c in seen:
                         continue
                     seen.add(c)
@@ -206,43 +228,57 @@ def _secondary(
     totals = {total for total, _ in relations}
     if not relations:
         return suppressed
+    settled: dict[Cell, tuple[float, float]] = {}
+    index, walk = _by_cell(relations), _groups(relations)
+    quiet: set[int] = set()  # relations whose fast-pass check found nothing to add
     for _ in range(values.size + 1):
         # Fast pass: no relation may hold exactly one withheld cell.
+        # A relation found quiet stays quiet until one of its cells is withheld (its check reads only
+        # its own cells), so it is not checked again until then: the same partners, in the same order.
         changed = True
         while changed:
             changed = False
-            for total, members in relations:
+            for r, (total, members) in enumerate(relations):
+                if r in quiet:
+                    continue
                 group = [total, *members]
                 hidden = [c for c in group if suppressed[c]]
-                if len(hidden) == 1 or (strict and hidden and _locally_exposed(
-                        total, members, values, primary, suppressed, t, exposed)):
-                    partner = _pick_partner(hidden[0], values, suppressed, [(total, members)], totals,
-                                            enough)
-                    if partner is None and len(hidden) > 1:
-                        continue  # nothing left here: the full audit below decides
-                    if partner is None:
-                        raise DisclosureError(
-                            "A table could not be protected: no cell is left to suppress.",
-                            found=f"cell {hidden[0]}", hint="Publish this table at a coarser level.",
-                        )
-                    suppressed[partner] = True
-                    changed = True
+                if not (len(hidden) == 1 or (strict and hidden and _locally_exposed(
+                        total, members, values, primary, suppressed, t, exposed))):
+                    quiet.add(r)
+                    continue
+                partner = _pick_partner(hidden[0], values, suppressed, [(total, members)], totals,
+                                        enough)
+                if partner is None and len(hidden) > 1:
+                    continue  # nothing left here: the full audit below decides
+                if partner is None:
+                    raise DisclosureError(
+                        "A table could not be protected: no cell is left to suppress.",
+                        found=f"cell {hidden[0]}", hint="Publish this table at a coarser level.",
+                    )
+                suppressed[partner] = True
+                quiet.difference_update(walk[1].get(partner, []))
+                changed = True
         # Audit: bound every withheld cell as a reader could, suppress more where one is pinned.
-        ranges = feasible_ranges(values, primary, suppressed, relations, t, wide_enough=wide_enough)
+        ranges = feasible_ranges(values, primary, suppressed, relations, t, wide_enough=wide_enough,
+                                 settled=settled)
         pinned = [c for c, (lo, hi) in ranges.items() if suppressed[c] and exposed(c, lo, hi)]
+        # Withholding more only widens ranges: a cell proven safe now stays safe in every later round.
+        settled.update((c, r) for c, r in ranges.items() if suppressed[c] and not exposed(c, *r))
         if not pinned:
             return suppressed
         added = False
         touched: set[Cell] = set()
         for cell in sorted(pinned):
-            mine = [r for r in relations if cell == r[0] or cell in r[1]]
+            mine = index.get(cell, [])
             if any(c in touched for total, members in mine for c in (total, *members)):
                 continue  # a partner added for another pinned cell this round may already protect it
-            partner = _pick_partner(cell, values, suppressed, relations, totals, enough)
+            partner = _pick_partner(cell, values, suppressed, mine, totals, enough)
             if partner is None and strict:
-                partner = _nearest_partner(cell, values, suppressed, relations)
+                partner = _nearest_partner(cell, values, suppressed, relations, walk)
             if partner is not None:
                 suppressed[partner] = True
+                quiet.difference_update(walk[1].get(partner, []))
                 touched.add(partner)
                 added = True
         if not added and strict and not any(is_pinned(*ranges[c]) for c in pinned):

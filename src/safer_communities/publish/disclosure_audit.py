@@ -8,12 +8,19 @@ suppression in :mod:`safer_communities.publish.disclosure` repeats this audit un
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from safer_communities.config import Settings
 
+if TYPE_CHECKING:
+    from safer_communities.publish.lp_solver import ComponentLP
+
 Cell = tuple[int, int]  # (row position, column position) among the count columns
+SCREEN_ABOVE = 100
+"""A component with more cells to prove than this is screened with a few feasible solutions first (fewer:
+the two warm-started programmes per cell are cheaper than the screen's random objectives)."""
 
 
 def _bounds(values: np.ndarray, primary: np.ndarray, suppressed: np.ndarray, t: int) -> dict[Cell, tuple]:
@@ -37,6 +44,7 @@ def feasible_ranges(
     *,
     exact: bool = False,
     wide_enough: Callable[[Cell, float, float], bool] | None = None,
+    settled: dict[Cell, tuple[float, float]] | None = None,
 ) -> dict[Cell, tuple[float, float]]:
     """The smallest and largest value each withheld cell can take, given everything published.
 
@@ -44,11 +52,18 @@ def feasible_ranges(
     With ``exact=False`` a cell already shown to take at least two whole values gets an inner range
     (enough to know it cannot be recomputed), which is much faster on big tables. ``wide_enough(cell,
     low, high)`` says when such an inner range is enough (default: at least two whole values).
+
+    ``settled`` (with ``exact=False``): inner ranges already proven wide enough for some withheld cells
+    by an earlier audit of the same relations with fewer cells withheld. Withholding more cells only
+    widens every range (each new unknown may keep its true value, so every solution found before is
+    still a solution), so those cells keep their range and are not solved again; a component whose
+    cells are all settled needs no linear programme at all.
     """
     # scipy's solvers load only when a table has withheld cells (not at every command's start).
-    from scipy.optimize import linprog
     from scipy.sparse import coo_matrix, csr_matrix
     from scipy.sparse.csgraph import connected_components
+
+    from safer_communities.publish.lp_solver import ComponentLP
     wide_enough = wide_enough or (lambda _cell, lo, hi: not is_pinned(lo, hi))
     bounds = _bounds(values, primary, suppressed, suppress_below)
     unknown = list(bounds)
@@ -79,68 +94,77 @@ def feasible_ranges(
     adjacency = coo_matrix((np.ones(len(r_idx)), (r_idx, c_idx)), shape=(n, n))
     _, labels = connected_components(adjacency, directed=False)
     ranges: dict[Cell, tuple[float, float]] = {}
-    for label in np.unique(labels):
-        members_k = [k for k in range(n) if labels[k] == label]
+    settled = settled if (settled and not exact) else {}
+    components: dict[int, list[int]] = {}  # label -> its cells, and -> its equations, each in order
+    for k in range(n):
+        components.setdefault(int(labels[k]), []).append(k)
+    equations: dict[int, list[int]] = {}
+    for r, coeffs in enumerate(rows):
+        equations.setdefault(int(labels[next(iter(coeffs))]), []).append(r)
+    for label in sorted(components):
+        members_k = components[label]
+        if settled and all(unknown[k] in settled for k in members_k):
+            ranges.update((unknown[k], settled[unknown[k]]) for k in members_k)
+            continue
         local = {k: p for p, k in enumerate(members_k)}
-        eq = [(coeffs, b) for coeffs, b in zip(rows, rhs, strict=True) if next(iter(coeffs)) in local]
+        eq = [(rows[r], rhs[r]) for r in equations.get(label, [])]
         lb = [bounds[unknown[k]][0] for k in members_k]
         ub = [bounds[unknown[k]][1] for k in members_k]
         if not eq:
             for k in members_k:
                 ranges[unknown[k]] = (bounds[unknown[k]][0], np.inf if ub[local[k]] is None else ub[local[k]])
             continue
-        a_eq = np.zeros((len(eq), len(members_k)))
+        trip = [(r, local[k], v) for r, (coeffs, _) in enumerate(eq) for k, v in coeffs.items()]
+        a_eq = csr_matrix(([v for *_, v in trip], ([r for r, *_ in trip], [c for _, c, _ in trip])),
+                          shape=(len(eq), len(members_k)))
         b_eq = np.array([b for _, b in eq])
-        for r, (coeffs, _) in enumerate(eq):
-            for k, v in coeffs.items():
-                a_eq[r, local[k]] = v
-        if len(eq) == 1 and np.all(np.abs(a_eq[0]) == 1):
-            ranges.update(_single_relation_ranges(a_eq[0], b_eq[0], lb, ub, [unknown[k] for k in members_k]))
+        first = a_eq[0].toarray().ravel() if len(eq) == 1 else None
+        if first is not None and np.all(np.abs(first) == 1):
+            ranges.update(_single_relation_ranges(first, b_eq[0], lb, ub, [unknown[k] for k in members_k]))
             continue
         box = list(zip(lb, ub, strict=True))
-        todo = list(range(len(members_k)))
-        if not exact and len(members_k) > 8:
-            todo = _screen(a_eq, b_eq, box, members_k, unknown, ranges, wide_enough)
-        a_sparse = csr_matrix(a_eq)
+        known_wide = {unknown[k] for k in members_k if unknown[k] in settled}
+        ranges.update((cell, settled[cell]) for cell in known_wide)
+        todo = [p for p, k in enumerate(members_k) if unknown[k] not in known_wide]
+        lp = ComponentLP(a_eq, b_eq, box)  # one model per component; each solve starts warm
+        if not exact and len(todo) > SCREEN_ABOVE:
+            todo = _screen(lp, members_k, unknown, ranges, wide_enough, todo)
         for p in todo:
-            k = members_k[p]
-            c = np.zeros(len(members_k))
-            c[p] = 1.0
-            low = linprog(c, A_eq=a_sparse, b_eq=b_eq, bounds=box, method="highs")
-            high = linprog(-c, A_eq=a_sparse, b_eq=b_eq, bounds=box, method="highs")
-            lo = low.fun if low.status == 0 else lb[p]
-            hi = -high.fun if high.status == 0 else np.inf
-            ranges[unknown[k]] = (float(lo), float(hi))
+            ok_low, low = lp.minimise(p)
+            ok_high, high = lp.maximise(p)
+            lo = low if ok_low else lb[p]
+            hi = high if ok_high else np.inf
+            ranges[unknown[members_k[p]]] = (float(lo), float(hi))
     return ranges
 
 
-def _screen(a_eq: np.ndarray, b_eq: np.ndarray, box: list, members_k: list[int], unknown: list[Cell],
+def _screen(lp: ComponentLP, members_k: list[int], unknown: list[Cell],
             ranges: dict[Cell, tuple[float, float]], wide_enough: Callable[[Cell, float, float], bool],
-            n_objectives: int = 6) -> list[int]:
+            todo: list[int], n_objectives: int = 6) -> list[int]:
     """Prove most cells unpinned with a few feasible solutions; return the cells still to solve exactly.
 
     Any two feasible solutions bound a cell's range from inside, so a cell whose value differs by at
     least one between them cannot be recomputed. Random objectives give diverse solutions; the
     remaining cells get the two exact linear programmes each. Saves most of the work on big tables.
     """
-    from scipy.optimize import linprog
-    from scipy.sparse import csr_matrix
     rng = np.random.default_rng(0)
     n = len(members_k)
     seen_lo = np.full(n, np.inf)
     seen_hi = np.full(n, -np.inf)
-    sparse = csr_matrix(a_eq)
 
     def solve(c: np.ndarray) -> None:
         nonlocal seen_lo, seen_hi
-        res = linprog(c, A_eq=sparse, b_eq=b_eq, bounds=box, method="highs")
-        if res.status == 0:
-            seen_lo = np.minimum(seen_lo, res.x)
-            seen_hi = np.maximum(seen_hi, res.x)
+        ok, _, x = lp.solve(c)
+        if ok and x is not None:
+            seen_lo = np.minimum(seen_lo, x)
+            seen_hi = np.maximum(seen_hi, x)
+
+    asked = np.zeros(n, dtype=bool)
+    asked[todo] = True  # the cells to prove (the others are settled already)
 
     def unproven() -> np.ndarray:
-        return np.array([not (np.isfinite(seen_lo[p]) and wide_enough(unknown[members_k[p]], seen_lo[p],
-                                                                         seen_hi[p])) for p in range(n)])
+        return np.array([bool(asked[p]) and not (np.isfinite(seen_lo[p]) and wide_enough(
+            unknown[members_k[p]], seen_lo[p], seen_hi[p])) for p in range(n)])
 
     for _ in range(n_objectives):
         c = rng.choice([-1.0, 1.0], size=n)
@@ -157,32 +181,49 @@ def _screen(a_eq: np.ndarray, b_eq: np.ndarray, box: list, members_k: list[int],
         if round_ % 2 == 1:  # a down-and-up pair that proved nothing more is a stall
             stalls = stalls + 1 if now.sum() >= left.sum() else 0
         left = now
-    todo = []
-    for p in range(n):
+    still = []
+    for p in todo:
         if np.isfinite(seen_lo[p]) and wide_enough(unknown[members_k[p]], seen_lo[p], seen_hi[p]):
             ranges[unknown[members_k[p]]] = (float(seen_lo[p]), float(seen_hi[p]))
         else:
-            todo.append(p)
-    return todo
+            still.append(p)
+    return still
 
 
 def _single_relation_ranges(
     signs: np.ndarray, rhs: float, lb: list, ub: list, cells: list[Cell]
 ) -> dict[Cell, tuple[float, float]]:
-    """Closed form for one equation ``sum(sign_k * x_k) = rhs`` with box bounds (the common case)."""
+    """Closed form for one equation ``sum(sign_k * x_k) = rhs`` with box bounds (the common case).
+
+    Each cell's range is ``rhs`` minus the range of the rest, the rest's bounds being the totals of the
+    terms' bounds less the cell's own (infinite terms counted apart, so a sum is never inf - inf)."""
     inf = np.inf
-    lo_terms = [s * (lb[k] if s > 0 else (inf if ub[k] is None else ub[k])) for k, s in enumerate(signs)]
-    hi_terms = [s * ((inf if ub[k] is None else ub[k]) if s > 0 else lb[k]) for k, s in enumerate(signs)]
-    out: dict[Cell, tuple[float, float]] = {}
-    for k, s in enumerate(signs):
-        rest_lo = sum(v for q, v in enumerate(lo_terms) if q != k)
-        rest_hi = sum(v for q, v in enumerate(hi_terms) if q != k)
-        # s * x_k = rhs - rest, rest in [rest_lo, rest_hi]
-        a, b = rhs - rest_hi, rhs - rest_lo
-        lo, hi = (a, b) if s > 0 else (-b, -a)
-        own_hi = inf if ub[k] is None else ub[k]
-        out[cells[k]] = (max(lb[k], lo), min(own_hi, hi))
-    return out
+    signs = np.asarray(signs, dtype=float)
+    low = np.asarray(lb, dtype=float)
+    high = np.array([inf if u is None else u for u in ub], dtype=float)
+    lo_terms = np.where(signs > 0, signs * low, signs * high)  # each term's smallest value
+    hi_terms = np.where(signs > 0, signs * high, signs * low)  # and largest
+    rest_lo = _sum_without_self(lo_terms)
+    rest_hi = _sum_without_self(hi_terms)
+    # s * x_k = rhs - rest, rest in [rest_lo, rest_hi]
+    a, b = rhs - rest_hi, rhs - rest_lo
+    lo = np.where(signs > 0, a, -b)
+    hi = np.where(signs > 0, b, -a)
+    lo_out = np.maximum(low, lo)
+    hi_out = np.minimum(high, hi)
+    return {cell: (float(lo_out[k]), float(hi_out[k])) for k, cell in enumerate(cells)}
+
+
+def _sum_without_self(terms: np.ndarray) -> np.ndarray:
+    """For each term, the sum of all the others (``+-inf`` when another term is infinite)."""
+    finite = np.isfinite(terms)
+    total = float(terms[finite].sum())
+    n_pos, n_neg = int((terms == np.inf).sum()), int((terms == -np.inf).sum())
+    out = np.where(finite, total - np.where(finite, terms, 0.0), total)
+    pos_other = n_pos - (terms == np.inf)
+    neg_other = n_neg - (terms == -np.inf)
+    out = np.where(pos_other > 0, np.inf, out)
+    return np.where(neg_other > 0, -np.inf, out)
 
 
 def keeps_band(primary: bool, low: float, high: float, suppress_below: int) -> bool:

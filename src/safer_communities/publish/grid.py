@@ -44,6 +44,7 @@ from safer_communities.publish.disclosure import (
     _secondary,
     primary_marker,
 )
+from safer_communities.publish.grid_window import before_window, publication_months
 
 MONTH, QUARTER, FINANCIAL = "month", "quarter", "financial-year"
 UNPLACED = "unplaced"  # the level of the force's records published without a location (a county child)
@@ -117,6 +118,8 @@ def find_period(periods: Sequence[GridPeriod], period: Period, level: str) -> Gr
                          "for any period, marked internal (web: signed in; CLI files: --internal).")
             return gp
     examples = [gp.label for gp in periods if gp.kinds != (MONTH,)][-3:]
+    if periods and period.start < min(gp.period.start for gp in periods):  # older months: internal only
+        raise OffGridError(**before_window(periods[0].label, period.label, examples))
     raise OffGridError(
         "That period is not on the publication grid, so it cannot be published.",
         found=f"{period.label}",
@@ -450,9 +453,10 @@ def protect_issue(con: duckdb.DuckDBPyConnection, issue: str | Definition, *, se
     """Build and protect the grid of one police.uk issue (every output then reads from it)."""
     definition = definition_for(issue, definitions)
     definition.require_source(expected=queries.POLICE_SOURCE)
-    months = queries.months_loaded(con, queries.POLICE_SOURCE)
-    if not months:
+    loaded = queries.months_loaded(con, queries.POLICE_SOURCE)
+    if not loaded:
         queries.coverage(con, queries.POLICE_SOURCE, Period.from_months(date(2000, 1, 1), date(2000, 1, 1)))
+    months = publication_months(loaded, settings.publication_years)  # the window the grid covers
     areas, periods, counts, on_grid, unplaced = _cube(con, definition, months)
     relations = _relations(areas, periods, on_grid)
     t = int(settings.suppress_below)

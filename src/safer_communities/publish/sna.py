@@ -154,7 +154,8 @@ def _shared(con: duckdb.DuckDBPyConnection, settings: Settings, defs: Definition
             strategy: dict[str, list[dict[str, Any]]] | None = None, internal: bool = False) -> Shared:
     p = queries.resolve_period(con, queries.POLICE_SOURCE, period)
     queries.coverage(con, queries.POLICE_SOURCE, p)  # a period with no data is refused, never reported as 0
-    internal = sna_internal.report_is_internal(con, p, internal=internal)  # off the grid: refused or internal
+    # off the grid (or before the publication window): refused, or internal
+    internal = sna_internal.report_is_internal(con, p, internal=internal, settings=settings)
     areas = queries.area_list(con, "county")
     return Shared(con=con, settings=settings, definitions=defs, period=p,
                   county_code=str(areas["area_code"].iloc[0]), county_name=str(areas["area_name"].iloc[0]),
@@ -272,7 +273,7 @@ def write_outputs(ctx: Context, report: Report, *, period: str, formats: tuple[s
 
 def _on_grid(ctx: Context) -> bool:
     try:
-        sna_internal.report_is_internal(ctx.con, ctx.period, internal=False)
+        sna_internal.report_is_internal(ctx.con, ctx.period, internal=False, settings=ctx.settings)
     except OffGridError:
         return False
     return True

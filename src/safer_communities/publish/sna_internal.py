@@ -17,6 +17,7 @@ import duckdb
 
 from safer_communities.analysis import queries
 from safer_communities.analysis.periods import Period
+from safer_communities.config import Settings
 from safer_communities.publish.grid import (
     CALENDAR,
     FINANCIAL,
@@ -28,6 +29,7 @@ from safer_communities.publish.grid import (
     find_period,
     grid_periods,
 )
+from safer_communities.publish.grid_window import publication_months
 
 INTERNAL_LABEL = "INTERNAL - not for publication"
 INTERNAL_TEXT = ("INTERNAL - not for publication. This report was built with --internal, for the "
@@ -36,16 +38,23 @@ INTERNAL_TEXT = ("INTERNAL - not for publication. This report was built with --i
                  "share it outside the partnership.")
 
 
-def report_is_internal(con: duckdb.DuckDBPyConnection, period: Period, *, internal: bool) -> bool:
+def report_is_internal(con: duckdb.DuckDBPyConnection, period: Period, *, internal: bool,
+                       settings: Settings | None = None) -> bool:
     """Whether the report must be marked internal; ``OffGridError`` for a period off the grid without
-    ``internal`` (naming the grid periods that would serve)."""
-    months = queries.months_loaded(con, queries.POLICE_SOURCE)
+    ``internal`` (naming the grid periods that would serve). The grid is the publication window's."""
+    months = publication_months(queries.months_loaded(con, queries.POLICE_SOURCE),
+                                (settings or Settings()).publication_years)
     periods = grid_periods(min(months), max(months)) if months else []
     try:
         find_period(periods, period, "district")
-    except OffGridError:
+    except OffGridError as exc:
         if internal:
             return True
+        if periods and period.start < periods[0].period.start:  # before the publication window
+            raise OffGridError("A report for publication must be for a period on the publication grid.",
+                               found=f"--period {exc.found}", hint=f"{exc.hint} Or add --internal for a "
+                               "report for the partnership's own use, marked INTERNAL on every page and "
+                               "file.") from None
         serve = nearest_grid_periods(periods, period)
         raise OffGridError(
             "A report for publication must be for a period on the publication grid.",

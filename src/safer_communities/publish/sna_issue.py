@@ -154,7 +154,7 @@ def _trend(ctx: Context, definition: Definition) -> list:
         trend = trends.poisson_trend(count.to_numpy(), months["month"])
         if min(count.dropna()) >= ctx.settings.rate_numerator_min:
             blocks.append(Paragraph(
-                f"Over the {trend['months_used']} months loaded the underlying trend is "
+                f"Over {trend['months_used']} months (those published) the underlying trend is "
                 f"{trend['change_per_year_pct']:+.1f}% a year (95% interval {trend['ci_low']:+.1f}% to "
                 f"{trend['ci_high']:+.1f}%; quasi-Poisson regression with seasonal terms)."))
     return blocks

@@ -1,8 +1,9 @@
 """The "Where to act next" subsection of an issue: next month's cells, how well such maps have worked,
 emerging hot spots and the share held by the busiest map points.
 
-The forecast is made once per issue for the whole county on a 250 m grid (every month loaded) and each
-district report shows its own part of it, with the county's skill: the model is chosen and scored where
+The forecast is made once per issue for the whole county on a 250 m grid (every month of the publication
+window: up to ``publication_years`` financial years) and each district report shows its own part of it,
+with the county's skill: the model is chosen and scored where
 there are enough records to score it. Nothing here publishes a small count: cells are areas ranked by a
 model, skill is a share of the county's records, emerging categories are counted in cells, and the
 repeat-place sentence is a share of all located records.
@@ -18,10 +19,12 @@ from matplotlib.patches import Patch
 from safer_communities.analysis import queries
 from safer_communities.analysis.definitions import Definition
 from safer_communities.analysis.forecast import model_label
+from safer_communities.analysis.periods import Period
 from safer_communities.analysis.prevention import all_months
 from safer_communities.errors import NoDataError
 from safer_communities.publish import style
 from safer_communities.publish.document import Paragraph, Table
+from safer_communities.publish.grid_window import publication_months
 from safer_communities.publish.maps import (
     BOUNDARY_SOURCE,
     _map_figure_height,
@@ -44,9 +47,12 @@ def _forecast(ctx: Context, definition: Definition) -> gpd.GeoDataFrame:
 
     def compute() -> gpd.GeoDataFrame:
         shared = ctx.shared
-        points = queries.crime_points(
-            shared.con, definition, period=all_months(shared.con, None), definitions=shared.definitions
-        )
+        # The months of the publication window (all of them on a store of up to publication_years
+        # financial years): a decade of history would make the rolling-origin scoring grow with it.
+        window = publication_months(queries.months_loaded(shared.con, queries.POLICE_SOURCE),
+                                    shared.settings.publication_years)
+        period = Period.from_months(window[0], window[-1]) if window else all_months(shared.con, None)
+        points = queries.crime_points(shared.con, definition, period=period, definitions=shared.definitions)
         if len(points) < 200:
             raise NoDataError("Too few located records for a forecast.", found=f"{len(points)} records")
         return hotspot_forecast(points, cell_size_m=CELL_M, boundary=boundary(shared.con), quiet=True)
