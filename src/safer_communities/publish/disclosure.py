@@ -281,6 +281,18 @@ def _secondary(
                 quiet.difference_update(walk[1].get(partner, []))
                 touched.add(partner)
                 added = True
+        if not added and not strict:
+            # Every cell sharing a relation with a pinned one is withheld or zero, yet a chain of relations
+            # still pins it (a 2 x 2 of withheld cells whose row and column totals are withheld too): the
+            # nearest published cell through withheld ones frees the chain, as on the grid. Only here, when
+            # the round found nothing else, so every table protected before keeps its pattern.
+            for cell in sorted(pinned):
+                partner = _nearest_partner(cell, values, suppressed, relations, walk)
+                if partner is not None:
+                    suppressed[partner] = True
+                    quiet.difference_update(walk[1].get(partner, []))
+                    added = True
+                    break
         if not added and strict and not any(is_pinned(*ranges[c]) for c in pinned):
             # Nothing left to withhold beside these (the top of the cube, say): the strict band cannot be
             # kept, but no cell can be recomputed, which is the guarantee of every other table.
