@@ -128,8 +128,9 @@ def two_way_tables(draw: st.DrawFn) -> tuple[pd.DataFrame, list[str]]:
 
 
 def _chained_table() -> tuple[pd.DataFrame, list[str]]:
-    """Found by hypothesis (7 December 2026): after the first partners, every cell beside (r1, c3) was withheld
-    or zero, yet a chain of relations still pinned it; the table was refused although it can be protected."""
+    """Found by hypothesis (7 December 2026): after the first partners, every cell beside (r1, c3) was
+    withheld or zero, yet a chain of relations still pinned it; the table was refused though it can be
+    protected."""
     cols = ["c0", "c1", "c2", "c3"]
     return pd.DataFrame([[0, 5, 0, 0], [0, 3, 0, 3], [0, 0, 5, 3]], columns=cols,
                         index=["r0", "r1", "r2"]), cols
