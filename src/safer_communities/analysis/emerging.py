@@ -32,12 +32,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.stats import norm
 
 from safer_communities.analysis.classify import _assign_periods
 from safer_communities.analysis.fdr import bh_adjusted
 from safer_communities.analysis.gistar import grid_neighbours, stand_in_counts, stand_in_note
 from safer_communities.analysis.grid import announce, prepare
+from safer_communities.analysis.normal import two_sided_p
 from safer_communities.errors import InputError, NoDataError
 
 KINDS = (
@@ -72,7 +72,7 @@ def gistar_periods(values: np.ndarray, neighbours: sp.csr_array) -> tuple[np.nda
     with np.errstate(divide="ignore", invalid="ignore"):
         denominator = sd[None, :] * np.sqrt((n * weight - weight * weight) / (n - 1))
         z = np.where(denominator > 0, (lag - mean[None, :] * weight) / denominator, np.nan)
-    return z, 2.0 * norm.sf(np.abs(z))
+    return z, two_sided_p(z)
 
 
 def mann_kendall(series: np.ndarray) -> pd.DataFrame:
@@ -99,7 +99,7 @@ def mann_kendall(series: np.ndarray) -> pd.DataFrame:
         z = np.where(variance > 0, (s - np.sign(s)) / np.sqrt(variance), 0.0)
     bad = np.isnan(x).any(axis=1)
     z = np.where(bad, np.nan, z)
-    p = np.where(bad, np.nan, 2 * norm.sf(np.abs(z)))
+    p = np.where(bad, np.nan, two_sided_p(z))
     tau = np.where(bad, np.nan, s / (n * (n - 1) / 2))
     return pd.DataFrame({"trend_s": np.where(bad, np.nan, s), "trend_tau": tau, "trend_z": z, "trend_p": p})
 

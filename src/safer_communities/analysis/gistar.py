@@ -12,10 +12,10 @@ import math
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.stats import norm
 
 from safer_communities.analysis.fdr import bh_adjusted
 from safer_communities.analysis.grid import Raster
+from safer_communities.analysis.normal import two_sided_p
 from safer_communities.errors import InputError
 
 LEVELS = ((3, 0.01), (2, 0.05), (1, 0.10))
@@ -81,7 +81,7 @@ def local_gistar(values: np.ndarray, neighbours: sp.spmatrix | sp.sparray) -> tu
     with np.errstate(divide="ignore", invalid="ignore"):
         denominator = sd * np.sqrt((n * weight - weight * weight) / (n - 1)) if n > 1 else np.zeros(n)
         z = np.where(denominator > 0, (lag - mean * weight) / denominator, np.nan)
-    p = 2.0 * norm.sf(np.abs(z))
+    p = two_sided_p(z)
     return z, p
 
 

@@ -18,9 +18,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.stats import norm
 
 from safer_communities.analysis.fdr import bh_adjusted
+from safer_communities.analysis.normal import two_sided_p
 from safer_communities.errors import InputError
 
 QUADRANTS = {
@@ -170,7 +170,7 @@ def local_moran(
     variance = wi2 * (n - b2) / (n - 1) + (wi**2 - wi2) * (2 * b2 - n) / ((n - 1) * (n - 2)) - expected**2
     with np.errstate(divide="ignore", invalid="ignore"):
         zscore = (local_i - expected) / np.sqrt(variance)
-    p_normal = 2 * norm.sf(np.abs(zscore))
+    p_normal = two_sided_p(zscore)
     quadrant = np.select(
         [(z > 0) & (lag > 0), (z <= 0) & (lag > 0), (z <= 0) & (lag <= 0)], [1, 2, 3], default=4
     )
