@@ -16,23 +16,11 @@ from safer_communities.analysis.definitions import Definition, Definitions
 from safer_communities.analysis.periods import Period
 from safer_communities.analysis.rates import base_attrs, definition_for
 from safer_communities.analysis.table import Table
-from safer_communities.errors import NoDataError
 
 if TYPE_CHECKING:
     import pandas as pd
 
 Defs = Definitions | Path | str | None
-
-
-def _all_loaded(con: duckdb.DuckDBPyConnection) -> Period:
-    months = queries.months_loaded(con, queries.POLICE_SOURCE)
-    if not months:
-        raise NoDataError(
-            "No police.uk records are loaded.",
-            found="0 records",
-            hint="Load police.uk street files: safer ingest police-uk ARCHIVE.",
-        )
-    return Period.from_months(months[0], months[-1])
 
 
 def monthly_series(
@@ -64,7 +52,8 @@ def series_table(
     """:func:`monthly_series` as a :class:`Table`, sorted by area code and month."""
     definition = definition_for(issue, definitions)
     definition.require_source(expected=queries.POLICE_SOURCE)
-    p = _all_loaded(con) if period is None else queries.resolve_period(con, queries.POLICE_SOURCE, period)
+    p = (queries.loaded_span(con, queries.POLICE_SOURCE) if period is None
+         else queries.resolve_period(con, queries.POLICE_SOURCE, period))
     cov = queries.coverage(con, queries.POLICE_SOURCE, p)
     counts = queries.crime_count_table(con, definition, p, area_level, by_month=True, area_code=area_code)
     missing = set(cov.missing)

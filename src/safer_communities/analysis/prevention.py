@@ -14,6 +14,7 @@ from safer_communities.analysis import queries, results
 from safer_communities.analysis.definitions import Definition, Definitions
 from safer_communities.analysis.periods import Period
 from safer_communities.analysis.rates import definition_for
+from safer_communities.errors import NoDataError
 
 
 def _with_store_attrs(frame: Any, points: pd.DataFrame) -> Any:
@@ -27,10 +28,10 @@ def all_months(con: duckdb.DuckDBPyConnection, period: str | Period | None) -> s
     """``period``, or every month of police.uk data loaded when it is ``None``."""
     if period is not None:
         return period
-    months = queries.months_loaded(con, queries.POLICE_SOURCE)
-    if not months:
+    try:
+        return queries.loaded_span(con, queries.POLICE_SOURCE)
+    except NoDataError:
         return "latest-12-months"  # crime_points then says that nothing is loaded
-    return Period.from_months(months[0], months[-1])
 
 
 def issue_forecast(

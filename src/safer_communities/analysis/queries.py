@@ -109,6 +109,24 @@ def months_loaded(con: duckdb.DuckDBPyConnection, source: str) -> list[date]:
     return [m for (year,) in rows for m in months_between(date(year, 1, 1), date(year, 12, 1))]
 
 
+_NOTHING_LOADED = {
+    POLICE_SOURCE: ("No police.uk records are loaded.", "0 records",
+                    "Load police.uk street files: safer ingest police-uk ARCHIVE."),
+    STATS19_SOURCE: ("No STATS19 collisions are loaded.", "the collisions table is empty",
+                     "Load STATS19 collisions: safer ingest stats19 FILE."),
+}
+
+
+def loaded_span(con: duckdb.DuckDBPyConnection, source: str) -> Period:
+    """Every month of ``source`` from the first loaded to the last (what ``period=None`` means), or a
+    ``NoDataError`` saying how to load it."""
+    months = months_loaded(con, source)
+    if not months:
+        what, found, hint = _NOTHING_LOADED[source]
+        raise NoDataError(what, found=found, hint=hint)
+    return Period.from_months(months[0], months[-1])
+
+
 def latest_month(con: duckdb.DuckDBPyConnection, source: str) -> date | None:
     """The latest month of data for ``source``, or ``None`` when nothing is loaded."""
     months = months_loaded(con, source)

@@ -17,7 +17,7 @@ from safer_communities.analysis import queries
 from safer_communities.analysis.definitions import Definitions, resolve
 from safer_communities.analysis.periods import Period, add_months
 from safer_communities.analysis.rates import add_rates
-from safer_communities.errors import InputError, NoDataError
+from safer_communities.errors import InputError
 
 SEVERITIES = {"ksi": (1, 2), "all": (1, 2, 3), "fatal": (1,), "serious": (2,), "slight": (3,)}
 DAYS = {1: "Sunday", 2: "Monday", 3: "Tuesday", 4: "Wednesday", 5: "Thursday", 6: "Friday", 7: "Saturday"}
@@ -39,16 +39,8 @@ def _severity(severity: str) -> tuple[int, ...]:
 
 
 def _period(con: duckdb.DuckDBPyConnection, period: str | Period | None) -> Period:
-    months = queries.months_loaded(con, queries.STATS19_SOURCE)
-    if not months:
-        raise NoDataError(
-            "No STATS19 collisions are loaded.",
-            found="the collisions table is empty",
-            hint="Load STATS19 collisions: safer ingest stats19 FILE.",
-        )
-    if period is None:
-        return Period.from_months(months[0], months[-1])
-    return queries.resolve_period(con, queries.STATS19_SOURCE, period)
+    whole = queries.loaded_span(con, queries.STATS19_SOURCE)  # refuses an empty store whatever the period
+    return whole if period is None else queries.resolve_period(con, queries.STATS19_SOURCE, period)
 
 
 def _collisions_sql(area_level: str) -> str:
