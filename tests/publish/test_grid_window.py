@@ -145,7 +145,8 @@ def test_months_before_the_window_are_refused_with_a_hint(report_store: Path) ->
             report_is_internal(con, parse_period("2020-10..2021-09"), internal=False, settings=settings)
         assert "--internal" in str(err.value.hint)
         assert report_is_internal(con, parse_period("2020-10..2021-09"), internal=True, settings=settings)
-        assert not report_is_internal(con, parse_period("2020-10..2021-09"), internal=False)
+        assert not report_is_internal(con, parse_period("2020-10..2021-09"), internal=False,
+                                      settings=Settings())
     finally:
         con.close()
 
@@ -173,3 +174,23 @@ def test_the_warm_started_model_gives_the_optima_of_a_fresh_solve() -> None:
             assert ok_high == (high.status == 0)
             if ok_high:
                 assert abs(hi - -high.fun) < 1e-7
+
+
+
+def test_a_programme_left_unsolved_fails_closed() -> None:
+    """Only a proven unbounded objective reads as an infinite range. A solve that ends on a limit (here
+    an iteration limit of zero) is not read as "the reader learns nothing": the audit stops with an
+    error, so nothing is published."""
+    from safer_communities.publish.lp_solver import ComponentLP, SolverError
+
+    free = ComponentLP(sp.csr_matrix(np.array([[1.0, -1.0]])), np.array([0.0]), [(0.0, None), (0.0, None)])
+    assert free.maximise(0)[0] is False  # x0 = x1 with no upper bound: unbounded, proven
+    a = np.array([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]])
+    lp = ComponentLP(sp.csr_matrix(a), a @ np.array([2.0, 3.0, 4.0]), [(1.0, 4.0), (1.0, None), (1.0, None)])
+    assert lp.maximise(1) == (True, 4.0)
+    lp._h.setOptionValue("simplex_iteration_limit", 0)
+    lp._h.setOptionValue("presolve", "off")
+    lp._h.clearSolver()
+    with pytest.raises(SolverError, match="could not solve") as info:
+        lp.maximise(2)
+    assert "Iteration limit" in (info.value.found or "")

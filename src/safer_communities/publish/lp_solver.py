@@ -12,6 +12,14 @@ from __future__ import annotations
 import numpy as np
 from scipy.sparse import csc_matrix, spmatrix
 
+from safer_communities.errors import SaferError
+
+
+class SolverError(SaferError):
+    """The solver ended a programme without an optimum or a proof that it is unbounded."""
+
+    code = "disclosure_error"
+
 
 class ComponentLP:
     """``min c.x`` subject to ``A x = b`` and box bounds (``None``: no upper bound), for many ``c``."""
@@ -41,13 +49,22 @@ class ComponentLP:
         self.n = n_col
 
     def solve(self, c: np.ndarray) -> tuple[bool, float, np.ndarray | None]:
-        """(solved to optimality, the optimum, a solution) for the objective ``c`` (minimised)."""
-        h = self._h
+        """(bounded, the optimum, a solution) for the objective ``c`` (minimised); ``False`` only when the
+        objective is unbounded. Any other outcome (a limit reached, a numerical failure, infeasible
+        though the true counts satisfy every constraint) raises: the audit must fail closed, never read
+        an unsolved programme as "the reader learns nothing"."""
+        h, status = self._h, self._highspy.HighsModelStatus
         h.changeColsCost(self.n, self._cols, np.asarray(c, dtype=float))
         h.run()
-        if h.getModelStatus() != self._highspy.HighsModelStatus.kOptimal:
+        outcome = h.getModelStatus()
+        if outcome == status.kOptimal:
+            return True, float(h.getInfo().objective_function_value), np.array(h.getSolution().col_value)
+        if outcome in (status.kUnbounded, status.kUnboundedOrInfeasible):
             return False, float("nan"), None
-        return True, float(h.getInfo().objective_function_value), np.array(h.getSolution().col_value)
+        raise SolverError(
+            "The disclosure audit could not solve a reader's linear programme, so nothing is published.",
+            found=f"HiGHS status {h.modelStatusToString(outcome)} ({self.n} unknowns)",
+            hint="Report this as a bug with the period and area asked for.")
 
     def minimise(self, p: int) -> tuple[bool, float]:
         """The smallest value of variable ``p`` (unit objective; only that cost changes)."""
