@@ -33,8 +33,9 @@ def test_grid_periods_pass_and_off_grid_is_refused(report_store: Path) -> None:
     con = connect(report_store, read_only=True)
     try:
         for label in ("2021-04..2022-03", "2021", "2021-07..2021-09", "2021-11..2022-10", "2021-08"):
-            assert report_is_internal(con, parse_period(label), internal=False) is False, label
-        assert report_is_internal(con, parse_period(OFF_GRID), internal=True) is True
+            assert report_is_internal(con, parse_period(label), internal=False,
+                                      settings=Settings()) is False, label
+        assert report_is_internal(con, parse_period(OFF_GRID), internal=True, settings=Settings()) is True
     finally:
         con.close()
 

@@ -85,10 +85,10 @@ def lsoa_month_type_sql(con: duckdb.DuckDBPyConnection, codes: str | None = None
     and one GROUP BY is cheaper than finding the shared codes."""
     relation, n = counted(con)
     where = "" if codes is None else f"WHERE lsoa_code IN ({codes})"
-    if relation == "crimes" or codes is not None:
+    by_code = next((t for t in (LSOA_TOTALS, LSOA_MONTHS) if t in rollup_tables(con)), None)
+    if relation == "crimes" or codes is not None or by_code is None:  # None: a store no writer upgraded yet
         return (f"SELECT lsoa_code, month, crime_type, CAST({n} AS BIGINT) AS n FROM {relation} {where} "
                 "GROUP BY ALL")
-    by_code = LSOA_TOTALS if LSOA_TOTALS in rollup_tables(con) else LSOA_MONTHS
     shared = (f"SELECT lsoa_code FROM {by_code} WHERE lsoa_code IS NOT NULL GROUP BY lsoa_code "
               "HAVING count(DISTINCT force) > 1")
     return f"""

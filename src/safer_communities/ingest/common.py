@@ -120,14 +120,7 @@ def record_ingest(
     """Write one file's provenance row (same transaction as its data)."""
     if report.ingest_id is None:
         report.ingest_id = new_ingest_id(con)
-    con.execute(
-        "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            report.ingest_id, command_id, report.path, report.sha256, report.kind, report.force,
-            report.month, report.rows_read, report.rows_loaded, report.rows_rejected,
-            report.rows_replaced, report.status, datetime.now(), __version__,
-        ],
-    )
+    record_ingests(con, [report], command_id=command_id)
 
 
 def record_ingests(con: duckdb.DuckDBPyConnection, reports: list[FileReport], *, command_id: str) -> None:

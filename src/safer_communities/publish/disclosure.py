@@ -143,15 +143,6 @@ def _pick_partner(
     return min(candidates, key=lambda c: (values[c] < enough, c in totals, values[c], c))
 
 
-def _by_cell(relations: list[tuple[Cell, list[Cell]]]) -> dict[Cell, list[tuple[Cell, list[Cell]]]]:
-    """Each cell's relations (the relations it is the total or a member of), in the relations' order."""
-    index: dict[Cell, list[tuple[Cell, list[Cell]]]] = {}
-    for total, members in relations:
-        for c in dict.fromkeys([total, *members]):
-            index.setdefault(c, []).append((total, members))
-    return index
-
-
 def _groups(relations: list[tuple[Cell, list[Cell]]]) -> tuple[list[tuple[Cell, ...]], dict[Cell, list[int]]]:
     """Each relation as one group of cells, and each cell's groups by position (for walking them)."""
     groups = [(total, *members) for total, members in relations]
@@ -163,12 +154,11 @@ def _groups(relations: list[tuple[Cell, list[Cell]]]) -> tuple[list[tuple[Cell, 
 
 
 def _nearest_partner(cell: Cell, values: np.ndarray, suppressed: np.ndarray,
-                     relations: list[tuple[Cell, list[Cell]]],
-                     walk: tuple[list[tuple[Cell, ...]], dict[Cell, list[int]]] | None = None) -> Cell | None:
+                     walk: tuple[list[tuple[Cell, ...]], dict[Cell, list[int]]]) -> Cell | None:
     """When every cell beside a pinned one is withheld already, the nearest published non-zero cell
     through withheld cells (relations hop by hop): withholding it frees the chain that pins ``cell``.
     Each relation is walked once (a relation met again adds no cell not seen already)."""
-    groups, of = walk if walk is not None else _groups(relations)
+    groups, of = walk
     seen, frontier, done = {cell}, [cell], set()
     while frontier:
         found: set[Cell] = set()
@@ -229,8 +219,14 @@ def _secondary(
     if not relations:
         return suppressed
     settled: dict[Cell, tuple[float, float]] = {}
-    index, walk = _by_cell(relations), _groups(relations)
+    walk = _groups(relations)
     quiet: set[int] = set()  # relations whose fast-pass check found nothing to add
+
+    def withhold(partner: Cell) -> None:
+        """Withhold ``partner``; the relations it belongs to are checked again by the fast pass."""
+        suppressed[partner] = True
+        quiet.difference_update(walk[1].get(partner, []))
+
     for _ in range(values.size + 1):
         # Fast pass: no relation may hold exactly one withheld cell.
         # A relation found quiet stays quiet until one of its cells is withheld (its check reads only
@@ -256,8 +252,7 @@ def _secondary(
                         "A table could not be protected: no cell is left to suppress.",
                         found=f"cell {hidden[0]}", hint="Publish this table at a coarser level.",
                     )
-                suppressed[partner] = True
-                quiet.difference_update(walk[1].get(partner, []))
+                withhold(partner)
                 changed = True
         # Audit: bound every withheld cell as a reader could, suppress more where one is pinned.
         ranges = feasible_ranges(values, primary, suppressed, relations, t, wide_enough=wide_enough,
@@ -270,15 +265,14 @@ def _secondary(
         added = False
         touched: set[Cell] = set()
         for cell in sorted(pinned):
-            mine = index.get(cell, [])
+            mine = [relations[g] for g in walk[1].get(cell, [])]
             if any(c in touched for total, members in mine for c in (total, *members)):
                 continue  # a partner added for another pinned cell this round may already protect it
             partner = _pick_partner(cell, values, suppressed, mine, totals, enough)
             if partner is None and strict:
-                partner = _nearest_partner(cell, values, suppressed, relations, walk)
+                partner = _nearest_partner(cell, values, suppressed, walk)
             if partner is not None:
-                suppressed[partner] = True
-                quiet.difference_update(walk[1].get(partner, []))
+                withhold(partner)
                 touched.add(partner)
                 added = True
         if not added and not strict:
@@ -287,10 +281,9 @@ def _secondary(
             # nearest published cell through withheld ones frees the chain, as on the grid. Only here, when
             # the round found nothing else, so every table protected before keeps its pattern.
             for cell in sorted(pinned):
-                partner = _nearest_partner(cell, values, suppressed, relations, walk)
+                partner = _nearest_partner(cell, values, suppressed, walk)
                 if partner is not None:
-                    suppressed[partner] = True
-                    quiet.difference_update(walk[1].get(partner, []))
+                    withhold(partner)
                     added = True
                     break
         if not added and strict and not any(is_pinned(*ranges[c]) for c in pinned):

@@ -44,7 +44,7 @@ from safer_communities.publish.disclosure import (
     _secondary,
     primary_marker,
 )
-from safer_communities.publish.grid_window import before_window, publication_months
+from safer_communities.publish.grid_window import before_window, loaded_window
 
 MONTH, QUARTER, FINANCIAL = "month", "quarter", "financial-year"
 UNPLACED = "unplaced"  # the level of the force's records published without a location (a county child)
@@ -453,10 +453,9 @@ def protect_issue(con: duckdb.DuckDBPyConnection, issue: str | Definition, *, se
     """Build and protect the grid of one police.uk issue (every output then reads from it)."""
     definition = definition_for(issue, definitions)
     definition.require_source(expected=queries.POLICE_SOURCE)
-    loaded = queries.months_loaded(con, queries.POLICE_SOURCE)
-    if not loaded:
+    months = loaded_window(con, settings)  # the window the grid covers
+    if not months:  # nothing loaded: coverage says so, with how to load it
         queries.coverage(con, queries.POLICE_SOURCE, Period.from_months(date(2000, 1, 1), date(2000, 1, 1)))
-    months = publication_months(loaded, settings.publication_years)  # the window the grid covers
     areas, periods, counts, on_grid, unplaced = _cube(con, definition, months)
     relations = _relations(areas, periods, on_grid)
     t = int(settings.suppress_below)

@@ -16,8 +16,15 @@ request asks for), so every output still comes from one cube per issue, protecte
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
+from safer_communities.analysis import queries
 from safer_communities.analysis.periods import add_months
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from safer_communities.config import Settings
 
 
 def financial_year_start(month: date) -> date:
@@ -37,6 +44,12 @@ def publication_months(months: list[date], years: int) -> list[date]:
         return []
     first = window_start(ordered[-1], years)
     return [m for m in ordered if m >= first]
+
+
+def loaded_window(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[date]:
+    """The police.uk months loaded that the publication grid covers (the grid, the report's checks and
+    its forecast all read the window from here)."""
+    return publication_months(queries.months_loaded(con, queries.POLICE_SOURCE), settings.publication_years)
 
 
 def before_window(first: str, asked: str, examples: list[str]) -> dict[str, str]:

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import duckdb
 
-from safer_communities.analysis import queries
 from safer_communities.analysis.periods import Period
 from safer_communities.config import Settings
 from safer_communities.publish.grid import (
@@ -29,7 +28,7 @@ from safer_communities.publish.grid import (
     find_period,
     grid_periods,
 )
-from safer_communities.publish.grid_window import publication_months
+from safer_communities.publish.grid_window import loaded_window
 
 INTERNAL_LABEL = "INTERNAL - not for publication"
 INTERNAL_TEXT = ("INTERNAL - not for publication. This report was built with --internal, for the "
@@ -39,11 +38,10 @@ INTERNAL_TEXT = ("INTERNAL - not for publication. This report was built with --i
 
 
 def report_is_internal(con: duckdb.DuckDBPyConnection, period: Period, *, internal: bool,
-                       settings: Settings | None = None) -> bool:
+                       settings: Settings) -> bool:
     """Whether the report must be marked internal; ``OffGridError`` for a period off the grid without
     ``internal`` (naming the grid periods that would serve). The grid is the publication window's."""
-    months = publication_months(queries.months_loaded(con, queries.POLICE_SOURCE),
-                                (settings or Settings()).publication_years)
+    months = loaded_window(con, settings)
     periods = grid_periods(min(months), max(months)) if months else []
     try:
         find_period(periods, period, "district")

@@ -24,7 +24,7 @@ from safer_communities.analysis.prevention import all_months
 from safer_communities.errors import NoDataError
 from safer_communities.publish import style
 from safer_communities.publish.document import Paragraph, Table
-from safer_communities.publish.grid_window import publication_months
+from safer_communities.publish.grid_window import loaded_window
 from safer_communities.publish.maps import (
     BOUNDARY_SOURCE,
     _map_figure_height,
@@ -49,8 +49,7 @@ def _forecast(ctx: Context, definition: Definition) -> gpd.GeoDataFrame:
         shared = ctx.shared
         # The months of the publication window (all of them on a store of up to publication_years
         # financial years): a decade of history would make the rolling-origin scoring grow with it.
-        window = publication_months(queries.months_loaded(shared.con, queries.POLICE_SOURCE),
-                                    shared.settings.publication_years)
+        window = loaded_window(shared.con, shared.settings)
         period = Period.from_months(window[0], window[-1]) if window else all_months(shared.con, None)
         points = queries.crime_points(shared.con, definition, period=period, definitions=shared.definitions)
         if len(points) < 200:

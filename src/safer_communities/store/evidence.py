@@ -63,16 +63,18 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'store_meta'") else None
     for ddl in schema.ALL_TABLES:
         con.execute(ddl)
-    if version is not None and int(str(version)) < 3:  # roll-ups new to this store: build them
+    old = None if version is None else int(str(version))
+    if old is not None and old < 3:  # roll-ups new to this store: build them (repeated IDs included)
         refresh_crime_monthly_counts(con)
-    elif version is not None and int(str(version)) < 6:  # 6: crime_lsoa_months rewritten in force order
-        if int(str(version)) < 4:
-            repeats.refresh(con)
+    elif old is not None and old < 6:  # 6: crime_lsoa_months rewritten in force order
+        if old < 4:
+            repeats.refresh(con)  # the repeated IDs and their totals
+        else:
+            repeats.refresh_totals(con)  # 6: the totals from the repeated IDs held
         refresh_small_rollups(con)
-    if version is not None and int(str(version)) < 6:
+    if old is not None and old < 6:
         for kind in KIND_TABLES:
             refresh_kind_force_months(con, kind)
-        repeats.refresh_totals(con)
     con.execute(
         "INSERT OR REPLACE INTO store_meta VALUES ('schema_version', ?)", [str(schema.SCHEMA_VERSION)]
     )
